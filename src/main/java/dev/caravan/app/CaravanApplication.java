@@ -1,0 +1,11 @@
+package dev.caravan.app;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+@SpringBootApplication
+public class CaravanApplication {
+  public static void main(String[] args) {
+    SpringApplication.run(CaravanApplication.class, args);
+  }
+}

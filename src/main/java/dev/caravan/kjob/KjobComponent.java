@@ -1,0 +1,253 @@
+package dev.caravan.kjob;
+
+import dev.caravan.kjob.kubernetes.KubernetesStepExecutor;
+import dev.caravan.kjob.local.LocalStepExecutor;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.CamelContextHelper;
+import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.util.PropertiesHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs pipeline steps as Kubernetes Jobs, or as local processes on the embedded default. */
+@Component("kjob")
+public class KjobComponent extends DefaultComponent {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KjobComponent.class);
+
+  /**
+   * Kubernetes client for the Kubernetes executor. Defaults to the single KubernetesClient in the
+   * registry (the one camel-kubernetes autowires), else one built from the cluster configuration.
+   */
+  @Metadata(autowired = true, label = "kubernetes")
+  private KubernetesClient kubernetesClient;
+
+  /** Executor of endpoints that set none: auto, kubernetes or local. */
+  @Metadata(defaultValue = "auto", enums = "auto,kubernetes,local")
+  private String executor = "auto";
+
+  /** Namespace of Jobs whose endpoint sets none; defaults to the client's namespace. */
+  @Metadata(label = "kubernetes")
+  private String namespace;
+
+  /** Image with sh and base64 whose init container writes the event and stdin files. */
+  @Metadata(label = "kubernetes", defaultValue = "busybox:1.36")
+  private String helperImage = "busybox:1.36";
+
+  /** Threads for Kubernetes API calls (create, pod list, log read), shared by all steps. */
+  @Metadata(label = "kubernetes", defaultValue = "4")
+  private int apiThreads = 4;
+
+  /** Directory of local Secrets: one sub-directory per Secret, one file per key. */
+  @Metadata(label = "local", defaultValue = "${user.home}/.caravan/secrets")
+  private String localSecretsDir;
+
+  /** Parent directory of the local executor's per-step directories. */
+  @Metadata(label = "local", defaultValue = "${java.io.tmpdir}/caravan")
+  private String localWorkDir;
+
+  private ClusterDetector clusterDetector = ClusterDetector.ofThisProcess();
+  private ExecutorType resolvedAuto;
+  private LocalStepExecutor localExecutor;
+  private KubernetesStepExecutor kubernetesExecutor;
+  private KubernetesClient ownedClient;
+  private ExecutorService kubernetesApiThreads;
+  private ExecutorService localIoThreads;
+  private ScheduledExecutorService localTimers;
+
+  @Override
+  protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters)
+      throws Exception {
+    KjobConfiguration configuration = new KjobConfiguration();
+    configuration.setStepName(remaining);
+    configuration.setEnv(toStrings(PropertiesHelper.extractProperties(parameters, "env.")));
+    configuration.setNodeSelector(
+        toStrings(PropertiesHelper.extractProperties(parameters, "nodeSelector.")));
+    // no generated configurer: bind options onto the configuration, then what is left (such as
+    // lazyStartProducer) onto the endpoint; anything still left is reported as unknown
+    setProperties(configuration, parameters);
+    KjobEndpoint endpoint = new KjobEndpoint(uri, this, configuration);
+    setProperties(endpoint, parameters);
+    return endpoint;
+  }
+
+  /** Resolves {@code auto} once per component and says what it chose. */
+  synchronized ExecutorType resolve(ExecutorType type) {
+    if (type != ExecutorType.AUTO) {
+      return type;
+    }
+    if (resolvedAuto == null) {
+      String found = kubernetesClient != null ? "a configured KubernetesClient" : null;
+      if (found == null) {
+        found = clusterDetector.findConfiguration();
+      }
+      resolvedAuto = found == null ? ExecutorType.LOCAL : ExecutorType.KUBERNETES;
+      LOG.info(
+          "kjob executor=auto chose {} ({})",
+          resolvedAuto.name().toLowerCase(java.util.Locale.ROOT),
+          found == null ? "no in-cluster service account or kubeconfig found" : found);
+    }
+    return resolvedAuto;
+  }
+
+  synchronized StepExecutor executorFor(ExecutorType type) {
+    return switch (resolve(type)) {
+      case LOCAL -> localExecutor();
+      case KUBERNETES -> kubernetesExecutor();
+      case AUTO -> throw new IllegalStateException("auto was resolved above");
+    };
+  }
+
+  /** The local executor (started on first use). */
+  public synchronized LocalStepExecutor localExecutor() {
+    if (localExecutor == null) {
+      var threads = getCamelContext().getExecutorServiceManager();
+      localIoThreads = threads.newCachedThreadPool(this, "kjob-local-io");
+      localTimers = threads.newScheduledThreadPool(this, "kjob-local-timer", 1);
+      localExecutor =
+          new LocalStepExecutor(
+              localIoThreads,
+              localTimers,
+              Path.of(orDefault(localWorkDir, System.getProperty("java.io.tmpdir") + "/caravan")),
+              Path.of(
+                  orDefault(
+                      localSecretsDir, System.getProperty("user.home") + "/.caravan/secrets")));
+    }
+    return localExecutor;
+  }
+
+  /** The Kubernetes executor (started on first use). */
+  public synchronized KubernetesStepExecutor kubernetesExecutor() {
+    if (kubernetesExecutor == null) {
+      KubernetesClient client = kubernetesClient;
+      if (client == null) {
+        ownedClient = new KubernetesClientBuilder().build();
+        client = ownedClient;
+      }
+      String ns = namespace;
+      if (ns == null) {
+        ns = client.getNamespace() == null ? "default" : client.getNamespace();
+      }
+      kubernetesApiThreads =
+          getCamelContext()
+              .getExecutorServiceManager()
+              .newFixedThreadPool(this, "kjob-kubernetes", apiThreads);
+      kubernetesExecutor =
+          new KubernetesStepExecutor(client, kubernetesApiThreads, ns, helperImage);
+    }
+    return kubernetesExecutor;
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    super.doStart();
+    ExecutorType.parse(executor, "executor");
+    if (kubernetesClient == null) {
+      kubernetesClient =
+          CamelContextHelper.findSingleByType(getCamelContext(), KubernetesClient.class);
+    }
+  }
+
+  @Override
+  protected synchronized void doStop() throws Exception {
+    if (kubernetesExecutor != null) {
+      kubernetesExecutor.close();
+      kubernetesExecutor = null;
+    }
+    if (localExecutor != null) {
+      localExecutor.close();
+      localExecutor = null;
+    }
+    var threads = getCamelContext().getExecutorServiceManager();
+    for (ExecutorService pool :
+        new ExecutorService[] {kubernetesApiThreads, localIoThreads, localTimers}) {
+      if (pool != null) {
+        threads.shutdown(pool);
+      }
+    }
+    if (ownedClient != null) {
+      ownedClient.close();
+      ownedClient = null;
+    }
+    super.doStop();
+  }
+
+  private static Map<String, String> toStrings(Map<String, Object> values) {
+    Map<String, String> strings = new java.util.LinkedHashMap<>();
+    values.forEach((key, value) -> strings.put(key, value == null ? "" : value.toString()));
+    return strings;
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value == null || value.isBlank() ? fallback : value;
+  }
+
+  public KubernetesClient getKubernetesClient() {
+    return kubernetesClient;
+  }
+
+  public void setKubernetesClient(KubernetesClient kubernetesClient) {
+    this.kubernetesClient = kubernetesClient;
+  }
+
+  public String getExecutor() {
+    return executor;
+  }
+
+  public void setExecutor(String executor) {
+    this.executor = executor;
+  }
+
+  public String getNamespace() {
+    return namespace;
+  }
+
+  public void setNamespace(String namespace) {
+    this.namespace = namespace;
+  }
+
+  public String getHelperImage() {
+    return helperImage;
+  }
+
+  public void setHelperImage(String helperImage) {
+    this.helperImage = helperImage;
+  }
+
+  public int getApiThreads() {
+    return apiThreads;
+  }
+
+  public void setApiThreads(int apiThreads) {
+    this.apiThreads = apiThreads;
+  }
+
+  public String getLocalSecretsDir() {
+    return localSecretsDir;
+  }
+
+  public void setLocalSecretsDir(String localSecretsDir) {
+    this.localSecretsDir = localSecretsDir;
+  }
+
+  public String getLocalWorkDir() {
+    return localWorkDir;
+  }
+
+  public void setLocalWorkDir(String localWorkDir) {
+    this.localWorkDir = localWorkDir;
+  }
+
+  /** For tests: where {@code auto} looks for a cluster configuration. */
+  public void setClusterDetector(ClusterDetector clusterDetector) {
+    this.clusterDetector = clusterDetector;
+  }
+}

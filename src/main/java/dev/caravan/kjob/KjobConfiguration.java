@@ -1,0 +1,299 @@
+package dev.caravan.kjob;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriParams;
+import org.apache.camel.spi.UriPath;
+
+/**
+ * The options of one {@code kjob:<stepName>} endpoint. Every option can be overridden by the
+ * matching {@code Caravan*} header (see {@link KjobConstants}).
+ */
+@UriParams
+public class KjobConfiguration implements Cloneable {
+
+  /** Name of the step; folded into DNS-1123 form for Job names. */
+  @UriPath
+  @Metadata(required = true)
+  private String stepName;
+
+  /** Container image of the step. Required on Kubernetes; ignored by the local executor. */
+  @UriParam(label = "container")
+  private String image;
+
+  /**
+   * Shell script, run with {@code /bin/sh -c}. Exactly one of script or command is required. A URI
+   * folds newlines away, so a multi-line script belongs in a file: {@code
+   * resource:classpath:scripts/build.sh} (or {@code resource:file:...}) loads it when the route
+   * starts.
+   */
+  @UriParam(label = "container")
+  private String script;
+
+  /** Executable and leading arguments, comma-separated (instead of script). */
+  @UriParam(label = "container")
+  private String command;
+
+  /** Arguments after the command, comma-separated. */
+  @UriParam(label = "container")
+  private String args;
+
+  /**
+   * Environment variables, one option per variable ({@code env.NAME=value}). A value may be a
+   * Simple expression ({@code ${body[title]}}) evaluated for each exchange; the result reaches the
+   * step as the variable's value only, never as script text.
+   */
+  @UriParam(label = "container", prefix = "env.", multiValue = true)
+  private Map<String, String> env = new LinkedHashMap<>();
+
+  /**
+   * Comma-separated names of Secrets whose keys become environment variables. Locally each Secret
+   * is a directory of files under the component's localSecretsDir.
+   */
+  @UriParam(label = "container")
+  private String envFromSecret;
+
+  /** Working directory of the step. Locally defaults to a fresh directory per step. */
+  @UriParam(label = "container")
+  private String workingDir;
+
+  /** Namespace of the Job. Defaults to the component's namespace. */
+  @UriParam(label = "kubernetes")
+  private String namespace;
+
+  /** Service account the step's pod runs as. */
+  @UriParam(label = "kubernetes")
+  private String serviceAccount;
+
+  /** CPU request, a Kubernetes quantity such as {@code 250m}. */
+  @UriParam(label = "kubernetes")
+  private String cpuRequest;
+
+  /** CPU limit, a Kubernetes quantity such as {@code 1}. */
+  @UriParam(label = "kubernetes")
+  private String cpuLimit;
+
+  /** Memory request, a Kubernetes quantity such as {@code 128Mi}. */
+  @UriParam(label = "kubernetes")
+  private String memoryRequest;
+
+  /** Memory limit, a Kubernetes quantity such as {@code 512Mi}. */
+  @UriParam(label = "kubernetes")
+  private String memoryLimit;
+
+  /**
+   * Longest the step may run ({@code 30s}, {@code 5m}, {@code 1h30m}; a plain number is
+   * milliseconds; {@code 0} for none). Becomes the Job's activeDeadlineSeconds; locally the whole
+   * process tree is killed.
+   */
+  @UriParam(defaultValue = "1h")
+  private String timeout = "1h";
+
+  /** Seconds a finished Job is kept before Kubernetes deletes it (its log is kept by Caravan). */
+  @UriParam(label = "kubernetes", defaultValue = "3600")
+  private int ttlSecondsAfterFinished = 3600;
+
+  /** Node labels the pod must match, one option per label ({@code nodeSelector.KEY=value}). */
+  @UriParam(label = "kubernetes", prefix = "nodeSelector.", multiValue = true)
+  private Map<String, String> nodeSelector = new LinkedHashMap<>();
+
+  /** Image pull policy of the step's container. */
+  @UriParam(label = "kubernetes", enums = "Always,IfNotPresent,Never")
+  private String imagePullPolicy;
+
+  /**
+   * Where the step runs: {@code kubernetes}, {@code local}, or {@code auto} (Kubernetes when an
+   * in-cluster service account or a kubeconfig is present). Defaults to the component's executor.
+   */
+  @UriParam(enums = "auto,kubernetes,local")
+  private String executor;
+
+  /** How many lines of output a StepFailedException carries. */
+  @UriParam(label = "advanced", defaultValue = "20")
+  private int logTailLines = 20;
+
+  /** Most bytes of output kept as the body; the rest is dropped and a marker says how much. */
+  @UriParam(label = "advanced", defaultValue = "16777216")
+  private int maxOutputBytes = 16 * 1024 * 1024;
+
+  public String getStepName() {
+    return stepName;
+  }
+
+  public void setStepName(String stepName) {
+    this.stepName = stepName;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public String getScript() {
+    return script;
+  }
+
+  public void setScript(String script) {
+    this.script = script;
+  }
+
+  public String getCommand() {
+    return command;
+  }
+
+  public void setCommand(String command) {
+    this.command = command;
+  }
+
+  public String getArgs() {
+    return args;
+  }
+
+  public void setArgs(String args) {
+    this.args = args;
+  }
+
+  public Map<String, String> getEnv() {
+    return env;
+  }
+
+  public void setEnv(Map<String, String> env) {
+    this.env = new LinkedHashMap<>(env);
+  }
+
+  public String getEnvFromSecret() {
+    return envFromSecret;
+  }
+
+  public void setEnvFromSecret(String envFromSecret) {
+    this.envFromSecret = envFromSecret;
+  }
+
+  public String getWorkingDir() {
+    return workingDir;
+  }
+
+  public void setWorkingDir(String workingDir) {
+    this.workingDir = workingDir;
+  }
+
+  public String getNamespace() {
+    return namespace;
+  }
+
+  public void setNamespace(String namespace) {
+    this.namespace = namespace;
+  }
+
+  public String getServiceAccount() {
+    return serviceAccount;
+  }
+
+  public void setServiceAccount(String serviceAccount) {
+    this.serviceAccount = serviceAccount;
+  }
+
+  public String getCpuRequest() {
+    return cpuRequest;
+  }
+
+  public void setCpuRequest(String cpuRequest) {
+    this.cpuRequest = cpuRequest;
+  }
+
+  public String getCpuLimit() {
+    return cpuLimit;
+  }
+
+  public void setCpuLimit(String cpuLimit) {
+    this.cpuLimit = cpuLimit;
+  }
+
+  public String getMemoryRequest() {
+    return memoryRequest;
+  }
+
+  public void setMemoryRequest(String memoryRequest) {
+    this.memoryRequest = memoryRequest;
+  }
+
+  public String getMemoryLimit() {
+    return memoryLimit;
+  }
+
+  public void setMemoryLimit(String memoryLimit) {
+    this.memoryLimit = memoryLimit;
+  }
+
+  public String getTimeout() {
+    return timeout;
+  }
+
+  public void setTimeout(String timeout) {
+    this.timeout = timeout;
+  }
+
+  public int getTtlSecondsAfterFinished() {
+    return ttlSecondsAfterFinished;
+  }
+
+  public void setTtlSecondsAfterFinished(int ttlSecondsAfterFinished) {
+    this.ttlSecondsAfterFinished = ttlSecondsAfterFinished;
+  }
+
+  public Map<String, String> getNodeSelector() {
+    return nodeSelector;
+  }
+
+  public void setNodeSelector(Map<String, String> nodeSelector) {
+    this.nodeSelector = new LinkedHashMap<>(nodeSelector);
+  }
+
+  public String getImagePullPolicy() {
+    return imagePullPolicy;
+  }
+
+  public void setImagePullPolicy(String imagePullPolicy) {
+    this.imagePullPolicy = imagePullPolicy;
+  }
+
+  public String getExecutor() {
+    return executor;
+  }
+
+  public void setExecutor(String executor) {
+    this.executor = executor;
+  }
+
+  public int getLogTailLines() {
+    return logTailLines;
+  }
+
+  public void setLogTailLines(int logTailLines) {
+    this.logTailLines = logTailLines;
+  }
+
+  public int getMaxOutputBytes() {
+    return maxOutputBytes;
+  }
+
+  public void setMaxOutputBytes(int maxOutputBytes) {
+    this.maxOutputBytes = maxOutputBytes;
+  }
+
+  public KjobConfiguration copy() {
+    try {
+      KjobConfiguration copy = (KjobConfiguration) clone();
+      copy.env = new LinkedHashMap<>(env);
+      copy.nodeSelector = new LinkedHashMap<>(nodeSelector);
+      return copy;
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

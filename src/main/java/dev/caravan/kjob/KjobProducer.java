@@ -1,0 +1,165 @@
+package dev.caravan.kjob;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultAsyncProducer;
+
+/**
+ * Hands the step to its executor and returns at once; the exchange continues when the step has
+ * ended, with the step's output as body and its status in {@code Caravan*} headers.
+ */
+public class KjobProducer extends DefaultAsyncProducer {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> EVENT_VARIABLES =
+      Map.of(
+          KjobConstants.EVENT_ID, "CARAVAN_EVENT_ID",
+          KjobConstants.EVENT_SOURCE, "CARAVAN_EVENT_SOURCE",
+          KjobConstants.EVENT_TYPE, "CARAVAN_EVENT_TYPE",
+          KjobConstants.EVENT_SUBJECT, "CARAVAN_EVENT_SUBJECT",
+          KjobConstants.EVENT_TIME, "CARAVAN_EVENT_TIME");
+
+  private final KjobEndpoint endpoint;
+  private final StepSpecResolver resolver;
+
+  public KjobProducer(KjobEndpoint endpoint) {
+    super(endpoint);
+    this.endpoint = endpoint;
+    this.resolver = new StepSpecResolver(endpoint);
+  }
+
+  @Override
+  public boolean process(Exchange exchange, AsyncCallback callback) {
+    StepRequest request;
+    StepExecutor executor;
+    try {
+      request = request(exchange);
+      executor = endpoint.getComponent().executorFor(request.spec().executor());
+    } catch (Exception e) {
+      exchange.setException(e);
+      callback.done(true);
+      return true;
+    }
+    executor
+        .execute(request)
+        .whenComplete(
+            (result, error) -> {
+              try {
+                if (error != null) {
+                  exchange.setException(unwrap(error));
+                } else {
+                  complete(exchange, request, result);
+                }
+              } finally {
+                callback.done(false);
+              }
+            });
+    return false;
+  }
+
+  private StepRequest request(Exchange exchange) throws JsonProcessingException {
+    StepSpec spec = resolver.resolve(exchange);
+    Message message = exchange.getMessage();
+    String runId = runId(exchange);
+    String fanOutIndex = fanOutIndex(exchange);
+    int attempt = message.getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class) + 1;
+    String jobName = StepNames.jobName(runId, spec.stepName(), fanOutIndex, attempt);
+
+    Map<String, String> caravanEnv = new LinkedHashMap<>();
+    caravanEnv.put("CARAVAN_RUN_ID", runId);
+    caravanEnv.put("CARAVAN_STEP", spec.stepName());
+    caravanEnv.put("CARAVAN_JOB_NAME", jobName);
+    EVENT_VARIABLES.forEach(
+        (header, variable) -> {
+          String value = message.getHeader(header, String.class);
+          if (value != null) {
+            caravanEnv.put(variable, value);
+          }
+        });
+    return new StepRequest(
+        spec,
+        runId,
+        fanOutIndex,
+        attempt,
+        jobName,
+        message.getHeader(KjobConstants.EVENT_ID, String.class),
+        caravanEnv,
+        eventJson(message.getHeader(KjobConstants.EVENT)),
+        message.getBody(byte[].class));
+  }
+
+  /** The run id, fixed on the exchange at its first step so later steps share it. */
+  private static String runId(Exchange exchange) {
+    String runId = exchange.getMessage().getHeader(KjobConstants.RUN_ID, String.class);
+    if (runId == null || runId.isBlank()) {
+      runId = exchange.getProperty(ExchangePropertyKey.CORRELATION_ID, String.class);
+      if (runId == null) {
+        runId = exchange.getExchangeId();
+      }
+      exchange.getMessage().setHeader(KjobConstants.RUN_ID, runId);
+    }
+    return runId;
+  }
+
+  private static String fanOutIndex(Exchange exchange) {
+    String index = exchange.getMessage().getHeader(KjobConstants.FAN_OUT_INDEX, String.class);
+    if (index == null) {
+      Integer split = exchange.getProperty(ExchangePropertyKey.SPLIT_INDEX, Integer.class);
+      Integer multicast = exchange.getProperty(ExchangePropertyKey.MULTICAST_INDEX, Integer.class);
+      Integer position = split != null ? split : multicast;
+      index = position == null ? "" : position.toString();
+    }
+    return index;
+  }
+
+  private static String eventJson(Object event) throws JsonProcessingException {
+    if (event == null) {
+      return null;
+    }
+    if (event instanceof String text) {
+      return text;
+    }
+    if (event instanceof byte[] bytes) {
+      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
+    return JSON.writeValueAsString(event);
+  }
+
+  private static void complete(Exchange exchange, StepRequest request, StepResult result) {
+    Message message = exchange.getMessage();
+    message.setBody(result.output());
+    message.setHeader(KjobConstants.STEP_STATUS, result.status());
+    message.setHeader(KjobConstants.EXIT_CODE, result.exitCode());
+    message.setHeader(KjobConstants.JOB_NAME, result.jobName());
+    message.setHeader(KjobConstants.STEP_DURATION, result.duration().toMillis());
+    message.setHeader(KjobConstants.STEP_STARTED, result.started());
+    message.setHeader(KjobConstants.STEP_ENDED, result.ended());
+    String tail = result.tail(request.spec().logTailLines());
+    String step = request.stepName();
+    switch (result.status()) {
+      case SUCCEEDED -> {}
+      case FAILED ->
+          exchange.setException(
+              new StepFailedException(exchange, step, result.jobName(), result.exitCode(), tail));
+      case TIMED_OUT ->
+          exchange.setException(
+              new StepTimeoutException(exchange, step, result.jobName(), result.exitCode(), tail));
+      case CANCELED ->
+          exchange.setException(
+              new StepCanceledException(exchange, step, result.jobName(), result.exitCode(), tail));
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+  }
+}

@@ -1,0 +1,130 @@
+package dev.caravan.kjob;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/** Turns an endpoint's options, overridden by {@code Caravan*} headers, into a {@link StepSpec}. */
+final class StepSpecResolver {
+
+  private final KjobEndpoint endpoint;
+  private final KjobConfiguration options;
+
+  StepSpecResolver(KjobEndpoint endpoint) {
+    this.endpoint = endpoint;
+    this.options = endpoint.getConfiguration();
+  }
+
+  /** The spec as the endpoint's options alone give it (env expressions unevaluated). */
+  StepSpec staticSpec() {
+    return build(null, new LinkedHashMap<>(options.getEnv()));
+  }
+
+  /** The spec for one exchange: headers override options, env expressions are evaluated. */
+  StepSpec resolve(Exchange exchange) {
+    Map<String, String> env = new LinkedHashMap<>();
+    endpoint
+        .envExpressions()
+        .forEach(
+            (name, expression) -> {
+              String value = expression.evaluate(exchange, String.class);
+              env.put(name, value == null ? "" : value);
+            });
+    Map<?, ?> extra = exchange.getMessage().getHeader(KjobConstants.ENV, Map.class);
+    if (extra != null) {
+      extra.forEach((name, value) -> env.put(String.valueOf(name), String.valueOf(value)));
+    }
+    return build(exchange.getMessage(), env).validate();
+  }
+
+  private StepSpec build(Message headers, Map<String, String> env) {
+    KjobComponent component = endpoint.getComponent();
+    String executor =
+        text(headers, KjobConstants.EXECUTOR, options.getExecutor(), component.getExecutor());
+    String executorOption =
+        headers != null && headers.getHeader(KjobConstants.EXECUTOR) != null
+            ? KjobConstants.EXECUTOR
+            : "executor";
+    String timeoutOption =
+        headers != null && headers.getHeader(KjobConstants.TIMEOUT) != null
+            ? KjobConstants.TIMEOUT
+            : "timeout";
+    Map<String, String> nodeSelector = new LinkedHashMap<>(options.getNodeSelector());
+    Map<?, ?> selectorHeader =
+        headers == null ? null : headers.getHeader(KjobConstants.NODE_SELECTOR, Map.class);
+    if (selectorHeader != null) {
+      nodeSelector.clear();
+      selectorHeader.forEach((k, v) -> nodeSelector.put(String.valueOf(k), String.valueOf(v)));
+    }
+    Duration timeout =
+        StepSpec.parseTimeout(
+            text(headers, KjobConstants.TIMEOUT, options.getTimeout(), null), timeoutOption);
+    return new StepSpec(
+        options.getStepName(),
+        component.resolve(ExecutorType.parse(executor, executorOption)),
+        text(headers, KjobConstants.IMAGE, options.getImage(), null),
+        text(headers, KjobConstants.SCRIPT, options.getScript(), null),
+        list(headers, KjobConstants.COMMAND, options.getCommand()),
+        list(headers, KjobConstants.ARGS, options.getArgs()),
+        env,
+        list(headers, KjobConstants.ENV_FROM_SECRET, options.getEnvFromSecret()),
+        text(headers, KjobConstants.WORKING_DIR, options.getWorkingDir(), null),
+        text(headers, KjobConstants.NAMESPACE, options.getNamespace(), null),
+        text(headers, KjobConstants.SERVICE_ACCOUNT, options.getServiceAccount(), null),
+        text(headers, KjobConstants.CPU_REQUEST, options.getCpuRequest(), null),
+        text(headers, KjobConstants.CPU_LIMIT, options.getCpuLimit(), null),
+        text(headers, KjobConstants.MEMORY_REQUEST, options.getMemoryRequest(), null),
+        text(headers, KjobConstants.MEMORY_LIMIT, options.getMemoryLimit(), null),
+        timeout,
+        integer(
+            headers,
+            KjobConstants.TTL_SECONDS_AFTER_FINISHED,
+            options.getTtlSecondsAfterFinished()),
+        nodeSelector,
+        text(headers, KjobConstants.IMAGE_PULL_POLICY, options.getImagePullPolicy(), null),
+        options.getLogTailLines(),
+        options.getMaxOutputBytes());
+  }
+
+  private static String text(Message headers, String header, String option, String fallback) {
+    String value = headers == null ? null : headers.getHeader(header, String.class);
+    if (value == null || value.isBlank()) {
+      value = option;
+    }
+    if (value == null || value.isBlank()) {
+      value = fallback;
+    }
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  private static int integer(Message headers, String header, int option) {
+    Object value = headers == null ? null : headers.getHeader(header);
+    if (value == null) {
+      return option;
+    }
+    try {
+      return Integer.parseInt(value.toString().trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "Invalid header " + header + "=" + value + ": expected a whole number");
+    }
+  }
+
+  /** A comma-separated option, or a header holding a List or a comma-separated string. */
+  private static List<String> list(Message headers, String header, String option) {
+    Object value = headers == null ? null : headers.getHeader(header);
+    if (value instanceof Collection<?> items) {
+      return items.stream().map(String::valueOf).toList();
+    }
+    String text = value == null ? option : value.toString();
+    if (text == null || text.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+}

@@ -1,0 +1,316 @@
+package dev.caravan.kjob.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.KjobConstants;
+import dev.caravan.kjob.StepFailedException;
+import dev.caravan.kjob.StepStatus;
+import dev.caravan.kjob.StepTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalExecutorTest {
+
+  @TempDir Path tmp;
+
+  private CamelContext context;
+  private ProducerTemplate template;
+
+  @BeforeEach
+  void startCamel() {
+    context = new DefaultCamelContext();
+    KjobComponent kjob = new KjobComponent();
+    kjob.setExecutor("local");
+    kjob.setLocalWorkDir(tmp.resolve("work").toString());
+    kjob.setLocalSecretsDir(tmp.resolve("secrets").toString());
+    context.addComponent("kjob", kjob);
+    context.start();
+    template = context.createProducerTemplate();
+  }
+
+  @AfterEach
+  void stopCamel() {
+    context.stop();
+  }
+
+  private void route(String from, String... steps) throws Exception {
+    context.addRoutes(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            var route = from(from).routeId(from.replace(':', '-'));
+            for (String step : steps) {
+              route.to(step);
+            }
+          }
+        });
+  }
+
+  @Test
+  void outputBecomesBodyWithStatusHeaders() throws Exception {
+    route("direct:a", "kjob:hello?script=RAW(echo out; echo err >&2)");
+
+    Exchange result = template.request("direct:a", e -> {});
+
+    assertThat(result.getException()).isNull();
+    assertThat(result.getMessage().getBody(String.class)).isEqualTo("out\nerr\n");
+    assertThat(result.getMessage().getHeader(KjobConstants.STEP_STATUS))
+        .isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(result.getMessage().getHeader(KjobConstants.EXIT_CODE)).isEqualTo(0);
+    assertThat(result.getMessage().getHeader(KjobConstants.JOB_NAME, String.class))
+        .startsWith("hello-")
+        .endsWith("-1");
+    assertThat(result.getMessage().getHeader(KjobConstants.STEP_DURATION, Long.class))
+        .isNotNull()
+        .isGreaterThanOrEqualTo(0L);
+  }
+
+  @Test
+  void commandAndArgsRunWithoutShell() throws Exception {
+    route("direct:a", "kjob:printf?command=printf&args=[%s],a b,c");
+
+    assertThat(template.requestBody("direct:a", "", String.class)).isEqualTo("[a b][c]");
+  }
+
+  @Test
+  void nonZeroExitRaisesStepFailedExceptionWithExitCodeAndLogTail() throws Exception {
+    route("direct:a", "kjob:fail?script=seq 1 30; exit 3&logTailLines=2");
+
+    Exchange result = template.request("direct:a", e -> {});
+
+    assertThat(result.getException()).isInstanceOf(StepFailedException.class);
+    StepFailedException failure = (StepFailedException) result.getException();
+    assertThat(failure.getExitCode()).isEqualTo(3);
+    assertThat(failure.getLogTail()).isEqualTo("29\n30");
+    assertThat(failure.getMessage()).contains("fail", "exit code 3", "29\n30");
+    assertThat(result.getMessage().getHeader(KjobConstants.STEP_STATUS))
+        .isEqualTo(StepStatus.FAILED);
+  }
+
+  @Test
+  void failureWorksWithDoTry() throws Exception {
+    context.addRoutes(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:try")
+                .routeId("try")
+                .doTry()
+                .to("kjob:fail?script=exit 4")
+                .doCatch(StepFailedException.class)
+                .setBody(simple("caught ${exception.exitCode}"))
+                .end();
+          }
+        });
+
+    assertThat(template.requestBody("direct:try", "", String.class)).isEqualTo("caught 4");
+  }
+
+  @Test
+  void envOptionsAndSimpleExpressionsReachTheScriptAsDataOnly() throws Exception {
+    Path marker = tmp.resolve("pwned");
+    route(
+        "direct:a",
+        "kjob:env?script=printf '%s|%s' \"$GREETING\" \"$TITLE\"&env.GREETING=hi"
+            + "&env.TITLE=${header.title}");
+
+    String hostile = "$(touch " + marker + ")`touch " + marker + "`; touch " + marker;
+    String output = template.requestBodyAndHeader("direct:a", "", "title", hostile, String.class);
+
+    assertThat(output).isEqualTo("hi|" + hostile);
+    assertThat(marker).doesNotExist();
+  }
+
+  @Test
+  void headersOverrideOptionsPerExchange() throws Exception {
+    route("direct:a", "kjob:override?script=echo from-option");
+
+    String output =
+        template.requestBodyAndHeaders(
+            "direct:a",
+            "",
+            Map.of(
+                KjobConstants.SCRIPT,
+                "echo \"from-header $X\"",
+                KjobConstants.ENV,
+                Map.of("X", "1")),
+            String.class);
+
+    assertThat(output).isEqualTo("from-header 1\n");
+  }
+
+  @Test
+  void stdinPipesOutputFromOneStepToTheNext() throws Exception {
+    route("direct:a", "kjob:a?script=cat; echo two", "kjob:b?script=tr a-z A-Z");
+
+    assertThat(template.requestBody("direct:a", "one\n", String.class)).isEqualTo("ONE\nTWO\n");
+  }
+
+  @Test
+  void timeoutKillsTheWholeTreeIncludingChildrenThatIgnoreSigterm() throws Exception {
+    Path pidFile = tmp.resolve("child.pid");
+    route(
+        "direct:a",
+        "kjob:slow?timeout=1s&script=RAW(trap '' TERM; sh -c \"trap '' TERM; sleep 300\" & echo $! > "
+            + pidFile
+            + "; wait)");
+
+    Exchange result = template.request("direct:a", e -> {});
+
+    assertThat(result.getException()).isInstanceOf(StepTimeoutException.class);
+    assertThat(result.getMessage().getHeader(KjobConstants.STEP_STATUS))
+        .isEqualTo(StepStatus.TIMED_OUT);
+    long childPid = Long.parseLong(Files.readString(pidFile).trim());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(childPid).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  @Test
+  void parallelStepsOverlapInTime() throws Exception {
+    context.addRoutes(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:fan")
+                .routeId("fan")
+                .multicast(
+                    (oldExchange, newExchange) -> {
+                      List<Exchange> all =
+                          oldExchange == null
+                              ? new java.util.ArrayList<>()
+                              : oldExchange.getMessage().getBody(List.class);
+                      all.add(newExchange);
+                      Exchange holder = oldExchange == null ? newExchange.copy() : oldExchange;
+                      holder.getMessage().setBody(all);
+                      return holder;
+                    })
+                .parallelProcessing()
+                .to("kjob:left?script=sleep 0.5", "kjob:right?script=sleep 0.5");
+          }
+        });
+
+    List<?> branches = template.requestBody("direct:fan", "", List.class);
+
+    assertThat(branches).hasSize(2);
+    Exchange left = (Exchange) branches.get(0);
+    Exchange right = (Exchange) branches.get(1);
+    Instant leftStart = left.getMessage().getHeader(KjobConstants.STEP_STARTED, Instant.class);
+    Instant leftEnd = left.getMessage().getHeader(KjobConstants.STEP_ENDED, Instant.class);
+    Instant rightStart = right.getMessage().getHeader(KjobConstants.STEP_STARTED, Instant.class);
+    Instant rightEnd = right.getMessage().getHeader(KjobConstants.STEP_ENDED, Instant.class);
+    assertThat(leftStart).isBefore(rightEnd);
+    assertThat(rightStart).isBefore(leftEnd);
+  }
+
+  @Test
+  void eventReachesTheStepAsFileAndVariables() throws Exception {
+    route(
+        "direct:a",
+        "kjob:event?script=cat \"$CARAVAN_EVENT_FILE\"; echo; echo \"$CARAVAN_EVENT_TYPE"
+            + " $CARAVAN_EVENT_SUBJECT $CARAVAN_EVENT_ID\"");
+
+    String output =
+        template.requestBodyAndHeaders(
+            "direct:a",
+            "",
+            Map.of(
+                KjobConstants.EVENT, "{\"id\":\"e-1\",\"type\":\"push\"}",
+                KjobConstants.EVENT_ID, "e-1",
+                KjobConstants.EVENT_TYPE, "push",
+                KjobConstants.EVENT_SUBJECT, "octo/repo"),
+            String.class);
+
+    assertThat(output).isEqualTo("{\"id\":\"e-1\",\"type\":\"push\"}\npush octo/repo e-1\n");
+  }
+
+  @Test
+  void secretsComeFromTheLocalSecretsDirectoryAndCallerEnvironmentStaysOut() throws Exception {
+    Files.createDirectories(tmp.resolve("secrets/gh-token"));
+    Files.writeString(tmp.resolve("secrets/gh-token/TOKEN"), "s3cret");
+    route("direct:a", "kjob:secret?envFromSecret=gh-token&script=echo \"$TOKEN\"; env | sort");
+
+    String output = template.requestBody("direct:a", "", String.class);
+
+    assertThat(output).startsWith("s3cret\n").contains("CARAVAN_STEP=secret");
+    assertThat(output.lines().map(line -> line.split("=", 2)[0]))
+        .allMatch(
+            name ->
+                name.startsWith("CARAVAN_")
+                    || List.of(
+                            "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
+                            "SHELL", "TOKEN", "PWD", "SHLVL", "_", "s3cret")
+                        .contains(name));
+  }
+
+  @Test
+  void missingSecretFailsNamingIt() throws Exception {
+    route("direct:a", "kjob:secret?envFromSecret=absent&script=true");
+
+    assertThatThrownBy(() -> template.requestBody("direct:a", ""))
+        .isInstanceOf(CamelExecutionException.class)
+        .hasRootCauseMessage(
+            "Secret 'absent' not found: the local executor expects a directory "
+                + tmp.resolve("secrets/absent")
+                + " with one file per key");
+  }
+
+  @Test
+  void redeliveryRunsANewAttempt() throws Exception {
+    Path counter = tmp.resolve("attempts");
+    context.addRoutes(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            onException(StepFailedException.class).maximumRedeliveries(2).redeliveryDelay(0);
+            from("direct:retry")
+                .routeId("retry")
+                .to(
+                    "kjob:flaky?script=echo x >> "
+                        + counter
+                        + "; test $(wc -l < "
+                        + counter
+                        + ") -ge 2 || exit 1; echo \"$CARAVAN_JOB_NAME\"");
+          }
+        });
+
+    String output = template.requestBody("direct:retry", "", String.class);
+
+    assertThat(Files.readAllLines(counter)).hasSize(2);
+    assertThat(output.trim()).startsWith("flaky-").endsWith("-2");
+  }
+
+  @Test
+  void scriptCanBeLoadedFromAResource() throws Exception {
+    Path script = tmp.resolve("two-lines.sh");
+    Files.writeString(script, "echo one\necho two\n");
+    route("direct:a", "kjob:file?script=resource:file:" + script);
+
+    assertThat(template.requestBody("direct:a", "", String.class)).isEqualTo("one\ntwo\n");
+  }
+
+  @Test
+  void outputBeyondTheCapIsDroppedWithAMarker() throws Exception {
+    route("direct:a", "kjob:big?maxOutputBytes=10&script=seq 1 10");
+
+    assertThat(template.requestBody("direct:a", "", String.class))
+        .isEqualTo("1\n2\n3\n4\n5\n\n[caravan: 11 bytes of output dropped]\n");
+  }
+}
