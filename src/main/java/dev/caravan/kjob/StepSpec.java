@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,8 @@ public record StepSpec(
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern DURATION =
+      Pattern.compile("(?=\\d)(?:(\\d+)h)?(?:(\\d+)m(?!s))?(?:(\\d+)s)?(?:(\\d+)ms)?");
   private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
 
   public StepSpec {
@@ -125,9 +128,12 @@ public record StepSpec(
     if (value == null || value.isBlank()) {
       return Duration.ZERO;
     }
-    try {
-      return org.apache.camel.util.TimeUtils.toDuration(value.trim());
-    } catch (RuntimeException e) {
+    String text = value.trim();
+    if (text.chars().allMatch(Character::isDigit)) {
+      return Duration.ofMillis(Long.parseLong(text));
+    }
+    Matcher parts = DURATION.matcher(text);
+    if (!parts.matches()) {
       throw new IllegalArgumentException(
           "Invalid kjob option "
               + option
@@ -135,6 +141,14 @@ public record StepSpec(
               + value
               + ": expected a duration such as 30s or 5m");
     }
+    return Duration.ofHours(number(parts.group(1)))
+        .plusMinutes(number(parts.group(2)))
+        .plusSeconds(number(parts.group(3)))
+        .plusMillis(number(parts.group(4)));
+  }
+
+  private static long number(String digits) {
+    return digits == null ? 0 : Long.parseLong(digits);
   }
 
   private static void requireDnsName(String prefix, String option, String value) {

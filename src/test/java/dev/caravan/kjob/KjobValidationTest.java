@@ -1,0 +1,118 @@
+package dev.caravan.kjob;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class KjobValidationTest {
+
+  @TempDir Path home;
+
+  private CamelContext context;
+  private KjobComponent kjob;
+
+  @BeforeEach
+  void createCamel() {
+    context = new DefaultCamelContext();
+    kjob = new KjobComponent();
+    kjob.setClusterDetector(new ClusterDetector(Map.of(), home));
+    context.addComponent("kjob", kjob);
+  }
+
+  @AfterEach
+  void stopCamel() {
+    context.stop();
+  }
+
+  private void startWith(String uri) throws Exception {
+    context.addRoutes(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:a").routeId("a").to(uri);
+          }
+        });
+    context.start();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "kjob:?script=true | kjob needs a step name",
+        "kjob:build | kjob:build: set the option script or the option command",
+        "kjob:build?script=true&command=ls | set either the option script or command, not both",
+        "kjob:build?args=x&script=true | the option args needs the option command",
+        "kjob:build?executor=kubernetes&script=true | the option image is required on Kubernetes",
+        "kjob:build?executor=cloud&script=true | Invalid kjob option executor=cloud",
+        "kjob:build?timeout=soon&script=true | Invalid kjob option timeout=soon",
+        "kjob:build?cpuLimit=lots&script=true | invalid option cpuLimit=lots",
+        "kjob:build?memoryRequest=1XB&script=true | invalid option memoryRequest=1XB",
+        "kjob:build?imagePullPolicy=Sometimes&script=true | invalid option imagePullPolicy",
+        "kjob:build?ttlSecondsAfterFinished=-1&script=true | ttlSecondsAfterFinished must not be",
+        "kjob:build?namespace=Not_Valid&script=true | invalid option namespace=Not_Valid",
+        "kjob:build?env.1BAD=x&script=true | invalid environment variable name env.1BAD",
+        "kjob:build?env.CARAVAN_EVENT_FILE=x&script=true | env.CARAVAN_EVENT_FILE is reserved",
+        "kjob:build?scritp=true | scritp",
+      })
+  void invalidOptionsFailWhenTheRouteStartsNamingTheOption(String uri, String message) {
+    assertThatThrownBy(() -> startWith(uri))
+        .hasStackTraceContaining(message.trim())
+        .satisfies(e -> assertThat(context.getRoute("a")).isNull());
+  }
+
+  @Test
+  void autoPicksLocalWithoutClusterConfiguration() throws Exception {
+    startWith("kjob:build?script=true");
+
+    assertThat(kjob.resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.LOCAL);
+  }
+
+  @Test
+  void autoPicksKubernetesWhenAKubeconfigIsPresent() throws Exception {
+    java.nio.file.Files.createDirectories(home.resolve(".kube"));
+    java.nio.file.Files.writeString(home.resolve(".kube/config"), "apiVersion: v1\n");
+
+    assertThatThrownBy(() -> startWith("kjob:build?script=true"))
+        .hasStackTraceContaining("the option image is required on Kubernetes");
+    assertThat(kjob.resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.KUBERNETES);
+  }
+
+  @Test
+  void autoPicksKubernetesForAKubeconfigNamedByTheEnvironment() throws Exception {
+    Path config = home.resolve("cluster.yaml");
+    java.nio.file.Files.writeString(config, "apiVersion: v1\n");
+
+    assertThat(
+            new ClusterDetector(Map.of("KUBECONFIG", config.toString()), home).findConfiguration())
+        .isEqualTo("kubeconfig " + config);
+    assertThat(new ClusterDetector(Map.of(), home).findConfiguration()).isNull();
+  }
+
+  @Test
+  void invalidHeaderOverrideFailsTheExchangeNamingTheHeader() throws Exception {
+    kjob.setExecutor("local");
+    kjob.setLocalWorkDir(home.resolve("work").toString());
+    startWith("kjob:build?script=true");
+
+    var result =
+        context
+            .createProducerTemplate()
+            .request("direct:a", e -> e.getMessage().setHeader(KjobConstants.TIMEOUT, "later"));
+
+    assertThat(result.getException())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CaravanTimeout=later");
+  }
+}
