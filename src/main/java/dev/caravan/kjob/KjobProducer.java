@@ -26,6 +26,9 @@ public class KjobProducer extends DefaultAsyncProducer {
           KjobConstants.EVENT_SUBJECT, "CARAVAN_EVENT_SUBJECT",
           KjobConstants.EVENT_TIME, "CARAVAN_EVENT_TIME");
 
+  /** Exchange property: the step and attempt number that failed last. */
+  static final String FAILED_ATTEMPT = "CaravanFailedAttempt";
+
   private final KjobEndpoint endpoint;
   private final StepSpecResolver resolver;
 
@@ -69,7 +72,7 @@ public class KjobProducer extends DefaultAsyncProducer {
     Message message = exchange.getMessage();
     String runId = runId(exchange);
     String fanOutIndex = fanOutIndex(exchange);
-    int attempt = message.getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class) + 1;
+    int attempt = attempt(exchange, runId, spec.stepName(), fanOutIndex);
     String jobName = StepNames.jobName(runId, spec.stepName(), fanOutIndex, attempt);
 
     Map<String, String> caravanEnv = new LinkedHashMap<>();
@@ -93,6 +96,24 @@ public class KjobProducer extends DefaultAsyncProducer {
         caravanEnv,
         eventJson(message.getHeader(KjobConstants.EVENT)),
         message.getBody(byte[].class));
+  }
+
+  /**
+   * 1, or one more than the last failed attempt of this very step when Camel redelivers it.
+   * CamelRedeliveryCounter alone will not do: it stays on the message after a successful redelivery
+   * and would number the next step's first Job as a retry.
+   */
+  private static int attempt(Exchange exchange, String runId, String step, String fanOutIndex) {
+    String failed = exchange.getProperty(FAILED_ATTEMPT, String.class);
+    String key = stepKey(runId, step, fanOutIndex);
+    if (failed != null && failed.startsWith(key)) {
+      return Integer.parseInt(failed.substring(key.length())) + 1;
+    }
+    return 1;
+  }
+
+  private static String stepKey(String runId, String step, String fanOutIndex) {
+    return runId + '\n' + step + '\n' + fanOutIndex + '\n';
   }
 
   /** The run id, fixed on the exchange at its first step so later steps share it. */
@@ -141,6 +162,12 @@ public class KjobProducer extends DefaultAsyncProducer {
     message.setHeader(KjobConstants.STEP_DURATION, result.duration().toMillis());
     message.setHeader(KjobConstants.STEP_STARTED, result.started());
     message.setHeader(KjobConstants.STEP_ENDED, result.ended());
+    String key = stepKey(request.runId(), request.stepName(), request.fanOutIndex());
+    if (result.status() == StepStatus.SUCCEEDED) {
+      exchange.removeProperty(FAILED_ATTEMPT);
+    } else {
+      exchange.setProperty(FAILED_ATTEMPT, key + request.attempt());
+    }
     String tail = result.tail(request.spec().logTailLines());
     String step = request.stepName();
     switch (result.status()) {

@@ -65,10 +65,27 @@ final class JobWatcher implements AutoCloseable {
     return informers.values().stream().allMatch(SharedIndexInformer::isWatching);
   }
 
+  /**
+   * Stops watching. Steps still waiting fail at once instead of hanging until Camel's shutdown
+   * timeout; their Jobs keep running and are re-attached when the run is executed again.
+   */
   @Override
   public void close() {
     informers.values().forEach(SharedIndexInformer::close);
     informers.clear();
+    waiting
+        .keySet()
+        .forEach(
+            key -> {
+              CompletableFuture<Job> end = waiting.remove(key);
+              if (end != null) {
+                end.completeExceptionally(
+                    new IllegalStateException(
+                        "Caravan stopped while waiting for Job "
+                            + key
+                            + "; the Job keeps running"));
+              }
+            });
   }
 
   static boolean hasFinished(Job job) {

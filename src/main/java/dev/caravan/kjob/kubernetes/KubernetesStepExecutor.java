@@ -66,7 +66,9 @@ public final class KubernetesStepExecutor implements StepExecutor {
     Instant requested = Instant.now();
     return CompletableFuture.runAsync(() -> createOrAttach(job, namespace), apiThreads)
         .thenCompose(created -> watcher.awaitEnd(namespace, request.jobName()))
-        .thenApplyAsync(ended -> result(namespace, ended, requested), apiThreads);
+        .thenApplyAsync(
+            ended -> result(namespace, ended, requested, request.spec().maxOutputBytes()),
+            apiThreads);
   }
 
   /** Whether every namespace informer is connected (for health checks). */
@@ -109,11 +111,11 @@ public final class KubernetesStepExecutor implements StepExecutor {
     }
   }
 
-  private StepResult result(String namespace, Job job, Instant requested) {
+  private StepResult result(String namespace, Job job, Instant requested, int maxOutputBytes) {
     String name = job.getMetadata().getName();
     Optional<Pod> pod = latestPod(namespace, name);
     Integer exitCode = pod.flatMap(KubernetesStepExecutor::exitCode).orElse(null);
-    String log = pod.map(p -> readLog(namespace, p)).orElse("");
+    String log = pod.map(p -> readLog(namespace, p, maxOutputBytes)).orElse("");
     Instant started = parse(job.getStatus() == null ? null : job.getStatus().getStartTime());
     return new StepResult(
         name, statusOf(job), exitCode, log, started == null ? requested : started, endOf(job));
@@ -171,17 +173,24 @@ public final class KubernetesStepExecutor implements StepExecutor {
   }
 
   /** One GET of the container's log; the plain pod log API would first list and watch the pod. */
-  private String readLog(String namespace, Pod pod) {
+  private String readLog(String namespace, Pod pod, int maxOutputBytes) {
     String path =
         "/api/v1/namespaces/"
             + namespace
             + "/pods/"
             + pod.getMetadata().getName()
             + "/log?container="
-            + JobLabels.STEP_CONTAINER;
+            + JobLabels.STEP_CONTAINER
+            + "&limitBytes="
+            + maxOutputBytes;
     try {
       String log = client.raw(path);
-      return log == null ? "" : log;
+      if (log == null) {
+        return "";
+      }
+      return log.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < maxOutputBytes
+          ? log
+          : log + "\n[caravan: output cut at " + maxOutputBytes + " bytes]\n";
     } catch (KubernetesClientException e) {
       LOG.warn(
           "Could not read the log of pod {}/{}: {}",

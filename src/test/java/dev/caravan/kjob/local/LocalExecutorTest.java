@@ -287,14 +287,22 @@ class LocalExecutorTest {
                         + counter
                         + "; test $(wc -l < "
                         + counter
-                        + ") -ge 2 || exit 1; echo \"$CARAVAN_JOB_NAME\"");
+                        + ") -ge 2 || exit 1; echo \"$CARAVAN_JOB_NAME\"")
+                .setHeader("flakyJob", body())
+                .to("kjob:next?script=echo \"$CARAVAN_JOB_NAME\"");
           }
         });
 
-    String output = template.requestBody("direct:retry", "", String.class);
+    Exchange result = template.request("direct:retry", e -> {});
 
     assertThat(Files.readAllLines(counter)).hasSize(2);
-    assertThat(output.trim()).startsWith("flaky-").endsWith("-2");
+    assertThat(result.getMessage().getHeader("flakyJob", String.class).trim())
+        .startsWith("flaky-")
+        .endsWith("-2");
+    assertThat(result.getMessage().getBody(String.class).trim())
+        .as("the step after a retried one starts at attempt 1")
+        .startsWith("next-")
+        .endsWith("-1");
   }
 
   @Test

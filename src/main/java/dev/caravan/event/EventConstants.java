@@ -1,0 +1,50 @@
+package dev.caravan.event;
+
+import org.apache.camel.spi.Metadata;
+
+/** Headers of the {@code event} component. */
+public final class EventConstants {
+
+  @Metadata(
+      description =
+          "Event id. Producer: optional (a UUID when absent); redeliveries with the same id are"
+              + " duplicates. Consumer: the delivered event's id.",
+      javaType = "String")
+  public static final String EVENT_ID = "CaravanEventId";
+
+  @Metadata(description = "Event source (the consumer sets it).", javaType = "String")
+  public static final String EVENT_SOURCE = "CaravanEventSource";
+
+  @Metadata(description = "Event type; required by the producer.", javaType = "String")
+  public static final String EVENT_TYPE = "CaravanEventType";
+
+  @Metadata(description = "Event subject, such as owner/repo.", javaType = "String")
+  public static final String EVENT_SUBJECT = "CaravanEventSubject";
+
+  @Metadata(
+      description = "Event time (ISO-8601); the producer uses now when absent.",
+      javaType = "String")
+  public static final String EVENT_TIME = "CaravanEventTime";
+
+  @Metadata(
+      description = "Event labels such as ref, commit and clone URL.",
+      javaType = "java.util.Map<String, String>")
+  public static final String EVENT_LABELS = "CaravanEventLabels";
+
+  @Metadata(
+      description = "Producer: whether the event id had been stored before.",
+      javaType = "Boolean")
+  public static final String EVENT_DUPLICATE = "CaravanEventDuplicate";
+
+  @Metadata(
+      description =
+          "Consumer: the whole event as CloudEvents JSON (kjob writes it to the step's"
+              + " event file).",
+      javaType = "String")
+  public static final String EVENT = "CaravanEvent";
+
+  @Metadata(description = "Consumer: id of the run this delivery starts.", javaType = "String")
+  public static final String RUN_ID = "CaravanRunId";
+
+  private EventConstants() {}
+}

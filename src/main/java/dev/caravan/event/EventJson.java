@@ -1,0 +1,125 @@
+package dev.caravan.event;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Reads and writes events as CloudEvents 1.0 JSON (structured mode). */
+public final class EventJson {
+
+  /** Deeper JSON than this is refused: a payload nested 10,000 deep must not blow the stack. */
+  public static final int MAX_NESTING = 200;
+
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  static {
+    MAPPER
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build());
+  }
+
+  private EventJson() {}
+
+  /** Parses JSON text, refusing malformed or too deeply nested input. */
+  public static JsonNode parse(String json) {
+    try {
+      JsonNode node = MAPPER.readTree(json);
+      if (node == null || node.isMissingNode()) {
+        throw new InvalidEventException("the body is empty, expected JSON");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new InvalidEventException("malformed JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Parses JSON into plain Java maps, lists and values (what Simple's body[...] navigates). */
+  public static Object toJava(String json) {
+    return json == null ? null : MAPPER.convertValue(parse(json), Object.class);
+  }
+
+  public static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** The event in CloudEvents structured mode; labels travel as the extension {@code labels}. */
+  public static String toCloudEvent(Event event) {
+    ObjectNode node = MAPPER.createObjectNode();
+    node.put("specversion", "1.0");
+    node.put("id", event.id());
+    node.put("source", event.source());
+    node.put("type", event.type());
+    if (event.subject() != null) {
+      node.put("subject", event.subject());
+    }
+    node.put("time", event.time().toString());
+    if (event.data() != null) {
+      node.put("datacontenttype", "application/json");
+      node.set("data", parse(event.data()));
+    }
+    if (!event.labels().isEmpty()) {
+      node.set("labels", MAPPER.valueToTree(event.labels()));
+    }
+    return node.toString();
+  }
+
+  /** Reads a structured-mode CloudEvent; its source becomes the label {@code cesource}. */
+  public static Event fromCloudEvent(String json, String source, Map<String, String> labels) {
+    JsonNode node = parse(json);
+    if (!node.isObject()) {
+      throw new InvalidEventException("a CloudEvent must be a JSON object");
+    }
+    if (!"1.0".equals(text(node, "specversion"))) {
+      throw new InvalidEventException("unsupported CloudEvents specversion, expected 1.0");
+    }
+    Map<String, String> allLabels = new LinkedHashMap<>(labels);
+    if (text(node, "source") != null) {
+      allLabels.put("cesource", text(node, "source"));
+    }
+    JsonNode data = node.get("data");
+    return new Event(
+        required(node, "id"),
+        source,
+        required(node, "type"),
+        text(node, "subject"),
+        time(text(node, "time")),
+        allLabels,
+        data == null || data.isNull() ? null : data.toString());
+  }
+
+  /** Parses an RFC 3339 time, or now when absent. */
+  public static Instant time(String text) {
+    if (text == null || text.isBlank()) {
+      return Instant.now();
+    }
+    try {
+      return java.time.OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidEventException("invalid time " + text + ", expected RFC 3339");
+    }
+  }
+
+  private static String required(JsonNode node, String field) {
+    String value = text(node, field);
+    if (value == null || value.isBlank()) {
+      throw new InvalidEventException("the CloudEvent has no " + field);
+    }
+    return value;
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? null : value.asText();
+  }
+}

@@ -1,0 +1,626 @@
+package dev.caravan.kjob.kubernetes;
+
+import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.exceedDeadline;
+import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.fail;
+import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.neverFinish;
+import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.succeed;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.KjobConstants;
+import dev.caravan.kjob.StepCanceledException;
+import dev.caravan.kjob.StepFailedException;
+import dev.caravan.kjob.StepStatus;
+import dev.caravan.kjob.StepTimeoutException;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ListMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.WatchEventBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobListBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.camel.AsyncProducer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes executor of {@code kjob} against fabric8's mock API server in CRUD mode, with
+ * {@link KubeletStandIn} playing the Job controller and kubelet.
+ *
+ * <p>The mock server is built here rather than through {@code @EnableKubernetesMockClient}: the
+ * extension keeps expectations in a plain {@code HashMap} that every request reads, and the
+ * stand-in adds a log expectation per pod while requests are in flight (a resize during a read can
+ * hide an expectation). The same server on a {@code ConcurrentHashMap} avoids that.
+ */
+class KubernetesExecutorTest {
+
+  private static final String NAMESPACE = "test";
+  private static final String KUBERNETES = "executor=kubernetes&image=busybox:1.36";
+  private static final String JOBS_PATH = "/apis/batch/v1/namespaces/" + NAMESPACE + "/jobs";
+  private static final String INFORMER_QUERY =
+      "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dcaravan";
+  private static final Duration STEP_WAIT = Duration.ofSeconds(20);
+
+  private KubernetesMockServer server;
+  private KubernetesClient client;
+  private KubeletStandIn kubelet;
+  private CamelContext camel;
+  private final Map<String, AsyncProducer> producers = new ConcurrentHashMap<>();
+  private final List<RecordedRequest> requests = new ArrayList<>();
+
+  @BeforeEach
+  void startCluster() {
+    Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
+    server =
+        new KubernetesMockServer(
+            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
+            new MockWebServer(),
+            expectations,
+            new KubernetesMixedDispatcher(expectations),
+            false);
+    server.init();
+    client = server.createClient();
+    kubelet = new KubeletStandIn(server);
+  }
+
+  @AfterEach
+  void stopCluster() throws Exception {
+    producers.values().forEach(AsyncProducer::stop);
+    if (camel != null) {
+      camel.close();
+    }
+    List<Throwable> kubeletErrors = kubelet.errors();
+    kubelet.close();
+    client.close();
+    server.destroy();
+    assertThat(kubeletErrors).as("the stand-in kubelet's own API calls").isEmpty();
+  }
+
+  @Test
+  void createsJobWithSpecFromOptions() {
+    startCamel(
+        route(
+            "direct:spec",
+            "kjob:build-it?"
+                + KUBERNETES
+                + "&script=RAW(echo \"$GREETING\" && cat \"$CARAVAN_EVENT_FILE\")"
+                + "&env.GREETING=hello"
+                + "&cpuRequest=250m&cpuLimit=1&memoryRequest=64Mi&memoryLimit=128Mi"
+                + "&timeout=30s&ttlSecondsAfterFinished=120&serviceAccount=builder"
+                + "&nodeSelector.disktype=ssd&imagePullPolicy=IfNotPresent"));
+    String event =
+        "{\"specversion\":\"1.0\",\"id\":\"evt-1\",\"source\":\"github\",\"type\":\"push\"}";
+    Map<String, Object> headers = new LinkedHashMap<>();
+    headers.put(KjobConstants.RUN_ID, "run-spec");
+    headers.put(KjobConstants.EVENT, event);
+    headers.put(KjobConstants.EVENT_ID, "evt-1");
+    headers.put(KjobConstants.EVENT_SOURCE, "github");
+    headers.put(KjobConstants.EVENT_TYPE, "push");
+    headers.put(KjobConstants.EVENT_SUBJECT, "refs/heads/main");
+    headers.put(KjobConstants.EVENT_TIME, "2025-01-02T03:04:05Z");
+
+    Exchange done = send("direct:spec", null, headers);
+
+    assertThat(done.getException()).isNull();
+    String jobName = done.getMessage().getHeader(KjobConstants.JOB_NAME, String.class);
+    assertThat(jobName).matches("build-it-[0-9a-f]{12}-1");
+    Job job = client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).get();
+    assertThat(job.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/managed-by", "caravan")
+        .containsEntry("caravan.dev/run", "run-spec")
+        .containsEntry("caravan.dev/step", "build-it")
+        .containsEntry("caravan.dev/event", "evt-1")
+        .containsEntry("caravan.dev/attempt", "1");
+
+    JobSpec spec = job.getSpec();
+    assertThat(spec.getBackoffLimit()).isZero();
+    assertThat(spec.getActiveDeadlineSeconds()).isEqualTo(30L);
+    assertThat(spec.getTtlSecondsAfterFinished()).isEqualTo(120);
+    assertThat(spec.getTemplate().getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/managed-by", "caravan")
+        .containsEntry("caravan.dev/run", "run-spec");
+    var pod = spec.getTemplate().getSpec();
+    assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+    assertThat(pod.getServiceAccountName()).isEqualTo("builder");
+    assertThat(pod.getNodeSelector()).containsExactly(Map.entry("disktype", "ssd"));
+
+    assertThat(pod.getContainers()).hasSize(1);
+    Container step = pod.getContainers().get(0);
+    assertThat(step.getName()).isEqualTo("step");
+    assertThat(step.getImage()).isEqualTo("busybox:1.36");
+    assertThat(step.getImagePullPolicy()).isEqualTo("IfNotPresent");
+    assertThat(step.getCommand())
+        .containsExactly("/bin/sh", "-c", "echo \"$GREETING\" && cat \"$CARAVAN_EVENT_FILE\"");
+    assertThat(envOf(step))
+        .containsEntry("GREETING", "hello")
+        .containsEntry("CARAVAN_RUN_ID", "run-spec")
+        .containsEntry("CARAVAN_STEP", "build-it")
+        .containsEntry("CARAVAN_JOB_NAME", jobName)
+        .containsEntry("CARAVAN_EVENT_ID", "evt-1")
+        .containsEntry("CARAVAN_EVENT_SOURCE", "github")
+        .containsEntry("CARAVAN_EVENT_TYPE", "push")
+        .containsEntry("CARAVAN_EVENT_SUBJECT", "refs/heads/main")
+        .containsEntry("CARAVAN_EVENT_TIME", "2025-01-02T03:04:05Z")
+        .containsEntry("CARAVAN_EVENT_FILE", "/caravan/event.json");
+    assertThat(step.getResources().getRequests())
+        .containsEntry("cpu", new Quantity("250m"))
+        .containsEntry("memory", new Quantity("64Mi"));
+    assertThat(step.getResources().getLimits())
+        .containsEntry("cpu", new Quantity("1"))
+        .containsEntry("memory", new Quantity("128Mi"));
+    assertThat(step.getVolumeMounts())
+        .singleElement()
+        .satisfies(
+            mount -> {
+              assertThat(mount.getMountPath()).isEqualTo("/caravan");
+              assertThat(mount.getReadOnly()).isTrue();
+            });
+
+    assertThat(pod.getVolumes())
+        .singleElement()
+        .satisfies(
+            volume -> {
+              assertThat(volume.getName()).isEqualTo(step.getVolumeMounts().get(0).getName());
+              assertThat(volume.getEmptyDir()).isNotNull();
+            });
+    assertThat(pod.getInitContainers())
+        .singleElement()
+        .satisfies(
+            init -> {
+              assertThat(init.getImage()).isEqualTo("busybox:1.36");
+              assertThat(init.getCommand()).startsWith("/bin/sh", "-c");
+              assertThat(envOf(init)).containsEntry("CARAVAN_EVENT_JSON", event);
+              assertThat(init.getVolumeMounts())
+                  .singleElement()
+                  .satisfies(mount -> assertThat(mount.getMountPath()).isEqualTo("/caravan"));
+            });
+  }
+
+  @Test
+  void bodyBecomesStandardInputThroughTheInitContainer() {
+    startCamel(route("direct:stdin", "kjob:count?" + KUBERNETES + "&script=wc -l"));
+
+    Exchange done = send("direct:stdin", "a\nb\n", Map.of(KjobConstants.RUN_ID, "run-stdin"));
+
+    assertThat(done.getException()).isNull();
+    Job job = kubelet.jobs().get(0);
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getCommand())
+        .containsExactly("/bin/sh", "-c", "exec /bin/sh -c \"$0\" < /caravan/stdin", "wc -l");
+    assertThat(envOf(pod.getContainers().get(0))).doesNotContainKey("CARAVAN_EVENT_FILE");
+    assertThat(pod.getInitContainers())
+        .singleElement()
+        .satisfies(
+            init -> assertThat(envOf(init)).containsEntry("CARAVAN_INPUT_BASE64", "YQpiCg=="));
+  }
+
+  @Test
+  void bodyIsThePodLog() {
+    startCamel(route("direct:hello", "kjob:hello?" + KUBERNETES + "&script=echo hello"));
+
+    Exchange done = send("direct:hello", null, Map.of(KjobConstants.RUN_ID, "run-hello"));
+
+    assertThat(done.getException()).isNull();
+    String jobName = done.getMessage().getHeader(KjobConstants.JOB_NAME, String.class);
+    assertThat(kubelet.jobNames()).containsExactly(jobName);
+    assertThat(done.getMessage().getBody(String.class)).isEqualTo("output of " + jobName + "\n");
+    assertThat(done.getMessage().getHeader(KjobConstants.STEP_STATUS))
+        .isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(done.getMessage().getHeader(KjobConstants.EXIT_CODE)).isEqualTo(0);
+    assertThat(done.getMessage().getHeader(KjobConstants.STEP_DURATION, Long.class))
+        .isNotNull()
+        .isNotNegative();
+    assertThat(done.getMessage().getHeaders())
+        .containsKeys(KjobConstants.STEP_STARTED, KjobConstants.STEP_ENDED);
+    assertThat(requests(r -> r.getPath().contains("/log?container=step&limitBytes=")))
+        .as("the log is read with one GET")
+        .hasSize(1);
+  }
+
+  @Test
+  void failedJobRaisesStepFailedExceptionWithLogTail() {
+    kubelet.on("compile", fail(3, "compiling\nline 2\nerror: boom\n"));
+    startCamel(
+        route("direct:compile", "kjob:compile?" + KUBERNETES + "&script=make&logTailLines=2"));
+
+    Exchange done = send("direct:compile", null, Map.of(KjobConstants.RUN_ID, "run-fail"));
+
+    assertThat(done.getException()).isInstanceOf(StepFailedException.class);
+    StepFailedException failure = (StepFailedException) done.getException();
+    assertThat(failure.getExitCode()).isEqualTo(3);
+    assertThat(failure.getLogTail()).isEqualTo("line 2\nerror: boom");
+    assertThat(failure.getStepName()).isEqualTo("compile");
+    assertThat(failure.getJobName()).isEqualTo(kubelet.jobNames().get(0));
+    assertThat(failure.getStatus()).isEqualTo(StepStatus.FAILED);
+    assertThat(failure).hasMessageContaining("exit code 3").hasMessageContaining("error: boom");
+    assertThat(done.getMessage().getHeader(KjobConstants.STEP_STATUS)).isEqualTo(StepStatus.FAILED);
+    assertThat(done.getMessage().getHeader(KjobConstants.EXIT_CODE)).isEqualTo(3);
+  }
+
+  @Test
+  void deadlineExceededRaisesStepTimeoutException() {
+    kubelet.on("slow", exceedDeadline("still working\n"));
+    startCamel(route("direct:slow", "kjob:slow?" + KUBERNETES + "&script=sleep 600&timeout=5s"));
+
+    Exchange done = send("direct:slow", null, Map.of(KjobConstants.RUN_ID, "run-slow"));
+
+    assertThat(kubelet.jobs().get(0).getSpec().getActiveDeadlineSeconds()).isEqualTo(5L);
+    assertThat(done.getException()).isInstanceOf(StepTimeoutException.class);
+    StepTimeoutException timeout = (StepTimeoutException) done.getException();
+    assertThat(timeout.getStatus()).isEqualTo(StepStatus.TIMED_OUT);
+    assertThat(timeout.getLogTail()).isEqualTo("still working");
+    assertThat(done.getMessage().getHeader(KjobConstants.STEP_STATUS))
+        .isEqualTo(StepStatus.TIMED_OUT);
+  }
+
+  @Test
+  void deletingTheJobCancelsTheStep() throws Exception {
+    kubelet.on("forever", neverFinish());
+    startCamel(route("direct:forever", "kjob:forever?" + KUBERNETES + "&script=sleep 1d"));
+
+    CompletableFuture<Exchange> running =
+        sendAsync("direct:forever", Map.of(KjobConstants.RUN_ID, "run-cancel"));
+    String jobName = awaitStartedJob();
+    assertThat(running).isNotDone();
+    client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).delete();
+
+    Exchange done = running.get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(done.getException()).isInstanceOf(StepCanceledException.class);
+    assertThat(done.getMessage().getHeader(KjobConstants.STEP_STATUS))
+        .isEqualTo(StepStatus.CANCELED);
+  }
+
+  @Test
+  void secondExecutionForSameRunAndStepReattachesInsteadOfCreating() {
+    startCamel(route("direct:build", "kjob:build?" + KUBERNETES + "&script=make"));
+
+    Exchange first = send("direct:build", null, Map.of(KjobConstants.RUN_ID, "run-again"));
+    Exchange second = send("direct:build", null, Map.of(KjobConstants.RUN_ID, "run-again"));
+
+    assertThat(first.getException()).isNull();
+    assertThat(second.getException()).isNull();
+    String jobName = first.getMessage().getHeader(KjobConstants.JOB_NAME, String.class);
+    assertThat(second.getMessage().getHeader(KjobConstants.JOB_NAME)).isEqualTo(jobName);
+    assertThat(first.getMessage().getBody(String.class)).isEqualTo("output of " + jobName + "\n");
+    assertThat(second.getMessage().getBody(String.class)).isEqualTo("output of " + jobName + "\n");
+    assertThat(requests(r -> "POST".equals(r.getMethod()) && r.getPath().equals(JOBS_PATH)))
+        .hasSize(1);
+    assertThat(kubelet.jobNames()).containsExactly(jobName);
+  }
+
+  @Test
+  void secondExecutionReattachesToAJobThatIsStillRunning() throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    kubelet.on("build", succeed("built\n").after(release));
+    startCamel(route("direct:build", "kjob:build?" + KUBERNETES + "&script=make"));
+    ListAppender<ILoggingEvent> executorLog = captureLog(KubernetesStepExecutor.class);
+    try {
+      CompletableFuture<Exchange> first =
+          sendAsync("direct:build", Map.of(KjobConstants.RUN_ID, "run-running"));
+      String jobName = awaitStartedJob();
+      CompletableFuture<Exchange> second =
+          sendAsync("direct:build", Map.of(KjobConstants.RUN_ID, "run-running"));
+      await()
+          .atMost(STEP_WAIT)
+          .until(
+              () ->
+                  logged(executorLog).stream()
+                      .anyMatch(e -> e.getFormattedMessage().contains("Re-attaching")));
+      assertThat(first).isNotDone();
+      assertThat(second).isNotDone();
+
+      release.complete(null);
+
+      for (Exchange done :
+          List.of(
+              first.get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS),
+              second.get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS))) {
+        assertThat(done.getException()).isNull();
+        assertThat(done.getMessage().getBody(String.class)).isEqualTo("built\n");
+        assertThat(done.getMessage().getHeader(KjobConstants.JOB_NAME)).isEqualTo(jobName);
+      }
+      assertThat(kubelet.jobNames()).containsExactly(jobName);
+      assertThat(
+              client
+                  .batch()
+                  .v1()
+                  .jobs()
+                  .inNamespace(NAMESPACE)
+                  .withLabel("caravan.dev/run", "run-running")
+                  .list()
+                  .getItems())
+          .hasSize(1);
+    } finally {
+      stopCapturing(KubernetesStepExecutor.class, executorLog);
+    }
+  }
+
+  @Test
+  void redeliveryCreatesNewAttempt() {
+    kubelet.on("flaky", 1, fail(1, "flaked\n"));
+    startCamel(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            onException(StepFailedException.class).maximumRedeliveries(1).redeliveryDelay(0);
+            from("direct:flaky").to("kjob:flaky?" + KUBERNETES + "&script=./maybe");
+          }
+        });
+
+    Exchange done = send("direct:flaky", null, Map.of(KjobConstants.RUN_ID, "run-flaky"));
+
+    assertThat(done.getException()).isNull();
+    List<String> names = kubelet.jobNames();
+    assertThat(names).hasSize(2);
+    assertThat(names.get(0)).endsWith("-1");
+    assertThat(names.get(1)).isEqualTo(names.get(0).substring(0, names.get(0).length() - 1) + "2");
+    assertThat(kubelet.jobs())
+        .extracting(job -> job.getMetadata().getLabels().get("caravan.dev/attempt"))
+        .containsExactly("1", "2");
+    assertThat(done.getMessage().getHeader(KjobConstants.JOB_NAME)).isEqualTo(names.get(1));
+    assertThat(done.getMessage().getBody(String.class))
+        .isEqualTo("output of " + names.get(1) + "\n");
+    assertThat(requests(r -> "POST".equals(r.getMethod()) && r.getPath().equals(JOBS_PATH)))
+        .hasSize(2);
+  }
+
+  @Test
+  @DisplayName("200 concurrent steps complete while the JVM's thread count stays bounded")
+  void twoHundredConcurrentStepsCompleteWithBoundedThreads() throws Exception {
+    int steps = 200;
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    kubelet.on("fan", succeed().after(release));
+    startCamel(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:warm-up").to("kjob:warm-up?" + KUBERNETES + "&script=true");
+            from("direct:fan").to("kjob:fan?" + KUBERNETES + "&script=echo fan");
+          }
+        });
+    // starts the informer, the API pool and the HTTP clients' event loops
+    assertThat(send("direct:warm-up", null, Map.of()).getException()).isNull();
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    int baseline = threads.getThreadCount();
+    threads.resetPeakThreadCount();
+
+    List<CompletableFuture<Exchange>> inFlight = new ArrayList<>();
+    for (int i = 0; i < steps; i++) {
+      inFlight.add(sendAsync("direct:fan", Map.of(KjobConstants.RUN_ID, "run-fan-" + i)));
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> kubelet.jobs().size() == steps + 1);
+
+    assertThat(inFlight).noneMatch(CompletableFuture::isDone);
+    assertThat(camel.getInflightRepository().size()).isEqualTo(steps);
+    assertThat(threads.getPeakThreadCount())
+        .as("peak live threads with %d steps running (baseline %d)", steps, baseline)
+        .isLessThan(baseline + 60);
+
+    release.complete(null);
+
+    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    for (CompletableFuture<Exchange> future : inFlight) {
+      Exchange done = future.join();
+      assertThat(done.getException()).isNull();
+      String jobName = done.getMessage().getHeader(KjobConstants.JOB_NAME, String.class);
+      assertThat(done.getMessage().getBody(String.class)).isEqualTo("output of " + jobName + "\n");
+    }
+    assertThat(
+            inFlight.stream()
+                .map(f -> f.join().getMessage().getHeader(KjobConstants.JOB_NAME))
+                .distinct())
+        .hasSize(steps);
+  }
+
+  @Test
+  void informerSurvivesClosedWatch() {
+    // The executor's informer is started by the first step. Its first list is answered with
+    // resourceVersion 1000 and its first watch ends with 410 Gone after 100 ms; neither shows the
+    // step's Job, so the step can only complete once the informer has re-listed and re-watched.
+    server
+        .expect()
+        .get()
+        .withPath(JOBS_PATH + "?" + INFORMER_QUERY + "&resourceVersion=0")
+        .andReturn(
+            200,
+            new JobListBuilder()
+                .withMetadata(new ListMetaBuilder().withResourceVersion("1000").build())
+                .build())
+        .once();
+    server
+        .expect()
+        .get()
+        .withPath(
+            JOBS_PATH
+                + "?allowWatchBookmarks=true&"
+                + INFORMER_QUERY
+                + "&resourceVersion=1000&timeoutSeconds=600&watch=true")
+        .andUpgradeToWebSocket()
+        .open()
+        .waitFor(100)
+        .andEmit(
+            new WatchEventBuilder()
+                .withType("ERROR")
+                .withObject(new StatusBuilder().withCode(410).withMessage("too old").build())
+                .build())
+        .done()
+        .once();
+    startCamel(route("direct:watched", "kjob:watched?" + KUBERNETES + "&script=true"));
+
+    Exchange done = send("direct:watched", null, Map.of(KjobConstants.RUN_ID, "run-410"));
+
+    assertThat(done.getException()).isNull();
+    String jobName = done.getMessage().getHeader(KjobConstants.JOB_NAME, String.class);
+    assertThat(done.getMessage().getBody(String.class)).isEqualTo("output of " + jobName + "\n");
+    Predicate<RecordedRequest> informer =
+        r -> "GET".equals(r.getMethod()) && r.getPath().startsWith(JOBS_PATH + "?");
+    assertThat(requests(informer.and(r -> !r.getPath().contains("watch=true"))))
+        .as("the informer's lists")
+        .hasSize(2);
+    assertThat(requests(informer.and(r -> r.getPath().contains("watch=true"))))
+        .as("the informer's watches")
+        .hasSizeGreaterThanOrEqualTo(2)
+        .first()
+        .satisfies(watch -> assertThat(watch.getPath()).contains("resourceVersion=1000"));
+    assertThat(camel.getComponent("kjob", KjobComponent.class).kubernetesExecutor().isWatching())
+        .isTrue();
+  }
+
+  // helpers
+
+  private void startCamel(RoutesBuilder routes) {
+    KjobComponent kjob = new KjobComponent();
+    kjob.setKubernetesClient(client);
+    kjob.setNamespace(NAMESPACE);
+    camel = new DefaultCamelContext();
+    camel.addComponent("kjob", kjob);
+    try {
+      camel.addRoutes(routes);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    camel.start();
+  }
+
+  private static RoutesBuilder route(String from, String to) {
+    return new RouteBuilder() {
+      @Override
+      public void configure() {
+        from(from).to(to);
+      }
+    };
+  }
+
+  private Exchange send(String uri, Object body, Map<String, Object> headers) {
+    try {
+      return sendAsync(uri, body, headers).get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the step did not end within " + STEP_WAIT, e);
+    }
+  }
+
+  private CompletableFuture<Exchange> sendAsync(String uri, Map<String, Object> headers) {
+    return sendAsync(uri, null, headers);
+  }
+
+  /**
+   * Sends through the endpoint's asynchronous producer on the calling thread, which is free again
+   * once the step has been handed to the executor (ProducerTemplate's async methods would add a
+   * pool of their own).
+   */
+  private CompletableFuture<Exchange> sendAsync(
+      String uri, Object body, Map<String, Object> headers) {
+    AsyncProducer producer =
+        producers.computeIfAbsent(
+            uri,
+            u -> {
+              try {
+                AsyncProducer created = camel.getEndpoint(u).createAsyncProducer();
+                created.start();
+                return created;
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    Exchange exchange = producer.getEndpoint().createExchange(ExchangePattern.InOut);
+    exchange.getMessage().setBody(body);
+    exchange.getMessage().getHeaders().putAll(headers);
+    CompletableFuture<Exchange> done = new CompletableFuture<>();
+    producer.process(exchange, doneSync -> done.complete(exchange));
+    return done;
+  }
+
+  /** Waits until the stand-in has seen exactly one Job and marked it active; returns its name. */
+  private String awaitStartedJob() {
+    await().atMost(STEP_WAIT).until(() -> kubelet.jobs().size() == 1);
+    String jobName = kubelet.jobNames().get(0);
+    await()
+        .atMost(STEP_WAIT)
+        .until(
+            () -> {
+              Job job = client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).get();
+              return job.getStatus() != null && job.getStatus().getStartTime() != null;
+            });
+    return jobName;
+  }
+
+  /** Requests the mock server received so far that match. */
+  private List<RecordedRequest> requests(Predicate<RecordedRequest> filter) {
+    try {
+      RecordedRequest request;
+      while ((request = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+        requests.add(request);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    return requests.stream().filter(filter).toList();
+  }
+
+  private static Map<String, String> envOf(Container container) {
+    return container.getEnv().stream()
+        .collect(
+            Collectors.toMap(
+                EnvVar::getName,
+                env -> env.getValue() == null ? "" : env.getValue(),
+                (a, b) -> {
+                  throw new AssertionError("duplicate env var with values " + a + ", " + b);
+                },
+                LinkedHashMap::new));
+  }
+
+  private static ListAppender<ILoggingEvent> captureLog(Class<?> type) {
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    ((Logger) LoggerFactory.getLogger(type)).addAppender(appender);
+    return appender;
+  }
+
+  private static List<ILoggingEvent> logged(ListAppender<ILoggingEvent> appender) {
+    synchronized (appender) { // AppenderBase.doAppend holds this lock while it appends
+      return List.copyOf(appender.list);
+    }
+  }
+
+  private static void stopCapturing(Class<?> type, ListAppender<ILoggingEvent> appender) {
+    ((Logger) LoggerFactory.getLogger(type)).detachAppender(appender);
+    appender.stop();
+  }
+}
