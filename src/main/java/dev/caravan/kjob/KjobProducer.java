@@ -95,7 +95,16 @@ public class KjobProducer extends DefaultAsyncProducer {
         message.getHeader(KjobConstants.EVENT_ID, String.class),
         caravanEnv,
         eventJson(message.getHeader(KjobConstants.EVENT)),
-        message.getBody(byte[].class));
+        input(message));
+  }
+
+  /** The step's standard input: JSON for event data (maps and lists), else the body's bytes. */
+  private static byte[] input(Message message) throws JsonProcessingException {
+    Object body = message.getBody();
+    if (body instanceof Map<?, ?> || body instanceof java.util.Collection<?>) {
+      return JSON.writeValueAsBytes(body);
+    }
+    return message.getBody(byte[].class);
   }
 
   /**

@@ -1,0 +1,161 @@
+package dev.caravan.event;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.CamelContextHelper;
+import org.apache.camel.support.DefaultComponent;
+
+/**
+ * Publishes events durably ({@code to: event:<source>}) and delivers them to the pipelines that
+ * subscribe ({@code from: event:<source>?types=...}).
+ */
+@Component("event")
+public class EventComponent extends DefaultComponent {
+
+  /** The default store: an H2 file database that survives a SIGKILL right after a commit. */
+  public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./caravan-data/caravan;WRITE_DELAY=0";
+
+  /** Where events are kept. Defaults to a JDBC store on the dataSource. */
+  @Metadata(autowired = true, label = "advanced")
+  private EventStore store;
+
+  /** Database of the default store. Defaults to the single DataSource in the registry. */
+  @Metadata(autowired = true)
+  private DataSource dataSource;
+
+  /** JDBC URL of the database when there is no dataSource. */
+  @Metadata(defaultValue = DEFAULT_JDBC_URL)
+  private String jdbcUrl = DEFAULT_JDBC_URL;
+
+  /** Database user when there is no dataSource. */
+  @Metadata(defaultValue = "sa")
+  private String jdbcUsername = "sa";
+
+  /** Database password when there is no dataSource. */
+  @Metadata(secret = true)
+  private String jdbcPassword = "";
+
+  /**
+   * Milliseconds between looks for deliveries that another replica stored (local ones are delivered
+   * at once).
+   */
+  @Metadata(defaultValue = "5000")
+  private long pollInterval = 5000;
+
+  private final List<EventConsumer> consumers = new CopyOnWriteArrayList<>();
+  private HikariDataSource ownedDataSource;
+
+  @Override
+  protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters)
+      throws Exception {
+    EventEndpoint endpoint = new EventEndpoint(uri, this, remaining);
+    setProperties(endpoint, parameters);
+    return endpoint;
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    super.doStart();
+    if (store == null) {
+      store = CamelContextHelper.findSingleByType(getCamelContext(), EventStore.class);
+    }
+    if (store == null) {
+      DataSource database = dataSource;
+      if (database == null) {
+        database = CamelContextHelper.findSingleByType(getCamelContext(), DataSource.class);
+      }
+      if (database == null) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(jdbcUsername);
+        config.setPassword(jdbcPassword);
+        config.setPoolName("caravan-events");
+        ownedDataSource = new HikariDataSource(config);
+        database = ownedDataSource;
+      }
+      store = new JdbcEventStore(database).migrate();
+    }
+  }
+
+  @Override
+  protected void doStop() throws Exception {
+    if (ownedDataSource != null) {
+      ownedDataSource.close();
+      ownedDataSource = null;
+      store = null;
+    }
+    super.doStop();
+  }
+
+  void register(EventConsumer consumer) {
+    consumers.add(consumer);
+  }
+
+  void unregister(EventConsumer consumer) {
+    consumers.remove(consumer);
+  }
+
+  /** Wakes the local subscribers of a newly stored event. */
+  void published(Event event) {
+    for (EventConsumer consumer : consumers) {
+      if (consumer.subscription().matches(event)) {
+        consumer.wake();
+      }
+    }
+  }
+
+  public EventStore getStore() {
+    return store;
+  }
+
+  public void setStore(EventStore store) {
+    this.store = store;
+  }
+
+  public DataSource getDataSource() {
+    return dataSource;
+  }
+
+  public void setDataSource(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  public String getJdbcUrl() {
+    return jdbcUrl;
+  }
+
+  public void setJdbcUrl(String jdbcUrl) {
+    this.jdbcUrl = jdbcUrl;
+  }
+
+  public String getJdbcUsername() {
+    return jdbcUsername;
+  }
+
+  public void setJdbcUsername(String jdbcUsername) {
+    this.jdbcUsername = jdbcUsername;
+  }
+
+  public String getJdbcPassword() {
+    return jdbcPassword;
+  }
+
+  public void setJdbcPassword(String jdbcPassword) {
+    this.jdbcPassword = jdbcPassword;
+  }
+
+  public long getPollInterval() {
+    return pollInterval;
+  }
+
+  public void setPollInterval(long pollInterval) {
+    this.pollInterval = pollInterval;
+  }
+}

@@ -1,0 +1,131 @@
+package dev.caravan.event;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+
+/**
+ * Delivers a pipeline's pending events, each as one run. The store is the queue: at most {@code
+ * concurrency} runs are in flight, the rest wait in the store (back-pressure, no unbounded memory
+ * queue), and a delivery is claimed in the store before its run starts, so no event reaches the
+ * same pipeline twice, across restarts and replicas.
+ */
+public class EventConsumer extends DefaultConsumer {
+
+  private final EventEndpoint endpoint;
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private Subscription subscription;
+  private Semaphore slots;
+  private ScheduledExecutorService dispatcher;
+
+  public EventConsumer(EventEndpoint endpoint, Processor processor) {
+    super(endpoint, processor);
+    this.endpoint = endpoint;
+  }
+
+  Subscription subscription() {
+    return subscription;
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    super.doStart();
+    subscription =
+        new Subscription(
+            getRouteId(),
+            endpoint.getSource(),
+            Subscription.parseTypes(endpoint.getTypes()),
+            endpoint.getSubject());
+    store().subscribe(subscription);
+    slots = new Semaphore(endpoint.getConcurrency());
+    dispatcher =
+        getEndpoint()
+            .getCamelContext()
+            .getExecutorServiceManager()
+            .newSingleThreadScheduledExecutor(this, "event-" + getRouteId());
+    long interval = endpoint.getComponent().getPollInterval();
+    dispatcher.scheduleWithFixedDelay(this::wake, interval, interval, TimeUnit.MILLISECONDS);
+    endpoint.getComponent().register(this);
+    wake();
+  }
+
+  @Override
+  protected void doStop() throws Exception {
+    endpoint.getComponent().unregister(this);
+    if (dispatcher != null) {
+      getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(dispatcher);
+      dispatcher = null;
+    }
+    super.doStop();
+  }
+
+  /** Asks for a look at the store; cheap and safe to call from any thread, any number of times. */
+  void wake() {
+    ScheduledExecutorService current = dispatcher;
+    if (current != null && drainScheduled.compareAndSet(false, true)) {
+      try {
+        current.execute(this::drain);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        drainScheduled.set(false);
+      }
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    try {
+      while (isRunAllowed() && !isSuspendingOrSuspended()) {
+        int free = slots.availablePermits();
+        if (free == 0) {
+          return;
+        }
+        List<Delivery> pending = store().pending(subscription.subscriber(), free);
+        if (pending.isEmpty()) {
+          return;
+        }
+        for (Delivery delivery : pending) {
+          String runId = UUID.randomUUID().toString();
+          if (store().claim(delivery.event().id(), subscription.subscriber(), runId)) {
+            slots.acquireUninterruptibly();
+            startRun(delivery.event(), runId);
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      getExceptionHandler().handleException("Could not deliver events to " + getRouteId(), e);
+    }
+  }
+
+  private void startRun(Event event, String runId) {
+    Exchange exchange = createExchange(false);
+    Message message = exchange.getMessage();
+    message.setBody(EventJson.toJava(event.data()));
+    message.setHeader(EventConstants.EVENT_ID, event.id());
+    message.setHeader(EventConstants.EVENT_SOURCE, event.source());
+    message.setHeader(EventConstants.EVENT_TYPE, event.type());
+    message.setHeader(EventConstants.EVENT_SUBJECT, event.subject());
+    message.setHeader(EventConstants.EVENT_TIME, event.time().toString());
+    message.setHeader(EventConstants.EVENT_LABELS, event.labels());
+    message.setHeader(EventConstants.EVENT, EventJson.toCloudEvent(event));
+    message.setHeader(EventConstants.RUN_ID, runId);
+    getAsyncProcessor()
+        .process(
+            exchange,
+            doneSync -> {
+              releaseExchange(exchange, false);
+              slots.release();
+              wake();
+            });
+  }
+
+  private EventStore store() {
+    return endpoint.getComponent().getStore();
+  }
+}

@@ -1,0 +1,108 @@
+package dev.caravan.event;
+
+import java.util.regex.Pattern;
+import org.apache.camel.Category;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriPath;
+import org.apache.camel.support.DefaultEndpoint;
+
+/** {@code event:<source>}: publish to, or subscribe to, Caravan events. */
+@UriEndpoint(
+    firstVersion = "0.1.0",
+    scheme = "event",
+    title = "Caravan Event",
+    syntax = "event:source",
+    category = {Category.MESSAGING},
+    headersClass = EventConstants.class)
+public class EventEndpoint extends DefaultEndpoint {
+
+  private static final Pattern SOURCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,254}");
+
+  /**
+   * Source of the events: {@code github}, {@code webhook/<name>}; {@code *} to subscribe to all.
+   */
+  @UriPath
+  @Metadata(required = true)
+  private final String source;
+
+  /**
+   * Consumer: comma-separated event types to receive; {@code pull_request:*} matches every {@code
+   * pull_request:...} type. Empty for all.
+   */
+  @UriParam(label = "consumer")
+  private String types;
+
+  /** Consumer: subject to receive, exact or {@code org/*} as a prefix. Empty for all. */
+  @UriParam(label = "consumer")
+  private String subject;
+
+  /** Consumer: most runs of this pipeline in flight at once; further events wait in the store. */
+  @UriParam(label = "consumer", defaultValue = "10")
+  private int concurrency = 10;
+
+  public EventEndpoint(String uri, EventComponent component, String source) {
+    super(uri, component);
+    this.source = source;
+  }
+
+  @Override
+  public EventComponent getComponent() {
+    return (EventComponent) super.getComponent();
+  }
+
+  @Override
+  public Producer createProducer() {
+    if ("*".equals(source) || !SOURCE.matcher(source).matches()) {
+      throw new IllegalArgumentException(
+          "event:" + source + ": publish to one source made of letters, digits, . _ / -");
+    }
+    return new EventProducer(this);
+  }
+
+  @Override
+  public Consumer createConsumer(Processor processor) throws Exception {
+    if (!"*".equals(source) && !SOURCE.matcher(source).matches()) {
+      throw new IllegalArgumentException(
+          "event:" + source + ": subscribe to * or to a source made of letters, digits, . _ / -");
+    }
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("event:" + source + ": concurrency must be at least 1");
+    }
+    EventConsumer consumer = new EventConsumer(this, processor);
+    configureConsumer(consumer);
+    return consumer;
+  }
+
+  public String getSource() {
+    return source;
+  }
+
+  public String getTypes() {
+    return types;
+  }
+
+  public void setTypes(String types) {
+    this.types = types;
+  }
+
+  public String getSubject() {
+    return subject;
+  }
+
+  public void setSubject(String subject) {
+    this.subject = subject;
+  }
+
+  public int getConcurrency() {
+    return concurrency;
+  }
+
+  public void setConcurrency(int concurrency) {
+    this.concurrency = concurrency;
+  }
+}

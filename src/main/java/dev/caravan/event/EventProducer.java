@@ -1,0 +1,99 @@
+package dev.caravan.event;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultProducer;
+
+/**
+ * Stores the exchange as an event, de-duplicated by id, before returning; then wakes the
+ * subscribers, which run asynchronously.
+ */
+public class EventProducer extends DefaultProducer {
+
+  private static final int MAX_ID_LENGTH = 255;
+
+  private final EventEndpoint endpoint;
+
+  public EventProducer(EventEndpoint endpoint) {
+    super(endpoint);
+    this.endpoint = endpoint;
+  }
+
+  @Override
+  public void process(Exchange exchange) {
+    Event event = toEvent(exchange.getMessage(), endpoint.getSource());
+    boolean stored = endpoint.getComponent().getStore().append(event);
+    exchange.getMessage().setHeader(EventConstants.EVENT_ID, event.id());
+    exchange.getMessage().setHeader(EventConstants.EVENT_DUPLICATE, !stored);
+    if (stored) {
+      endpoint.getComponent().published(event);
+    }
+  }
+
+  static Event toEvent(Message message, String source) {
+    String id = message.getHeader(EventConstants.EVENT_ID, String.class);
+    if (id == null || id.isBlank()) {
+      id = UUID.randomUUID().toString();
+    }
+    requirePrintable("id", id, MAX_ID_LENGTH);
+    String type = message.getHeader(EventConstants.EVENT_TYPE, String.class);
+    if (type == null || type.isBlank()) {
+      throw new InvalidEventException("the event has no type (header CaravanEventType)");
+    }
+    requirePrintable("type", type, 255);
+    String subject = message.getHeader(EventConstants.EVENT_SUBJECT, String.class);
+    if (subject != null) {
+      requirePrintable("subject", subject, 1024);
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    Map<?, ?> labelHeader = message.getHeader(EventConstants.EVENT_LABELS, Map.class);
+    if (labelHeader != null) {
+      labelHeader.forEach(
+          (key, value) -> {
+            if (value != null) {
+              labels.put(String.valueOf(key), String.valueOf(value));
+            }
+          });
+    }
+    return new Event(
+        id,
+        source,
+        type,
+        subject,
+        EventJson.time(message.getHeader(EventConstants.EVENT_TIME, String.class)),
+        labels,
+        data(message.getBody()));
+  }
+
+  private static String data(Object body) {
+    if (body == null) {
+      return null;
+    }
+    String json;
+    if (body instanceof byte[] bytes) {
+      json = new String(bytes, StandardCharsets.UTF_8);
+    } else if (body instanceof String text) {
+      json = text;
+    } else {
+      return EventJson.write(body);
+    }
+    if (json.isBlank()) {
+      return null;
+    }
+    return EventJson.parse(json).toString();
+  }
+
+  private static void requirePrintable(String attribute, String value, int maxLength) {
+    if (value.length() > maxLength) {
+      throw new InvalidEventException(
+          "the event " + attribute + " is longer than " + maxLength + " characters");
+    }
+    if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new InvalidEventException("the event " + attribute + " holds control characters");
+    }
+  }
+}

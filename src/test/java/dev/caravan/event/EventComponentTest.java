@@ -1,0 +1,270 @@
+package dev.caravan.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EventComponentTest {
+
+  @TempDir Path dir;
+
+  private final List<CamelContext> contexts = new CopyOnWriteArrayList<>();
+  private final List<Exchange> received = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    contexts.forEach(CamelContext::stop);
+  }
+
+  /** A Camel context on the test's H2 file database, with the given routes. */
+  private CamelContext camel(RouteBuilder routes) throws Exception {
+    CamelContext context = new DefaultCamelContext();
+    EventComponent events = new EventComponent();
+    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
+    events.setPollInterval(200);
+    context.addComponent("event", events);
+    context.addRoutes(routes);
+    context.start();
+    contexts.add(context);
+    return context;
+  }
+
+  private RouteBuilder pipeline(String id, String uri) {
+    return new RouteBuilder() {
+      @Override
+      public void configure() {
+        from(uri).routeId(id).process(received::add);
+      }
+    };
+  }
+
+  private static Exchange publish(
+      CamelContext context, String source, Map<String, Object> headers) {
+    return context
+        .createProducerTemplate()
+        .request(
+            "event:" + source,
+            e -> {
+              e.getMessage().setHeaders(new java.util.HashMap<>(headers));
+              e.getMessage().setBody("{\"n\": 1, \"pull_request\": {\"title\": \"T\"}}");
+            });
+  }
+
+  private static Map<String, Object> pr(String id) {
+    return Map.of(
+        EventConstants.EVENT_ID,
+        id,
+        EventConstants.EVENT_TYPE,
+        "pull_request:opened",
+        EventConstants.EVENT_SUBJECT,
+        "octo/repo",
+        EventConstants.EVENT_LABELS,
+        Map.of("ref", "main"));
+  }
+
+  @Test
+  void publishedEventIsStoredAndDeliveredAsOneRunWithItsAttributes() throws Exception {
+    CamelContext context = camel(pipeline("checks", "event:github?types=pull_request:*"));
+
+    Exchange published = publish(context, "github", pr("d-1"));
+
+    assertThat(published.getException()).isNull();
+    assertThat(published.getMessage().getHeader(EventConstants.EVENT_ID)).isEqualTo("d-1");
+    assertThat(published.getMessage().getHeader(EventConstants.EVENT_DUPLICATE)).isEqualTo(false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+    Exchange run = received.get(0);
+    assertThat(run.getMessage().getBody(Map.class)).containsEntry("n", 1);
+    assertThat(run.getMessage().getHeaders())
+        .containsEntry(EventConstants.EVENT_ID, "d-1")
+        .containsEntry(EventConstants.EVENT_SOURCE, "github")
+        .containsEntry(EventConstants.EVENT_TYPE, "pull_request:opened")
+        .containsEntry(EventConstants.EVENT_SUBJECT, "octo/repo")
+        .containsEntry(EventConstants.EVENT_LABELS, Map.of("ref", "main"))
+        .containsKey(EventConstants.RUN_ID);
+    assertThat(run.getMessage().getHeader(EventConstants.EVENT, String.class))
+        .contains("\"specversion\":\"1.0\"", "\"id\":\"d-1\"", "\"data\":{\"n\":1");
+  }
+
+  @Test
+  void simpleExpressionsNavigateTheEventData() throws Exception {
+    CamelContext context =
+        camel(
+            new RouteBuilder() {
+              @Override
+              public void configure() {
+                from("event:github")
+                    .routeId("title")
+                    .setBody(simple("${body[pull_request][title]}"))
+                    .process(received::add);
+              }
+            });
+
+    publish(context, "github", pr("d-1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+    assertThat(received.get(0).getMessage().getBody()).isEqualTo("T");
+  }
+
+  @Test
+  void redeliveryOfTheSameIdIsADuplicateAndStartsNoRun() throws Exception {
+    CamelContext context = camel(pipeline("checks", "event:github"));
+
+    publish(context, "github", pr("d-1"));
+    Exchange again = publish(context, "github", pr("d-1"));
+
+    assertThat(again.getMessage().getHeader(EventConstants.EVENT_DUPLICATE)).isEqualTo(true);
+    publish(context, "github", pr("d-2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+    assertThat(received)
+        .extracting(e -> e.getMessage().getHeader(EventConstants.EVENT_ID))
+        .containsExactly("d-1", "d-2");
+  }
+
+  @Test
+  void oneEventFansOutToEveryMatchingPipelineOnly() throws Exception {
+    CamelContext context =
+        camel(
+            new RouteBuilder() {
+              @Override
+              public void configure() {
+                from("event:github?types=pull_request:opened").routeId("a").process(received::add);
+                from("event:*?subject=octo/*").routeId("b").process(received::add);
+                from("event:github?types=push").routeId("c").process(received::add);
+              }
+            });
+
+    publish(context, "github", pr("d-1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+    assertThat(received).extracting(e -> e.getFromRouteId()).containsExactlyInAnyOrder("a", "b");
+  }
+
+  @Test
+  void eventStoredWhileTheSubscriberIsStoppedIsDeliveredWhenItStarts() throws Exception {
+    CamelContext context = camel(pipeline("checks", "event:github"));
+    context.getRouteController().stopRoute("checks");
+
+    publish(context, "github", pr("d-1"));
+    assertThat(received).isEmpty();
+    context.getRouteController().startRoute("checks");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+  }
+
+  @Test
+  void restartDeliversUndeliveredEventsExactlyOnce() throws Exception {
+    CamelContext first = camel(pipeline("checks", "event:github"));
+    first.getRouteController().stopRoute("checks");
+    publish(first, "github", pr("d-1"));
+    publish(first, "github", pr("d-2"));
+    first.stop();
+
+    CamelContext second = camel(pipeline("checks", "event:github"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+    second.stop();
+
+    CamelContext third = camel(pipeline("checks", "event:github"));
+    publish(third, "github", pr("d-3"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+    assertThat(received)
+        .extracting(e -> e.getMessage().getHeader(EventConstants.EVENT_ID))
+        .containsExactly("d-1", "d-2", "d-3");
+  }
+
+  @Test
+  void concurrencyBoundsRunsInFlightAndTheRestWaitInTheStore() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    CamelContext context =
+        camel(
+            new RouteBuilder() {
+              @Override
+              public void configure() {
+                from("event:github?concurrency=2")
+                    .routeId("slow")
+                    .threads(4)
+                    .process(
+                        e -> {
+                          most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                          release.await(10, TimeUnit.SECONDS);
+                          inFlight.decrementAndGet();
+                          received.add(e);
+                        });
+              }
+            });
+
+    for (int i = 0; i < 6; i++) {
+      publish(context, "github", pr("d-" + i));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> inFlight.get() == 2);
+    release.countDown();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 6);
+    assertThat(most.get()).isEqualTo(2);
+  }
+
+  @Test
+  void malformedDataIsRefusedAndNothingIsStored() throws Exception {
+    CamelContext context = camel(pipeline("checks", "event:github"));
+
+    Exchange bad =
+        context
+            .createProducerTemplate()
+            .request(
+                "event:github",
+                e -> {
+                  e.getMessage().setHeaders(new java.util.HashMap<>(pr("d-bad")));
+                  e.getMessage().setBody("{\"unterminated\": ");
+                });
+
+    assertThat(bad.getException()).isInstanceOf(InvalidEventException.class);
+    EventStore store = context.getComponent("event", EventComponent.class).getStore();
+    assertThat(store.find("d-bad")).isEmpty();
+  }
+
+  @Test
+  void deeplyNestedDataIsRefused() throws Exception {
+    CamelContext context = camel(pipeline("checks", "event:github"));
+
+    Exchange bad =
+        context
+            .createProducerTemplate()
+            .request(
+                "event:github",
+                e -> {
+                  e.getMessage().setHeaders(new java.util.HashMap<>(pr("d-deep")));
+                  e.getMessage().setBody("[".repeat(10_000) + "]".repeat(10_000));
+                });
+
+    assertThat(bad.getException())
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessageContaining("nesting");
+  }
+
+  @Test
+  void anEventWithoutTypeIsRefused() throws Exception {
+    CamelContext context = camel(pipeline("checks", "event:github"));
+
+    Exchange bad = publish(context, "github", Map.of(EventConstants.EVENT_ID, "x"));
+
+    assertThat(bad.getException())
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessageContaining("CaravanEventType");
+  }
+}
