@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.event.EventStoreException;
 import dev.caravan.kjob.StepException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,8 +10,9 @@ import org.apache.camel.Processor;
 
 /**
  * Turns the exception of a failed HTTP exchange into {@code {"error": ..., "detail": ...}} with a
- * fitting status: 400 for bad input, 502 for a step that did not succeed, 500 otherwise. Use it in
- * an onException of HTTP-facing routes (plain Camel, no Spring).
+ * fitting status: a {@link GatewayException}'s own, 400 for bad input, 502 for a step that did not
+ * succeed, 503 when the event store is down, 500 otherwise. Use it in an onException of HTTP-facing
+ * routes (plain Camel, no Spring).
  */
 public class JsonErrorResponse implements Processor {
 
@@ -21,7 +23,13 @@ public class JsonErrorResponse implements Processor {
     Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
     int status;
     String kind;
-    if (error instanceof StepException step) {
+    if (error instanceof GatewayException refused) {
+      status = refused.getStatus();
+      kind = refused.getError();
+    } else if (error instanceof EventStoreException) {
+      status = 503;
+      kind = "store unavailable";
+    } else if (error instanceof StepException step) {
       status = 502;
       kind = "step " + step.getStatus().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
     } else if (error instanceof IllegalArgumentException) {
@@ -33,7 +41,12 @@ public class JsonErrorResponse implements Processor {
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", kind);
-    body.put("detail", error == null ? null : error.getMessage());
+    // only our own exceptions carry words meant for the caller; others may hold internals
+    body.put(
+        "detail",
+        status >= 500 && status != 502 && !(error instanceof GatewayException)
+            ? "see the server log for exchange " + exchange.getExchangeId()
+            : error.getMessage());
     exchange.getMessage().removeHeaders("*");
     exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
     exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");

@@ -50,7 +50,7 @@ class JsonErrorResponseTest {
       value = {
         "step | 502 | {\"error\":\"step failed\",\"detail\":\"Step 'lint' (lint-1) failed with exit",
         "input | 400 | {\"error\":\"bad request\",\"detail\":\"bad \\\"name\\\"\"}",
-        "other | 500 | {\"error\":\"internal error\",\"detail\":\"boom\"}",
+        "other | 500 | {\"error\":\"internal error\",\"detail\":\"see the server log for exchange ",
       })
   void answersWithStatusAndJsonError(String kind, int status, String bodyStart) {
     Exchange result =

@@ -1,0 +1,46 @@
+package dev.caravan.app;
+
+import dev.caravan.event.EventComponent;
+import dev.caravan.kjob.KjobComponent;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.error.ErrorAttributes;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+
+/**
+ * Registers Caravan's components so that {@code camel.component.kjob.*} and {@code
+ * camel.component.event.*} apply under Spring Boot too (camel-spring-boot only binds them for
+ * components that ship a starter), and the HTTP guards of the gateways.
+ */
+@Configuration(proxyBeanMethods = false)
+class CaravanConfiguration {
+
+  @Bean("kjob")
+  @ConfigurationProperties(prefix = "camel.component.kjob")
+  KjobComponent kjob() {
+    return new KjobComponent();
+  }
+
+  @Bean("event")
+  @ConfigurationProperties(prefix = "camel.component.event")
+  EventComponent event() {
+    return new EventComponent();
+  }
+
+  @Bean
+  FilterRegistrationBean<RequestBodyFilter> requestBodyFilter(
+      @Value("${caravan.gateways.max-body-bytes:26214400}") long maxBytes) {
+    FilterRegistrationBean<RequestBodyFilter> registration =
+        new FilterRegistrationBean<>(new RequestBodyFilter(maxBytes));
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+    return registration;
+  }
+
+  @Bean
+  ErrorAttributes errorAttributes() {
+    return new JsonErrorAttributes();
+  }
+}

@@ -1,0 +1,158 @@
+package dev.caravan.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.event.EventConstants;
+import dev.caravan.event.EventJson;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+
+/**
+ * Checks a GitHub webhook delivery and turns it into event headers and body for {@code
+ * event:github}: verifies {@code X-Hub-Signature-256} over the raw body in constant time, accepts
+ * JSON and form-encoded ({@code payload=}) deliveries, types the event {@code
+ * <X-GitHub-Event>[:<action>]}, and answers {@code ping} itself (the exchange stops there).
+ */
+public class GitHubWebhook implements Processor {
+
+  private String secret;
+  private int maxBodyBytes = RequestBody.DEFAULT_MAX_BYTES;
+
+  @Override
+  public void process(Exchange exchange) {
+    Message message = exchange.getMessage();
+    byte[] body = RequestBody.read(message, maxBodyBytes);
+    String mediaType = RequestBody.mediaType(message);
+    boolean form = "application/x-www-form-urlencoded".equals(mediaType);
+    if (!form && !"application/json".equals(mediaType)) {
+      throw new GatewayException(
+          415,
+          "unsupported media type",
+          "send application/json or application/x-www-form-urlencoded, not '" + mediaType + "'");
+    }
+    if (secret == null || secret.isBlank()) {
+      throw GatewayException.notConfigured("caravan.github.webhook-secret");
+    }
+    verifySignature(message.getHeader("X-Hub-Signature-256", String.class), body);
+    String githubEvent = required(message, "X-GitHub-Event");
+    String delivery = required(message, "X-GitHub-Delivery");
+    JsonNode payload = EventJson.parse(form ? formPayload(body) : utf8(body));
+
+    message.removeHeaders("*");
+    if ("ping".equals(githubEvent)) {
+      message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+      message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+      message.setBody("{\"ping\":\"pong\"}");
+      exchange.setRouteStop(true);
+      return;
+    }
+    message.setHeader(EventConstants.EVENT_ID, delivery);
+    message.setHeader(EventConstants.EVENT_TYPE, type(githubEvent, payload));
+    message.setHeader(EventConstants.EVENT_SUBJECT, text(payload, "repository", "full_name"));
+    message.setHeader(EventConstants.EVENT_LABELS, labels(githubEvent, payload));
+    message.setBody(payload.toString());
+  }
+
+  /** {@code pull_request:opened}; events without an action keep their plain name ({@code push}). */
+  static String type(String githubEvent, JsonNode payload) {
+    JsonNode action = payload.get("action");
+    return action != null && action.isTextual() ? githubEvent + ":" + action.asText() : githubEvent;
+  }
+
+  /** Where the code is: ref, commit and clone URL, from push, pull request or tag payloads. */
+  static Map<String, String> labels(String githubEvent, JsonNode payload) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("githubEvent", githubEvent);
+    putIfPresent(labels, "ref", text(payload, "pull_request", "head", "ref"));
+    putIfPresent(labels, "ref", text(payload, "ref"));
+    putIfPresent(labels, "commit", text(payload, "pull_request", "head", "sha"));
+    putIfPresent(labels, "commit", text(payload, "after"));
+    putIfPresent(labels, "cloneUrl", text(payload, "repository", "clone_url"));
+    putIfPresent(labels, "sender", text(payload, "sender", "login"));
+    return labels;
+  }
+
+  private void verifySignature(String header, byte[] body) {
+    if (header == null || !header.startsWith("sha256=")) {
+      throw GatewayException.unauthorized("missing X-Hub-Signature-256 (sha256=...)");
+    }
+    String expected =
+        "sha256=" + HexFormat.of().formatHex(Signatures.hmac("HmacSHA256", secret, body));
+    if (!Signatures.constantTimeEquals(
+        expected, header.trim().toLowerCase(java.util.Locale.ROOT))) {
+      throw GatewayException.unauthorized("X-Hub-Signature-256 does not match the body");
+    }
+  }
+
+  private static String formPayload(byte[] body) {
+    for (String field : utf8(body).split("&")) {
+      if (field.startsWith("payload=")) {
+        try {
+          return URLDecoder.decode(field.substring("payload=".length()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          throw GatewayException.badRequest("the payload field is not URL-encoded correctly");
+        }
+      }
+    }
+    throw GatewayException.badRequest("a form-encoded delivery needs a payload field");
+  }
+
+  private static String utf8(byte[] body) {
+    var decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    try {
+      return decoder.decode(java.nio.ByteBuffer.wrap(body)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw GatewayException.badRequest("the body is not valid UTF-8");
+    }
+  }
+
+  private static String required(Message message, String header) {
+    String value = message.getHeader(header, String.class);
+    if (value == null || value.isBlank()) {
+      throw GatewayException.badRequest("missing header " + header);
+    }
+    return value;
+  }
+
+  private static void putIfPresent(Map<String, String> labels, String key, String value) {
+    if (value != null && !labels.containsKey(key)) {
+      labels.put(key, value);
+    }
+  }
+
+  private static String text(JsonNode node, String... path) {
+    JsonNode current = node;
+    for (String field : path) {
+      current = current == null ? null : current.get(field);
+    }
+    return current == null || !current.isValueNode() ? null : current.asText();
+  }
+
+  /** The webhook secret configured in GitHub (never logged). */
+  public void setSecret(String secret) {
+    this.secret = secret;
+  }
+
+  /** Largest accepted body; GitHub caps payloads at 25 MiB. */
+  public void setMaxBodyBytes(int maxBodyBytes) {
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  public int getMaxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  @Override
+  public String toString() {
+    return "GitHubWebhook[secret " + (secret == null ? "unset" : "set") + "]";
+  }
+}
