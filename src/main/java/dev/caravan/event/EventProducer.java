@@ -64,7 +64,9 @@ public class EventProducer extends DefaultProducer {
         source,
         type,
         subject,
-        EventJson.time(message.getHeader(EventConstants.EVENT_TIME, String.class)),
+        // databases keep microseconds: store what find() will give back
+        EventJson.time(message.getHeader(EventConstants.EVENT_TIME, String.class))
+            .truncatedTo(java.time.temporal.ChronoUnit.MICROS),
         labels,
         data(message.getBody()));
   }

@@ -63,6 +63,8 @@ public class JdbcEventStore implements EventStore {
             insert.executeUpdate();
           } catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+              // PostgreSQL aborts the transaction on the error: end it here, nothing to keep
+              connection.rollback();
               return false;
             }
             throw e;

@@ -17,6 +17,8 @@ import org.apache.camel.Processor;
 public class JsonErrorResponse implements Processor {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(JsonErrorResponse.class);
 
   @Override
   public void process(Exchange exchange) throws Exception {
@@ -38,6 +40,11 @@ public class JsonErrorResponse implements Processor {
     } else {
       status = 500;
       kind = "internal error";
+    }
+    if (status >= 500) {
+      LOG.warn("Request failed with {} (exchange {})", status, exchange.getExchangeId(), error);
+    } else {
+      LOG.debug("Request refused with {}: {}", status, error == null ? null : error.getMessage());
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", kind);

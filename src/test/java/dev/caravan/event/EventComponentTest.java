@@ -267,4 +267,15 @@ class EventComponentTest {
         .isInstanceOf(InvalidEventException.class)
         .hasMessageContaining("CaravanEventType");
   }
+
+  @Test
+  void aPipelineAddedWhileRunningReceivesEvents() throws Exception {
+    CamelContext context = camel(pipeline("first", "event:github?types=push"));
+    context.addRoutes(pipeline("later", "event:github?types=pull_request:*"));
+
+    publish(context, "github", pr("d-1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+    assertThat(received.get(0).getFromRouteId()).isEqualTo("later");
+  }
 }
