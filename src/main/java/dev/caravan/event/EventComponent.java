@@ -4,7 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.Metadata;
@@ -18,6 +21,9 @@ import org.apache.camel.support.DefaultComponent;
  */
 @Component("event")
 public class EventComponent extends DefaultComponent {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(EventComponent.class);
 
   /** The default store: an H2 file database that survives a SIGKILL right after a commit. */
   public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./caravan-data/caravan;WRITE_DELAY=0";
@@ -49,8 +55,17 @@ public class EventComponent extends DefaultComponent {
   @Metadata(defaultValue = "5000")
   private long pollInterval = 5000;
 
+  /**
+   * Milliseconds after which the RUNNING runs of a Caravan instance that stopped sending heartbeats
+   * are taken over and resumed by another (or by the restarted one).
+   */
+  @Metadata(defaultValue = "30000")
+  private long runLeaseTimeout = 30000;
+
+  private final String instanceId = UUID.randomUUID().toString();
   private final List<EventConsumer> consumers = new CopyOnWriteArrayList<>();
   private HikariDataSource ownedDataSource;
+  private ScheduledExecutorService heartbeats;
 
   @Override
   protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters)
@@ -82,10 +97,29 @@ public class EventComponent extends DefaultComponent {
       }
       store = new JdbcEventStore(database).migrate();
     }
+    store.heartbeat(instanceId);
+    heartbeats =
+        getCamelContext()
+            .getExecutorServiceManager()
+            .newSingleThreadScheduledExecutor(this, "event-heartbeat");
+    long beat = Math.max(100, runLeaseTimeout / 3);
+    heartbeats.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+  }
+
+  private void heartbeat() {
+    try {
+      store.heartbeat(instanceId);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not record the heartbeat of this Caravan: {}", e.getMessage());
+    }
   }
 
   @Override
   protected void doStop() throws Exception {
+    if (heartbeats != null) {
+      getCamelContext().getExecutorServiceManager().shutdown(heartbeats);
+      heartbeats = null;
+    }
     if (ownedDataSource != null) {
       ownedDataSource.close();
       ownedDataSource = null;
@@ -109,6 +143,19 @@ public class EventComponent extends DefaultComponent {
         consumer.wake();
       }
     }
+  }
+
+  /** Identifies this Caravan instance as the owner of the runs it started. */
+  public String getInstanceId() {
+    return instanceId;
+  }
+
+  public long getRunLeaseTimeout() {
+    return runLeaseTimeout;
+  }
+
+  public void setRunLeaseTimeout(long runLeaseTimeout) {
+    this.runLeaseTimeout = runLeaseTimeout;
   }
 
   public EventStore getStore() {

@@ -46,5 +46,11 @@ public final class EventConstants {
   @Metadata(description = "Consumer: id of the run this delivery starts.", javaType = "String")
   public static final String RUN_ID = "CaravanRunId";
 
+  @Metadata(
+      description =
+          "Consumer: a replay with keepSucceeded: the run whose succeeded steps kjob reuses.",
+      javaType = "String")
+  public static final String REUSE_RUN = "CaravanReuseRun";
+
   private EventConstants() {}
 }

@@ -1,7 +1,9 @@
 package dev.caravan.event;
 
+import dev.caravan.kjob.StepCanceledException;
+import dev.caravan.kjob.StepTimeoutException;
+import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +20,9 @@ import org.apache.camel.support.DefaultConsumer;
  * same pipeline twice, across restarts and replicas.
  */
 public class EventConsumer extends DefaultConsumer {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(EventConsumer.class);
 
   private final EventEndpoint endpoint;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -86,15 +91,28 @@ public class EventConsumer extends DefaultConsumer {
         if (free == 0) {
           return;
         }
-        List<Delivery> pending = store().pending(subscription.subscriber(), free);
-        if (pending.isEmpty()) {
+        EventComponent component = endpoint.getComponent();
+        List<Delivery> orphans =
+            store()
+                .takeOver(
+                    subscription.subscriber(),
+                    component.getInstanceId(),
+                    Instant.now().minusMillis(component.getRunLeaseTimeout()));
+        for (Delivery orphan : orphans) {
+          LOG.info("Resuming run {} of {} left by a stopped Caravan", orphan.runId(), getRouteId());
+          slots.acquireUninterruptibly();
+          startRun(orphan);
+        }
+        List<Delivery> pending =
+            store().pending(subscription.subscriber(), slots.availablePermits());
+        if (pending.isEmpty() && orphans.isEmpty()) {
           return;
         }
         for (Delivery delivery : pending) {
-          String runId = UUID.randomUUID().toString();
-          if (store().claim(delivery.event().id(), subscription.subscriber(), runId)) {
+          if (slots.availablePermits() > 0
+              && store().start(delivery.runId(), component.getInstanceId())) {
             slots.acquireUninterruptibly();
-            startRun(delivery.event(), runId);
+            startRun(delivery);
           }
         }
       }
@@ -103,7 +121,9 @@ public class EventConsumer extends DefaultConsumer {
     }
   }
 
-  private void startRun(Event event, String runId) {
+  private void startRun(Delivery delivery) {
+    Event event = delivery.event();
+    String runId = delivery.runId();
     Exchange exchange = createExchange(false);
     Message message = exchange.getMessage();
     message.setBody(EventJson.toJava(event.data()));
@@ -115,14 +135,37 @@ public class EventConsumer extends DefaultConsumer {
     message.setHeader(EventConstants.EVENT_LABELS, event.labels());
     message.setHeader(EventConstants.EVENT, EventJson.toCloudEvent(event));
     message.setHeader(EventConstants.RUN_ID, runId);
+    if (delivery.reuseFrom() != null) {
+      message.setHeader(EventConstants.REUSE_RUN, delivery.reuseFrom());
+    }
     getAsyncProcessor()
         .process(
             exchange,
             doneSync -> {
-              releaseExchange(exchange, false);
-              slots.release();
-              wake();
+              try {
+                store().finish(runId, outcome(exchange));
+              } catch (RuntimeException e) {
+                getExceptionHandler().handleException("Could not record the end of " + runId, e);
+              } finally {
+                releaseExchange(exchange, false);
+                slots.release();
+                wake();
+              }
             });
+  }
+
+  /** How the run ended, from the exchange: the kind of step exception that ended it, if any. */
+  static RunStatus outcome(Exchange exchange) {
+    if (exchange.getException() == null) {
+      return RunStatus.SUCCEEDED;
+    }
+    if (exchange.getException(StepCanceledException.class) != null) {
+      return RunStatus.CANCELED;
+    }
+    if (exchange.getException(StepTimeoutException.class) != null) {
+      return RunStatus.TIMED_OUT;
+    }
+    return RunStatus.FAILED;
   }
 
   private EventStore store() {

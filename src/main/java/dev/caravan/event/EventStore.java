@@ -1,14 +1,14 @@
 package dev.caravan.event;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Durable events and their deliveries to subscribers. */
+/** Durable events, subscriptions and the runs that deliver events to pipelines. */
 public interface EventStore {
 
   /**
-   * Stores the event, with one pending delivery for each subscription it matches, in one
-   * transaction.
+   * Stores the event, with one PENDING run for each subscription it matches, in one transaction.
    *
    * @return {@code false} when an event with that id was stored before (nothing changes)
    */
@@ -19,15 +19,36 @@ public interface EventStore {
 
   List<Subscription> subscriptions();
 
-  /** The oldest deliveries still pending for the subscriber, at most {@code limit}. */
-  List<Delivery> pending(String subscriber, int limit);
+  /** The oldest PENDING runs of the pipeline, at most {@code limit}. */
+  List<Delivery> pending(String pipeline, int limit);
 
   /**
-   * Marks a pending delivery as handed over, under a new run id.
+   * Claims a PENDING run for this Caravan instance: it becomes RUNNING.
    *
    * @return {@code false} when someone else claimed it first
    */
-  boolean claim(String eventId, String subscriber, String runId);
+  boolean start(String runId, String owner);
+
+  /** Records how a run ended; a run canceled meanwhile stays CANCELED. */
+  void finish(String runId, RunStatus status);
+
+  /**
+   * Takes over the RUNNING runs of the pipeline whose owner is gone (no heartbeat since {@code
+   * staleBefore}, e.g. a Caravan that crashed), so that they are resumed once.
+   */
+  List<Delivery> takeOver(String pipeline, String owner, Instant staleBefore);
+
+  /** Says this Caravan instance is alive (its runs are not taken over). */
+  void heartbeat(String owner);
+
+  /**
+   * Creates a new PENDING run of the event for each pipeline subscribed to it now.
+   *
+   * @param keepSucceeded whether each new run reuses the steps that succeeded in the latest run of
+   *     the same event and pipeline
+   * @return the new runs
+   */
+  List<Delivery> replay(String eventId, boolean keepSucceeded);
 
   Optional<Event> find(String eventId);
 }

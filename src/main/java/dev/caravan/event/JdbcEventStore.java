@@ -1,5 +1,7 @@
 package dev.caravan.event;
 
+import static dev.caravan.event.Jdbc.utc;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -7,33 +9,34 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
 /** {@link EventStore} on JDBC: embedded H2 by default, PostgreSQL in production. */
 public class JdbcEventStore implements EventStore {
 
-  private static final String UNIQUE_VIOLATION = "23505";
-  private static final String PENDING = "PENDING";
-  private static final String CLAIMED = "CLAIMED";
   private static final String EVENT_COLUMNS =
       "e.id, e.source, e.type, e.subject, e.event_time, e.labels, e.data";
+  private static final String RUN_QUERY =
+      "SELECT r.id, r.pipeline, r.reuse_from, "
+          + EVENT_COLUMNS
+          + " FROM caravan_run r JOIN caravan_event e ON e.id = r.event_id ";
 
-  private final DataSource dataSource;
+  private final Jdbc jdbc;
 
   public JdbcEventStore(DataSource dataSource) {
-    this.dataSource = dataSource;
+    this.jdbc = new Jdbc(dataSource);
   }
 
   /** Applies the versioned schema migrations (Flyway, table caravan_schema_history). */
   public JdbcEventStore migrate() {
     Flyway.configure()
-        .dataSource(dataSource)
+        .dataSource(jdbc.dataSource())
         .locations("classpath:db/caravan")
         .table("caravan_schema_history")
         .baselineOnMigrate(true)
@@ -45,8 +48,7 @@ public class JdbcEventStore implements EventStore {
 
   @Override
   public boolean append(Event event) {
-    List<Subscription> subscriptions = subscriptions();
-    return inTransaction(
+    return jdbc.inTransaction(
         connection -> {
           try (PreparedStatement insert =
               connection.prepareStatement(
@@ -62,25 +64,19 @@ public class JdbcEventStore implements EventStore {
             insert.setString(8, event.data());
             insert.executeUpdate();
           } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            if (Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
               // PostgreSQL aborts the transaction on the error: end it here, nothing to keep
               connection.rollback();
               return false;
             }
             throw e;
           }
-          try (PreparedStatement delivery =
-              connection.prepareStatement(
-                  "INSERT INTO caravan_delivery (event_id, subscriber, status) VALUES (?, ?, ?)")) {
-            for (Subscription subscription : subscriptions) {
-              if (subscription.matches(event)) {
-                delivery.setString(1, event.id());
-                delivery.setString(2, subscription.subscriber());
-                delivery.setString(3, PENDING);
-                delivery.addBatch();
-              }
+          // read in the same transaction, so a subscription is either seen here or registered
+          // after this event
+          for (Subscription subscription : subscriptions(connection)) {
+            if (subscription.matches(event)) {
+              insertRun(connection, event.id(), subscription.subscriber(), null);
             }
-            delivery.executeBatch();
           }
           return true;
         });
@@ -88,7 +84,7 @@ public class JdbcEventStore implements EventStore {
 
   @Override
   public void subscribe(Subscription subscription) {
-    inTransaction(
+    jdbc.inTransaction(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
@@ -106,10 +102,10 @@ public class JdbcEventStore implements EventStore {
             bindSubscription(insert, subscription);
             insert.executeUpdate();
           } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
               throw e;
             }
-            // another replica registered it at the same moment: same route, same filter
+            // another replica registered the same route at the same moment
           }
           return null;
         });
@@ -117,82 +113,232 @@ public class JdbcEventStore implements EventStore {
 
   @Override
   public List<Subscription> subscriptions() {
-    return inTransaction(
-        connection -> {
-          List<Subscription> found = new ArrayList<>();
-          try (PreparedStatement query =
-                  connection.prepareStatement(
-                      "SELECT subscriber, source, types, subject FROM caravan_subscription");
-              ResultSet rows = query.executeQuery()) {
-            while (rows.next()) {
-              found.add(
-                  new Subscription(
-                      rows.getString(1),
-                      rows.getString(2),
-                      Subscription.parseTypes(rows.getString(3)),
-                      rows.getString(4)));
-            }
-          }
-          return found;
-        });
+    return jdbc.inTransaction(JdbcEventStore::subscriptions);
   }
 
   @Override
-  public List<Delivery> pending(String subscriber, int limit) {
-    return inTransaction(
+  public List<Delivery> pending(String pipeline, int limit) {
+    return jdbc.inTransaction(
         connection -> {
-          List<Delivery> found = new ArrayList<>();
           try (PreparedStatement query =
               connection.prepareStatement(
-                  "SELECT "
-                      + EVENT_COLUMNS
-                      + " FROM caravan_delivery d JOIN caravan_event e ON e.id = d.event_id"
-                      + " WHERE d.subscriber = ? AND d.status = ? ORDER BY d.seq")) {
-            query.setString(1, subscriber);
-            query.setString(2, PENDING);
+                  RUN_QUERY + "WHERE r.pipeline = ? AND r.status = ? ORDER BY r.seq")) {
+            query.setString(1, pipeline);
+            query.setString(2, RunStatus.PENDING.name());
             query.setMaxRows(limit);
-            try (ResultSet rows = query.executeQuery()) {
-              while (rows.next()) {
-                found.add(new Delivery(event(rows), subscriber, null));
-              }
-            }
+            return deliveries(query);
           }
-          return found;
         });
   }
 
   @Override
-  public boolean claim(String eventId, String subscriber, String runId) {
-    return inTransaction(
+  public boolean start(String runId, String owner) {
+    return jdbc.inTransaction(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
-                  "UPDATE caravan_delivery SET status = ?, run_id = ?, claimed_at = ?"
-                      + " WHERE event_id = ? AND subscriber = ? AND status = ?")) {
-            update.setString(1, CLAIMED);
-            update.setString(2, runId);
+                  "UPDATE caravan_run SET status = ?, owner = ?, started_at = ?"
+                      + " WHERE id = ? AND status = ?")) {
+            update.setString(1, RunStatus.RUNNING.name());
+            update.setString(2, owner);
             update.setObject(3, utc(Instant.now()));
-            update.setString(4, eventId);
-            update.setString(5, subscriber);
-            update.setString(6, PENDING);
+            update.setString(4, runId);
+            update.setString(5, RunStatus.PENDING.name());
             return update.executeUpdate() == 1;
           }
         });
   }
 
   @Override
-  public Optional<Event> find(String eventId) {
-    return inTransaction(
+  public void finish(String runId, RunStatus status) {
+    jdbc.inTransaction(
         connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE caravan_run SET status = CASE WHEN status = ? THEN status ELSE ? END,"
+                      + " ended_at = ? WHERE id = ? AND ended_at IS NULL")) {
+            update.setString(1, RunStatus.CANCELED.name());
+            update.setString(2, status.name());
+            update.setObject(3, utc(Instant.now()));
+            update.setString(4, runId);
+            update.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public List<Delivery> takeOver(String pipeline, String owner, Instant staleBefore) {
+    return jdbc.inTransaction(
+        connection -> {
+          List<Delivery> orphans;
+          List<String> previousOwners = new ArrayList<>();
           try (PreparedStatement query =
               connection.prepareStatement(
-                  "SELECT " + EVENT_COLUMNS + " FROM caravan_event e WHERE e.id = ?")) {
-            query.setString(1, eventId);
+                  "SELECT r.id, r.pipeline, r.reuse_from, "
+                      + EVENT_COLUMNS
+                      + ", r.owner FROM caravan_run r JOIN caravan_event e ON e.id = r.event_id"
+                      + " LEFT JOIN caravan_instance i ON i.id = r.owner"
+                      + " WHERE r.pipeline = ? AND r.status = ? AND (r.owner IS NULL OR r.owner"
+                      + " <> ?) AND (i.id IS NULL OR i.heartbeat < ?) ORDER BY r.seq")) {
+            query.setString(1, pipeline);
+            query.setString(2, RunStatus.RUNNING.name());
+            query.setString(3, owner);
+            query.setObject(4, utc(staleBefore));
+            orphans = new ArrayList<>();
             try (ResultSet rows = query.executeQuery()) {
-              return rows.next() ? Optional.of(event(rows)) : Optional.empty();
+              while (rows.next()) {
+                orphans.add(delivery(rows));
+                previousOwners.add(rows.getString(11));
+              }
             }
           }
+          List<Delivery> taken = new ArrayList<>();
+          try (PreparedStatement claim =
+              connection.prepareStatement(
+                  "UPDATE caravan_run SET owner = ? WHERE id = ? AND status = ? AND"
+                      + " (owner = ? OR (owner IS NULL AND ? IS NULL))")) {
+            for (int i = 0; i < orphans.size(); i++) {
+              claim.setString(1, owner);
+              claim.setString(2, orphans.get(i).runId());
+              claim.setString(3, RunStatus.RUNNING.name());
+              claim.setString(4, previousOwners.get(i));
+              claim.setString(5, previousOwners.get(i));
+              if (claim.executeUpdate() == 1) {
+                taken.add(orphans.get(i));
+              }
+            }
+          }
+          return taken;
         });
+  }
+
+  @Override
+  public void heartbeat(String owner) {
+    jdbc.inTransaction(
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE caravan_instance SET heartbeat = ? WHERE id = ?")) {
+            update.setObject(1, utc(Instant.now()));
+            update.setString(2, owner);
+            if (update.executeUpdate() == 1) {
+              return null;
+            }
+          }
+          try (PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO caravan_instance (id, heartbeat) VALUES (?, ?)")) {
+            insert.setString(1, owner);
+            insert.setObject(2, utc(Instant.now()));
+            insert.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public List<Delivery> replay(String eventId, boolean keepSucceeded) {
+    return jdbc.inTransaction(
+        connection -> {
+          Optional<Event> event = find(connection, eventId);
+          if (event.isEmpty()) {
+            return List.of();
+          }
+          List<Delivery> runs = new ArrayList<>();
+          for (Subscription subscription : subscriptions(connection)) {
+            if (subscription.matches(event.get())) {
+              String reuseFrom =
+                  keepSucceeded ? latestRun(connection, eventId, subscription.subscriber()) : null;
+              String runId = insertRun(connection, eventId, subscription.subscriber(), reuseFrom);
+              runs.add(new Delivery(runId, event.get(), subscription.subscriber(), reuseFrom));
+            }
+          }
+          return runs;
+        });
+  }
+
+  @Override
+  public Optional<Event> find(String eventId) {
+    return jdbc.inTransaction(connection -> find(connection, eventId));
+  }
+
+  private static Optional<Event> find(Connection connection, String eventId) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT " + EVENT_COLUMNS + " FROM caravan_event e WHERE e.id = ?")) {
+      query.setString(1, eventId);
+      try (ResultSet rows = query.executeQuery()) {
+        return rows.next() ? Optional.of(event(rows, 1)) : Optional.empty();
+      }
+    }
+  }
+
+  private static String insertRun(
+      Connection connection, String eventId, String pipeline, String reuseFrom)
+      throws SQLException {
+    String runId = UUID.randomUUID().toString();
+    try (PreparedStatement insert =
+        connection.prepareStatement(
+            "INSERT INTO caravan_run (id, event_id, pipeline, status, reuse_from, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?)")) {
+      insert.setString(1, runId);
+      insert.setString(2, eventId);
+      insert.setString(3, pipeline);
+      insert.setString(4, RunStatus.PENDING.name());
+      insert.setString(5, reuseFrom);
+      insert.setObject(6, utc(Instant.now()));
+      insert.executeUpdate();
+    }
+    return runId;
+  }
+
+  private static String latestRun(Connection connection, String eventId, String pipeline)
+      throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT id FROM caravan_run WHERE event_id = ? AND pipeline = ? AND status <> ?"
+                + " ORDER BY seq DESC")) {
+      query.setString(1, eventId);
+      query.setString(2, pipeline);
+      query.setString(3, RunStatus.PENDING.name());
+      query.setMaxRows(1);
+      try (ResultSet rows = query.executeQuery()) {
+        return rows.next() ? rows.getString(1) : null;
+      }
+    }
+  }
+
+  private static List<Subscription> subscriptions(Connection connection) throws SQLException {
+    List<Subscription> found = new ArrayList<>();
+    try (PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT subscriber, source, types, subject FROM caravan_subscription");
+        ResultSet rows = query.executeQuery()) {
+      while (rows.next()) {
+        found.add(
+            new Subscription(
+                rows.getString(1),
+                rows.getString(2),
+                Subscription.parseTypes(rows.getString(3)),
+                rows.getString(4)));
+      }
+    }
+    return found;
+  }
+
+  private static List<Delivery> deliveries(PreparedStatement query) throws SQLException {
+    List<Delivery> found = new ArrayList<>();
+    try (ResultSet rows = query.executeQuery()) {
+      while (rows.next()) {
+        found.add(delivery(rows));
+      }
+    }
+    return found;
+  }
+
+  private static Delivery delivery(ResultSet rows) throws SQLException {
+    return new Delivery(rows.getString(1), event(rows, 4), rows.getString(2), rows.getString(3));
   }
 
   private static void bindSubscription(PreparedStatement statement, Subscription subscription)
@@ -204,45 +350,16 @@ public class JdbcEventStore implements EventStore {
     statement.setString(5, subscription.subscriber());
   }
 
-  private static Event event(ResultSet rows) throws SQLException {
+  private static Event event(ResultSet rows, int first) throws SQLException {
     return new Event(
-        rows.getString(1),
-        rows.getString(2),
-        rows.getString(3),
-        rows.getString(4),
-        rows.getObject(5, OffsetDateTime.class).toInstant(),
+        rows.getString(first),
+        rows.getString(first + 1),
+        rows.getString(first + 2),
+        rows.getString(first + 3),
+        rows.getObject(first + 4, OffsetDateTime.class).toInstant(),
         EventJson.MAPPER.convertValue(
-            EventJson.parse(rows.getString(6)), new TypeReference<Map<String, String>>() {}),
-        rows.getString(7));
-  }
-
-  private static OffsetDateTime utc(Instant instant) {
-    return instant.atOffset(ZoneOffset.UTC);
-  }
-
-  /** Runs the work in one transaction: committed when it returns, rolled back when it throws. */
-  protected <T> T inTransaction(SqlWork<T> work) {
-    try (Connection connection = dataSource.getConnection()) {
-      boolean autoCommit = connection.getAutoCommit();
-      connection.setAutoCommit(false);
-      try {
-        T result = work.run(connection);
-        connection.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        connection.rollback();
-        throw e;
-      } finally {
-        connection.setAutoCommit(autoCommit);
-      }
-    } catch (SQLException e) {
-      throw new EventStoreException("Event store failed: " + e.getMessage(), e);
-    }
-  }
-
-  /** Work on one connection. */
-  @FunctionalInterface
-  protected interface SqlWork<T> {
-    T run(Connection connection) throws SQLException;
+            EventJson.parse(rows.getString(first + 5)),
+            new TypeReference<Map<String, String>>() {}),
+        rows.getString(first + 6));
   }
 }

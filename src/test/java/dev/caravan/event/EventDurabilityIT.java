@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A child JVM ({@link EventWriterMain}) publishes events on an H2 file database and reports each
  * one as soon as the producer returned; the test kills it with SIGKILL mid-stream and checks every
- * reported event (and its delivery) is in the database. Two rounds on the same database.
+ * reported event (and its run) is in the database. Two rounds on the same database.
  *
  * <p>Control: {@code -Dcaravan.durability.h2Settings=;WRITE_DELAY=10000} runs the same test with H2
  * committing lazily; it then fails, reporting the lost events.
@@ -157,14 +157,13 @@ class EventDurabilityIT {
       Set<String> delivered = new HashSet<>();
       try (Connection connection = database.getConnection()) {
         try (ResultSet tables =
-            connection.getMetaData().getTables(null, null, "CARAVAN_DELIVERY", null)) {
+            connection.getMetaData().getTables(null, null, "CARAVAN_RUN", null)) {
           if (!tables.next()) {
             return reported.stream().map(id -> id + " (the database has no schema)").toList();
           }
         }
         try (PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT event_id FROM caravan_delivery WHERE subscriber = ?")) {
+            connection.prepareStatement("SELECT event_id FROM caravan_run WHERE pipeline = ?")) {
           query.setString(1, EventWriterMain.SUBSCRIBER);
           try (ResultSet rows = query.executeQuery()) {
             while (rows.next()) {

@@ -98,7 +98,7 @@ class PostgresEventStoreIT {
   }
 
   @Test
-  void migrateIsIdempotentAndRecordsVersionOneInItsOwnHistoryTable() throws SQLException {
+  void migrateIsIdempotentAndRecordsEveryVersionInItsOwnHistoryTable() throws SQLException {
     new JdbcEventStore(dataSource).migrate();
     store.migrate();
 
@@ -113,7 +113,7 @@ class PostgresEventStoreIT {
         assertThat(rows.getBoolean("success")).isTrue();
         applied.add(rows.getString("version"));
       }
-      assertThat(applied).containsExactly("1");
+      assertThat(applied).containsExactly("1", "2");
     }
     assertThat(count("SELECT count(*) FROM caravan_event")).isZero();
     assertThat(store.append(push("after-remigrate"))).isTrue();
@@ -161,7 +161,7 @@ class PostgresEventStoreIT {
     assertThat(ids(store.pending("early", 10))).containsExactly("dup");
     assertThat(store.pending("late", 10)).isEmpty();
     assertThat(count("SELECT count(*) FROM caravan_event")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM caravan_delivery")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM caravan_run")).isEqualTo(1);
     // the connection used by the refused insert is healthy again
     assertThat(store.append(push("next"))).isTrue();
   }
@@ -186,8 +186,8 @@ class PostgresEventStoreIT {
     assertThat(store.pending("gitlab", 10)).isEmpty();
     assertThat(store.pending("nobody", 10)).isEmpty();
     Delivery first = store.pending("pushes", 1).get(0);
-    assertThat(first.subscriber()).isEqualTo("pushes");
-    assertThat(first.runId()).isNull();
+    assertThat(first.pipeline()).isEqualTo("pushes");
+    assertThat(first.runId()).isNotBlank();
     assertThat(first.event()).isEqualTo(push("p-1"));
   }
 
@@ -197,12 +197,13 @@ class PostgresEventStoreIT {
     store.append(push("c-1"));
     store.append(push("c-2"));
 
-    assertThat(store.claim("c-1", "pushes", "run-1")).isTrue();
-    assertThat(store.claim("c-1", "pushes", "run-2")).isFalse();
+    String run = store.pending("pushes", 1).get(0).runId();
+
+    assertThat(store.start(run, "instance-1")).isTrue();
+    assertThat(store.start(run, "instance-2")).isFalse();
 
     assertThat(ids(store.pending("pushes", 10))).containsExactly("c-2");
-    assertThat(store.claim("c-1", "others", "run-3")).isFalse();
-    assertThat(store.claim("missing", "pushes", "run-4")).isFalse();
+    assertThat(store.start("missing", "instance-1")).isFalse();
   }
 
   @Test
@@ -210,7 +211,9 @@ class PostgresEventStoreIT {
     store.subscribe(new Subscription("pushes", "github", List.of("push"), null));
     store.append(push("race"));
 
-    List<Boolean> results = race(20, n -> store.claim("race", "pushes", "run-" + n));
+    String run = store.pending("pushes", 1).get(0).runId();
+
+    List<Boolean> results = race(20, n -> store.start(run, "instance-" + n));
 
     assertThat(results).containsOnlyOnce(true).hasSize(20);
     assertThat(store.pending("pushes", 10)).isEmpty();
@@ -235,7 +238,7 @@ class PostgresEventStoreIT {
     assertThat(ids(store.pending("all", 10))).containsExactly("same");
     assertThat(store.pending("prs", 10)).isEmpty();
     assertThat(count("SELECT count(*) FROM caravan_event")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM caravan_delivery")).isEqualTo(2);
+    assertThat(count("SELECT count(*) FROM caravan_run")).isEqualTo(2);
   }
 
   @Test
@@ -301,7 +304,7 @@ class PostgresEventStoreIT {
       assertThat(run.getMessage().getBody(Map.class)).containsEntry("n", 1);
       // the pull_request event was stored, but no delivery to this pipeline was ever created
       assertThat(events.getStore().find("pr-1")).isPresent();
-      assertThat(count("SELECT count(*) FROM caravan_delivery WHERE event_id = 'pr-1'")).isZero();
+      assertThat(count("SELECT count(*) FROM caravan_run WHERE event_id = 'pr-1'")).isZero();
       assertThat(events.getStore().pending("pushes", 10)).isEmpty();
     } finally {
       context.stop();

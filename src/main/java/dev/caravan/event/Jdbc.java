@@ -1,0 +1,59 @@
+package dev.caravan.event;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import javax.sql.DataSource;
+
+/** Transactions on a DataSource, shared by Caravan's JDBC stores. */
+public final class Jdbc {
+
+  /** SQLSTATE of a unique or primary key violation, on H2 and PostgreSQL alike. */
+  public static final String UNIQUE_VIOLATION = "23505";
+
+  private final DataSource dataSource;
+
+  public Jdbc(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  /** Runs the work in one transaction: committed when it returns, rolled back when it throws. */
+  public <T> T inTransaction(Work<T> work) {
+    try (Connection connection = dataSource.getConnection()) {
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(false);
+      try {
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw new EventStoreException("Store failed: " + e.getMessage(), e);
+    }
+  }
+
+  public static OffsetDateTime utc(Instant instant) {
+    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+  }
+
+  public static Instant instant(OffsetDateTime time) {
+    return time == null ? null : time.toInstant();
+  }
+
+  /** Work on one connection. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+}

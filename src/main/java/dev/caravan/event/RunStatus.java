@@ -1,0 +1,15 @@
+package dev.caravan.event;
+
+/** Where a run is: waiting for its pipeline, running, or ended. */
+public enum RunStatus {
+  PENDING,
+  RUNNING,
+  SUCCEEDED,
+  FAILED,
+  CANCELED,
+  TIMED_OUT;
+
+  public boolean isFinal() {
+    return this != PENDING && this != RUNNING;
+  }
+}
