@@ -54,6 +54,10 @@ public class KjobComponent extends DefaultComponent {
   @Metadata(label = "local", defaultValue = "${java.io.tmpdir}/caravan")
   private String localWorkDir;
 
+  /** Records steps of runs (resume, replay, stored logs). Defaults to the one in the registry. */
+  @Metadata(autowired = true, label = "advanced")
+  private StepJournal journal;
+
   private ClusterDetector clusterDetector = ClusterDetector.ofThisProcess();
   private ExecutorType resolvedAuto;
   private LocalStepExecutor localExecutor;
@@ -119,7 +123,8 @@ public class KjobComponent extends DefaultComponent {
               Path.of(orDefault(localWorkDir, System.getProperty("java.io.tmpdir") + "/caravan")),
               Path.of(
                   orDefault(
-                      localSecretsDir, System.getProperty("user.home") + "/.caravan/secrets")));
+                      localSecretsDir, System.getProperty("user.home") + "/.caravan/secrets")),
+              new JournalListener());
     }
     return localExecutor;
   }
@@ -144,6 +149,38 @@ public class KjobComponent extends DefaultComponent {
           new KubernetesStepExecutor(client, kubernetesApiThreads, ns, helperImage);
     }
     return kubernetesExecutor;
+  }
+
+  /**
+   * The journal: the configured one, else the single one in the registry (bound by the event
+   * component when it starts, which may be after this component), else none.
+   */
+  public synchronized StepJournal journal() {
+    if (journal == null) {
+      StepJournal found = CamelContextHelper.findSingleByType(getCamelContext(), StepJournal.class);
+      if (found == null) {
+        return StepJournal.NONE;
+      }
+      journal = found;
+    }
+    return journal;
+  }
+
+  public void setJournal(StepJournal journal) {
+    this.journal = journal;
+  }
+
+  /** Passes what the local executor learns on to the journal. */
+  private final class JournalListener implements StepListener {
+    @Override
+    public void started(StepRequest request, long pid) {
+      journal().started(request, "local", null, pid);
+    }
+
+    @Override
+    public void output(StepRequest request, String outputSoFar) {
+      journal().output(request, outputSoFar);
+    }
   }
 
   @Override

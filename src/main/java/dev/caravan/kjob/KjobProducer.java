@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -26,6 +27,9 @@ public class KjobProducer extends DefaultAsyncProducer {
           KjobConstants.EVENT_SUBJECT, "CARAVAN_EVENT_SUBJECT",
           KjobConstants.EVENT_TIME, "CARAVAN_EVENT_TIME");
 
+  /** Header set by the event consumer on a replay that keeps succeeded steps. */
+  static final String REUSE_RUN = "CaravanReuseRun";
+
   /** Exchange property: the step and attempt number that failed last. */
   static final String FAILED_ATTEMPT = "CaravanFailedAttempt";
 
@@ -40,31 +44,94 @@ public class KjobProducer extends DefaultAsyncProducer {
 
   @Override
   public boolean process(Exchange exchange, AsyncCallback callback) {
+    KjobComponent component = endpoint.getComponent();
+    StepJournal journal = component.journal();
     StepRequest request;
     StepExecutor executor;
+    boolean recorded;
     try {
       request = request(exchange);
-      executor = endpoint.getComponent().executorFor(request.spec().executor());
+      StepJournal.RunState run = journal.runState(request.runId());
+      if (run == StepJournal.RunState.CANCELED) {
+        throw new StepCanceledException(exchange, request.stepName(), request.jobName(), null, "");
+      }
+      recorded = run == StepJournal.RunState.ACTIVE;
+      if (recorded) {
+        Optional<StepRecord> earlier = earlierAttempt(journal, request, exchange);
+        if (earlier.isPresent() && earlier.get().hasEnded()) {
+          // resumed or replayed run: this step already ended, give back what it gave
+          StepRecord step = earlier.get();
+          complete(exchange, request.withAttempt(step.attempt()), step.toResult());
+          callback.done(true);
+          return true;
+        }
+        if (earlier.isPresent()) {
+          // the step was running when Caravan stopped: the same attempt again (a Job is
+          // re-attached; a local process is killed first, then run again)
+          request = request.withAttempt(earlier.get().attempt());
+          if (earlier.get().pid() != null) {
+            component.localExecutor().killOrphan(earlier.get().pid());
+          }
+        }
+      }
+      executor = component.executorFor(request.spec().executor());
+      if (recorded) {
+        journal.started(request, executorName(request), request.spec().namespace(), null);
+      }
     } catch (Exception e) {
       exchange.setException(e);
       callback.done(true);
       return true;
     }
+    StepRequest started = request;
     executor
-        .execute(request)
+        .execute(started)
         .whenComplete(
             (result, error) -> {
               try {
                 if (error != null) {
                   exchange.setException(unwrap(error));
                 } else {
-                  complete(exchange, request, result);
+                  if (recorded) {
+                    journal.ended(started, result);
+                  }
+                  complete(exchange, started, result);
                 }
+              } catch (RuntimeException e) {
+                exchange.setException(e);
               } finally {
                 callback.done(false);
               }
             });
     return false;
+  }
+
+  /**
+   * The attempt of this step that this execution continues: the latest one recorded in the run
+   * (unless Camel is already past it, retrying), or a succeeded one of the run a replay reuses.
+   */
+  private static Optional<StepRecord> earlierAttempt(
+      StepJournal journal, StepRequest request, Exchange exchange) {
+    Optional<StepRecord> latest =
+        journal.latest(request.runId(), request.stepName(), request.fanOutIndex());
+    if (latest.isPresent()) {
+      return latest.get().attempt() >= request.attempt() ? latest : Optional.empty();
+    }
+    String reuseRun = exchange.getMessage().getHeader(REUSE_RUN, String.class);
+    if (reuseRun == null) {
+      return Optional.empty();
+    }
+    Optional<StepRecord> reused =
+        journal.latest(reuseRun, request.stepName(), request.fanOutIndex());
+    if (reused.isPresent() && reused.get().status() == StepStatus.SUCCEEDED) {
+      journal.copy(reuseRun, request.runId(), request.stepName(), request.fanOutIndex());
+      return reused;
+    }
+    return Optional.empty();
+  }
+
+  private static String executorName(StepRequest request) {
+    return request.spec().executor().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   private StepRequest request(Exchange exchange) throws JsonProcessingException {
@@ -143,8 +210,13 @@ public class KjobProducer extends DefaultAsyncProducer {
     if (index == null) {
       Integer split = exchange.getProperty(ExchangePropertyKey.SPLIT_INDEX, Integer.class);
       Integer multicast = exchange.getProperty(ExchangePropertyKey.MULTICAST_INDEX, Integer.class);
+      Integer loop = exchange.getProperty(ExchangePropertyKey.LOOP_INDEX, Integer.class);
       Integer position = split != null ? split : multicast;
       index = position == null ? "" : position.toString();
+      if (loop != null) {
+        // each round of a loop is a step of its own
+        index = index + "L" + loop;
+      }
     }
     return index;
   }

@@ -34,4 +34,18 @@ public record StepRequest(
   public String stepName() {
     return spec.stepName();
   }
+
+  /** The same step as another attempt (its own Job name). */
+  public StepRequest withAttempt(int otherAttempt) {
+    return new StepRequest(
+        spec,
+        runId,
+        fanOutIndex,
+        otherAttempt,
+        StepNames.jobName(runId, spec.stepName(), fanOutIndex, otherAttempt),
+        eventId,
+        caravanEnv,
+        eventJson,
+        input);
+  }
 }

@@ -1,6 +1,7 @@
 package dev.caravan.kjob.local;
 
 import dev.caravan.kjob.StepExecutor;
+import dev.caravan.kjob.StepListener;
 import dev.caravan.kjob.StepRequest;
 import dev.caravan.kjob.StepResult;
 import dev.caravan.kjob.StepSpec;
@@ -48,19 +49,26 @@ public final class LocalStepExecutor implements StepExecutor {
   private final Path workRoot;
   private final Path secretsDir;
   private final Map<String, RunningStep> running = new ConcurrentHashMap<>();
+  private final StepListener listener;
 
   /**
    * @param ioThreads pumps standard input and output of the processes
    * @param timers fires timeouts
    * @param workRoot parent of the per-step directories
    * @param secretsDir holds one directory per Secret, one file per key
+   * @param listener hears each process's pid and, once a second, its output so far
    */
   public LocalStepExecutor(
-      ExecutorService ioThreads, ScheduledExecutorService timers, Path workRoot, Path secretsDir) {
+      ExecutorService ioThreads,
+      ScheduledExecutorService timers,
+      Path workRoot,
+      Path secretsDir,
+      StepListener listener) {
     this.ioThreads = ioThreads;
     this.timers = timers;
     this.workRoot = workRoot;
     this.secretsDir = secretsDir;
+    this.listener = listener;
     LOG.info(
         "kjob local executor: steps run as child processes of Caravan; their image option is not"
             + " used");
@@ -86,6 +94,16 @@ public final class LocalStepExecutor implements StepExecutor {
     return true;
   }
 
+  /**
+   * Kills what is left of a step's process group from before a crash, so that running the step
+   * again cannot race its orphaned earlier self.
+   */
+  public void killOrphan(long pgid) {
+    if (running.values().stream().noneMatch(step -> step.process.pid() == pgid)) {
+      ProcessTree.killGroup(pgid);
+    }
+  }
+
   @Override
   public void close() {
     running.values().forEach(step -> ProcessTree.kill(step.process));
@@ -109,8 +127,12 @@ public final class LocalStepExecutor implements StepExecutor {
     Process process = builder.start();
     RunningStep step = new RunningStep(process);
     running.put(request.jobName(), step);
+    listener.started(request, process.pid());
 
     OutputBuffer output = new OutputBuffer(spec.maxOutputBytes());
+    ScheduledFuture<?> progress =
+        timers.scheduleWithFixedDelay(
+            () -> listener.output(request, output.text()), 1, 1, TimeUnit.SECONDS);
     CompletableFuture<Void> drained =
         CompletableFuture.runAsync(() -> drain(process, output), ioThreads);
     feedInput(process, request.input());
@@ -140,6 +162,7 @@ public final class LocalStepExecutor implements StepExecutor {
     return CompletableFuture.allOf(process.onExit(), drained)
         .handle(
             (ignored, error) -> {
+              progress.cancel(false);
               if (timeout != null) {
                 timeout.cancel(false);
               }

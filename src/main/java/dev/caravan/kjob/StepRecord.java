@@ -1,0 +1,30 @@
+package dev.caravan.kjob;
+
+import java.time.Instant;
+
+/**
+ * What a journal remembers of one attempt of a step.
+ *
+ * @param pid the local process (its process group leader) while it runs, else {@code null}
+ * @param status {@code null} while the step is still running
+ */
+public record StepRecord(
+    int attempt,
+    String executor,
+    String jobName,
+    String namespace,
+    Long pid,
+    StepStatus status,
+    Integer exitCode,
+    Instant started,
+    Instant ended,
+    String output) {
+
+  public boolean hasEnded() {
+    return status != null;
+  }
+
+  public StepResult toResult() {
+    return new StepResult(jobName, status, exitCode, output == null ? "" : output, started, ended);
+  }
+}

@@ -1,0 +1,6 @@
+package dev.caravan.run;
+
+import dev.caravan.kjob.StepRecord;
+
+/** One attempt of one step of a run. */
+public record StepView(String name, String fanOutIndex, StepRecord record) {}
