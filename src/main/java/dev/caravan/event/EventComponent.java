@@ -2,6 +2,8 @@ package dev.caravan.event;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.caravan.kjob.StepJournal;
+import dev.caravan.run.JdbcRunStore;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -96,6 +98,10 @@ public class EventComponent extends DefaultComponent {
         database = ownedDataSource;
       }
       store = new JdbcEventStore(database).migrate();
+      if (CamelContextHelper.findSingleByType(getCamelContext(), StepJournal.class) == null) {
+        // kjob records the steps of runs in the same database
+        getCamelContext().getRegistry().bind("caravanRunStore", new JdbcRunStore(database));
+      }
     }
     store.heartbeat(instanceId);
     heartbeats =

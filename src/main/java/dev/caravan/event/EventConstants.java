@@ -12,7 +12,12 @@ public final class EventConstants {
       javaType = "String")
   public static final String EVENT_ID = "CaravanEventId";
 
-  @Metadata(description = "Event source (the consumer sets it).", javaType = "String")
+  @Metadata(
+      description =
+          "Event source. Consumer: the delivered event's source. Producer: publishes under this"
+              + " source when it lies under the endpoint's own (event:webhook accepts"
+              + " webhook/ci), otherwise ignored.",
+      javaType = "String")
   public static final String EVENT_SOURCE = "CaravanEventSource";
 
   @Metadata(description = "Event type; required by the producer.", javaType = "String")

@@ -78,6 +78,11 @@ public class EventEndpoint extends DefaultEndpoint {
     return consumer;
   }
 
+  /** Whether a single source to publish to: letters, digits, {@code . _ / -}. */
+  static boolean isSource(String source) {
+    return SOURCE.matcher(source).matches();
+  }
+
   public String getSource() {
     return source;
   }

@@ -25,13 +25,33 @@ public class EventProducer extends DefaultProducer {
 
   @Override
   public void process(Exchange exchange) {
-    Event event = toEvent(exchange.getMessage(), endpoint.getSource());
+    Event event = toEvent(exchange.getMessage(), source(exchange.getMessage()));
     boolean stored = endpoint.getComponent().getStore().append(event);
     exchange.getMessage().setHeader(EventConstants.EVENT_ID, event.id());
     exchange.getMessage().setHeader(EventConstants.EVENT_DUPLICATE, !stored);
     if (stored) {
       endpoint.getComponent().published(event);
     }
+  }
+
+  /**
+   * The endpoint's source, or the {@code CaravanEventSource} header when it names a source under
+   * the endpoint's own ({@code event:webhook} publishes {@code webhook/ci}); other values of the
+   * header are ignored, as deliveries carry their own source in it.
+   */
+  private String source(Message message) {
+    String own = endpoint.getSource();
+    String header = message.getHeader(EventConstants.EVENT_SOURCE, String.class);
+    if (header == null || !header.startsWith(own + "/")) {
+      return own;
+    }
+    if (header.length() == own.length() + 1 || !EventEndpoint.isSource(header)) {
+      throw new InvalidEventException(
+          "the event source (header CaravanEventSource) must be "
+              + own
+              + "/ followed by letters, digits, . _ / -");
+    }
+    return header;
   }
 
   static Event toEvent(Message message, String source) {

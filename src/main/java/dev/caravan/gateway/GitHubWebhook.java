@@ -41,7 +41,7 @@ public class GitHubWebhook implements Processor {
     verifySignature(message.getHeader("X-Hub-Signature-256", String.class), body);
     String githubEvent = required(message, "X-GitHub-Event");
     String delivery = required(message, "X-GitHub-Delivery");
-    JsonNode payload = EventJson.parse(form ? formPayload(body) : utf8(body));
+    JsonNode payload = EventJson.parse(form ? formPayload(body) : RequestBody.utf8(body));
 
     message.removeHeaders("*");
     if ("ping".equals(githubEvent)) {
@@ -90,7 +90,7 @@ public class GitHubWebhook implements Processor {
   }
 
   private static String formPayload(byte[] body) {
-    for (String field : utf8(body).split("&")) {
+    for (String field : RequestBody.utf8(body).split("&")) {
       if (field.startsWith("payload=")) {
         try {
           return URLDecoder.decode(field.substring("payload=".length()), StandardCharsets.UTF_8);
@@ -100,19 +100,6 @@ public class GitHubWebhook implements Processor {
       }
     }
     throw GatewayException.badRequest("a form-encoded delivery needs a payload field");
-  }
-
-  private static String utf8(byte[] body) {
-    var decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-    try {
-      return decoder.decode(java.nio.ByteBuffer.wrap(body)).toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
-      throw GatewayException.badRequest("the body is not valid UTF-8");
-    }
   }
 
   private static String required(Message message, String header) {

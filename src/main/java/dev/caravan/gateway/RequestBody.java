@@ -2,6 +2,10 @@ package dev.caravan.gateway;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.apache.camel.Message;
 
@@ -45,6 +49,20 @@ final class RequestBody {
     }
     int semicolon = type.indexOf(';');
     return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** The bytes as strict UTF-8; 400 when they are not valid UTF-8. */
+  static String utf8(byte[] body) {
+    var decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    try {
+      return decoder.decode(ByteBuffer.wrap(body)).toString();
+    } catch (CharacterCodingException e) {
+      throw GatewayException.badRequest("the body is not valid UTF-8");
+    }
   }
 
   private static GatewayException tooLarge(int maxBytes) {
