@@ -2,7 +2,13 @@ package dev.caravan.app;
 
 import dev.caravan.event.EventComponent;
 import dev.caravan.kjob.KjobComponent;
+import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunCanceller;
+import dev.caravan.run.api.ApiTokenFilter;
+import javax.sql.DataSource;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.error.ErrorAttributes;
@@ -37,6 +43,39 @@ class CaravanConfiguration {
         new FilterRegistrationBean<>(new RequestBodyFilter(maxBytes));
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
     return registration;
+  }
+
+  /** Steps and runs, in the event store's database; kjob records steps in it. */
+  @Bean
+  JdbcRunStore runStore(DataSource dataSource) {
+    return new JdbcRunStore(dataSource);
+  }
+
+  @Bean
+  RunCanceller runCanceller(JdbcRunStore runStore, KjobComponent kjob) {
+    return new RunCanceller(runStore, kjob);
+  }
+
+  @Bean
+  FilterRegistrationBean<ApiTokenFilter> apiTokenFilter(
+      @Value("${caravan.api.token:}") String token) {
+    FilterRegistrationBean<ApiTokenFilter> registration =
+        new FilterRegistrationBean<>(new ApiTokenFilter(token));
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+    return registration;
+  }
+
+  @Bean
+  HealthIndicator kubernetesInformer(KjobComponent kjob) {
+    return () -> {
+      var executor = kjob.startedKubernetesExecutor();
+      if (executor == null) {
+        return Health.up().withDetail("executor", "not in use").build();
+      }
+      return executor.isWatching()
+          ? Health.up().withDetail("informer", "watching").build()
+          : Health.down().withDetail("informer", "not watching").build();
+    };
   }
 
   @Bean

@@ -142,8 +142,8 @@ public class EventComponent extends DefaultComponent {
     consumers.remove(consumer);
   }
 
-  /** Wakes the local subscribers of a newly stored event. */
-  void published(Event event) {
+  /** Wakes the local subscribers of a newly stored (or replayed) event. */
+  public void wakeSubscribers(Event event) {
     for (EventConsumer consumer : consumers) {
       if (consumer.subscription().matches(event)) {
         consumer.wake();

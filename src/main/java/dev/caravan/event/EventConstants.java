@@ -57,5 +57,10 @@ public final class EventConstants {
       javaType = "String")
   public static final String REUSE_RUN = "CaravanReuseRun";
 
+  @Metadata(
+      description = "Set by a pipeline: a summary of the run, stored with it when it ends.",
+      javaType = "String")
+  public static final String RUN_SUMMARY = "CaravanRunSummary";
+
   private EventConstants() {}
 }

@@ -1,6 +1,7 @@
 package dev.caravan.event;
 
 import dev.caravan.kjob.StepCanceledException;
+import dev.caravan.kjob.StepInterruptedException;
 import dev.caravan.kjob.StepTimeoutException;
 import java.time.Instant;
 import java.util.List;
@@ -25,6 +26,8 @@ public class EventConsumer extends DefaultConsumer {
       org.slf4j.LoggerFactory.getLogger(EventConsumer.class);
 
   private final EventEndpoint endpoint;
+  private final java.util.Map<RunStatus, io.micrometer.core.instrument.Counter> finishedRuns =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private Subscription subscription;
   private Semaphore slots;
@@ -143,7 +146,26 @@ public class EventConsumer extends DefaultConsumer {
             exchange,
             doneSync -> {
               try {
-                store().finish(runId, outcome(exchange));
+                if (exchange.getException(StepInterruptedException.class) != null) {
+                  LOG.info("Run {} interrupted by shutdown; it is resumed on restart", runId);
+                  return;
+                }
+                RunStatus status = outcome(exchange);
+                store()
+                    .finish(
+                        runId,
+                        status,
+                        exchange.getMessage().getHeader(EventConstants.RUN_SUMMARY, String.class));
+                finishedRuns
+                    .computeIfAbsent(
+                        status,
+                        s ->
+                            io.micrometer.core.instrument.Counter.builder("caravan.runs.finished")
+                                .description("Runs that ended, by pipeline and status")
+                                .tag("pipeline", getRouteId())
+                                .tag("status", s.name())
+                                .register(io.micrometer.core.instrument.Metrics.globalRegistry))
+                    .increment();
               } catch (RuntimeException e) {
                 getExceptionHandler().handleException("Could not record the end of " + runId, e);
               } finally {

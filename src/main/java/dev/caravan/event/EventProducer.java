@@ -30,7 +30,10 @@ public class EventProducer extends DefaultProducer {
     exchange.getMessage().setHeader(EventConstants.EVENT_ID, event.id());
     exchange.getMessage().setHeader(EventConstants.EVENT_DUPLICATE, !stored);
     if (stored) {
-      endpoint.getComponent().published(event);
+      io.micrometer.core.instrument.Metrics.counter(
+              "caravan.events.received", "source", event.source(), "type", event.type())
+          .increment();
+      endpoint.getComponent().wakeSubscribers(event);
     }
   }
 

@@ -29,8 +29,12 @@ public interface EventStore {
    */
   boolean start(String runId, String owner);
 
-  /** Records how a run ended; a run canceled meanwhile stays CANCELED. */
-  void finish(String runId, RunStatus status);
+  /**
+   * Records how a run ended; a run canceled meanwhile stays CANCELED.
+   *
+   * @param summary what the pipeline reported (header CaravanRunSummary), or {@code null}
+   */
+  void finish(String runId, RunStatus status, String summary);
 
   /**
    * Takes over the RUNNING runs of the pipeline whose owner is gone (no heartbeat since {@code
@@ -51,4 +55,7 @@ public interface EventStore {
   List<Delivery> replay(String eventId, boolean keepSucceeded);
 
   Optional<Event> find(String eventId);
+
+  /** Events, newest first, filtered by whatever is not {@code null}. */
+  List<Event> events(String source, String type, String subject, int limit, int offset);
 }

@@ -150,20 +150,59 @@ public class JdbcEventStore implements EventStore {
   }
 
   @Override
-  public void finish(String runId, RunStatus status) {
+  public void finish(String runId, RunStatus status, String summary) {
     jdbc.inTransaction(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
                   "UPDATE caravan_run SET status = CASE WHEN status = ? THEN status ELSE ? END,"
-                      + " ended_at = ? WHERE id = ? AND ended_at IS NULL")) {
+                      + " ended_at = COALESCE(ended_at, ?), summary = ? WHERE id = ? AND status"
+                      + " IN (?, ?)")) {
             update.setString(1, RunStatus.CANCELED.name());
             update.setString(2, status.name());
             update.setObject(3, utc(Instant.now()));
-            update.setString(4, runId);
+            update.setString(4, summary);
+            update.setString(5, runId);
+            update.setString(6, RunStatus.RUNNING.name());
+            update.setString(7, RunStatus.CANCELED.name());
             update.executeUpdate();
           }
           return null;
+        });
+  }
+
+  @Override
+  public List<Event> events(String source, String type, String subject, int limit, int offset) {
+    return jdbc.inTransaction(
+        connection -> {
+          StringBuilder sql =
+              new StringBuilder("SELECT " + EVENT_COLUMNS + " FROM caravan_event e");
+          List<String> values = new ArrayList<>();
+          String glue = " WHERE ";
+          for (String[] filter :
+              new String[][] {{"e.source", source}, {"e.type", type}, {"e.subject", subject}}) {
+            if (filter[1] != null) {
+              sql.append(glue).append(filter[0]).append(" = ?");
+              values.add(filter[1]);
+              glue = " AND ";
+            }
+          }
+          sql.append(" ORDER BY e.received_at DESC, e.id LIMIT ? OFFSET ?");
+          try (PreparedStatement query = connection.prepareStatement(sql.toString())) {
+            int i = 1;
+            for (String value : values) {
+              query.setString(i++, value);
+            }
+            query.setInt(i++, limit);
+            query.setInt(i, offset);
+            List<Event> found = new ArrayList<>();
+            try (ResultSet rows = query.executeQuery()) {
+              while (rows.next()) {
+                found.add(event(rows, 1));
+              }
+            }
+            return found;
+          }
         });
   }
 

@@ -129,6 +129,11 @@ public class KjobComponent extends DefaultComponent {
     return localExecutor;
   }
 
+  /** The Kubernetes executor if a step has used it, else {@code null} (for health checks). */
+  public synchronized KubernetesStepExecutor startedKubernetesExecutor() {
+    return kubernetesExecutor;
+  }
+
   /** The Kubernetes executor (started on first use). */
   public synchronized KubernetesStepExecutor kubernetesExecutor() {
     if (kubernetesExecutor == null) {

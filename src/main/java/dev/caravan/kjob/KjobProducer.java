@@ -84,10 +84,12 @@ public class KjobProducer extends DefaultAsyncProducer {
       return true;
     }
     StepRequest started = request;
+    StepMetrics.started();
     executor
         .execute(started)
         .whenComplete(
             (result, error) -> {
+              StepMetrics.ended(started, result);
               try {
                 if (error != null) {
                   exchange.setException(unwrap(error));

@@ -104,9 +104,16 @@ public final class LocalStepExecutor implements StepExecutor {
     }
   }
 
+  /** Kills the running steps; their runs are interrupted, to be resumed (see README). */
   @Override
   public void close() {
-    running.values().forEach(step -> ProcessTree.kill(step.process));
+    running
+        .values()
+        .forEach(
+            step -> {
+              step.interrupted.set(true);
+              ProcessTree.kill(step.process);
+            });
   }
 
   private CompletableFuture<StepResult> start(StepRequest request) throws IOException {
@@ -270,6 +277,7 @@ public final class LocalStepExecutor implements StepExecutor {
     final Process process;
     final AtomicBoolean timedOut = new AtomicBoolean();
     final AtomicBoolean canceled = new AtomicBoolean();
+    final AtomicBoolean interrupted = new AtomicBoolean();
 
     RunningStep(Process process) {
       this.process = process;

@@ -1,0 +1,12 @@
+package dev.caravan.kjob;
+
+/**
+ * Caravan stopped while the step ran: its local process was killed, or its Job is left running. The
+ * run is not over: it is resumed when Caravan starts again (or by another replica).
+ */
+public class StepInterruptedException extends RuntimeException {
+
+  public StepInterruptedException(String message) {
+    super(message);
+  }
+}

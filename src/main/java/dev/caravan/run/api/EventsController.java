@@ -1,0 +1,94 @@
+package dev.caravan.run.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.event.Delivery;
+import dev.caravan.event.Event;
+import dev.caravan.event.EventComponent;
+import dev.caravan.event.EventJson;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/events}: stored events as CloudEvents, and their replay. */
+@RestController
+@RequestMapping("/api/events")
+class EventsController {
+
+  private static final MediaType CLOUD_EVENT =
+      MediaType.parseMediaType("application/cloudevents+json");
+
+  private final CamelContext camel;
+  private final ObjectMapper json;
+
+  EventsController(CamelContext camel, ObjectMapper json) {
+    this.camel = camel;
+    this.json = json;
+  }
+
+  @GetMapping
+  Map<String, Object> list(
+      @RequestParam(required = false) String source,
+      @RequestParam(required = false) String type,
+      @RequestParam(required = false) String subject,
+      @RequestParam(required = false) Integer limit,
+      @RequestParam(required = false) Integer offset)
+      throws Exception {
+    Paging paging = Paging.of(limit, offset);
+    List<Event> found =
+        events().getStore().events(source, type, subject, paging.limit(), paging.offset());
+    List<JsonNode> items = new java.util.ArrayList<>();
+    for (Event event : found) {
+      items.add(json.readTree(EventJson.toCloudEvent(event)));
+    }
+    Map<String, Object> page = new LinkedHashMap<>();
+    page.put("items", items);
+    page.put("limit", paging.limit());
+    page.put("offset", paging.offset());
+    return page;
+  }
+
+  @GetMapping("/{id}")
+  ResponseEntity<String> get(@PathVariable String id) {
+    Event event = events().getStore().find(id).orElseThrow(() -> ApiException.notFound("event"));
+    return ResponseEntity.ok().contentType(CLOUD_EVENT).body(EventJson.toCloudEvent(event));
+  }
+
+  /** A new run per subscribed pipeline; {@code keepSucceeded} reuses succeeded steps. */
+  @PostMapping("/{id}/replay")
+  ResponseEntity<Map<String, Object>> replay(
+      @PathVariable String id, @RequestParam(defaultValue = "false") boolean keepSucceeded) {
+    Event event = events().getStore().find(id).orElseThrow(() -> ApiException.notFound("event"));
+    List<Delivery> runs = events().getStore().replay(id, keepSucceeded);
+    events().wakeSubscribers(event);
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("event", id);
+    answer.put(
+        "runs",
+        runs.stream()
+            .map(
+                run -> {
+                  Map<String, Object> item = new LinkedHashMap<>();
+                  item.put("id", run.runId());
+                  item.put("pipeline", run.pipeline());
+                  item.put("reuseFrom", run.reuseFrom());
+                  return item;
+                })
+            .toList());
+    return ResponseEntity.status(HttpStatus.ACCEPTED).body(answer);
+  }
+
+  private EventComponent events() {
+    return camel.getComponent("event", EventComponent.class);
+  }
+}

@@ -1,0 +1,19 @@
+package dev.caravan.run.api;
+
+/** {@code limit} (1..500, default 50) and {@code offset} (>= 0) of a list request. */
+record Paging(int limit, int offset) {
+
+  static final int MAX_LIMIT = 500;
+
+  static Paging of(Integer limit, Integer offset) {
+    int l = limit == null ? 50 : limit;
+    int o = offset == null ? 0 : offset;
+    if (l < 1 || l > MAX_LIMIT) {
+      throw ApiException.badRequest("limit must be between 1 and " + MAX_LIMIT);
+    }
+    if (o < 0) {
+      throw ApiException.badRequest("offset must not be negative");
+    }
+    return new Paging(l, o);
+  }
+}

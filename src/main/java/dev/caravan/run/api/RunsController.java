@@ -1,0 +1,193 @@
+package dev.caravan.run.api;
+
+import dev.caravan.event.RunStatus;
+import dev.caravan.kjob.StepRecord;
+import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunCanceller;
+import dev.caravan.run.RunView;
+import dev.caravan.run.StepView;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+
+/** {@code /api/runs}: runs, their steps and logs, and cancel. */
+@RestController
+@RequestMapping("/api/runs")
+class RunsController {
+
+  /** How often a followed log is looked at again. */
+  private static final Duration FOLLOW_POLL = Duration.ofMillis(250);
+
+  /** Longest a follow request stays open. */
+  private static final Duration FOLLOW_LIMIT = Duration.ofHours(1);
+
+  private final JdbcRunStore runs;
+  private final RunCanceller canceller;
+
+  RunsController(JdbcRunStore runs, RunCanceller canceller) {
+    this.runs = runs;
+    this.canceller = canceller;
+  }
+
+  @GetMapping
+  Map<String, Object> list(
+      @RequestParam(required = false) String pipeline,
+      @RequestParam(required = false) String status,
+      @RequestParam(required = false) String event,
+      @RequestParam(required = false) Integer limit,
+      @RequestParam(required = false) Integer offset) {
+    Paging paging = Paging.of(limit, offset);
+    List<Map<String, Object>> items =
+        runs.runs(pipeline, status(status), event, paging.limit(), paging.offset()).stream()
+            .map(RunsController::describe)
+            .toList();
+    Map<String, Object> page = new LinkedHashMap<>();
+    page.put("items", items);
+    page.put("limit", paging.limit());
+    page.put("offset", paging.offset());
+    return page;
+  }
+
+  @GetMapping("/{id}")
+  Map<String, Object> get(@PathVariable String id) {
+    RunView run = runs.run(id).orElseThrow(() -> ApiException.notFound("run"));
+    Map<String, Object> answer = describe(run);
+    answer.put("steps", runs.steps(id).stream().map(RunsController::describe).toList());
+    return answer;
+  }
+
+  /**
+   * The log of a step (its latest attempt unless {@code attempt} is given); {@code follow=true}
+   * streams it until the step ends.
+   */
+  @GetMapping("/{id}/steps/{step}/logs")
+  ResponseEntity<StreamingResponseBody> logs(
+      @PathVariable String id,
+      @PathVariable String step,
+      @RequestParam(required = false) String index,
+      @RequestParam(required = false) Integer attempt,
+      @RequestParam(defaultValue = "false") boolean follow) {
+    runs.run(id).orElseThrow(() -> ApiException.notFound("run"));
+    StepView found = find(id, step, index, attempt);
+    MediaType text = new MediaType("text", "plain", StandardCharsets.UTF_8);
+    if (!follow) {
+      String log = found.record().output() == null ? "" : found.record().output();
+      return ResponseEntity.ok()
+          .contentType(text)
+          .body(out -> out.write(log.getBytes(StandardCharsets.UTF_8)));
+    }
+    return ResponseEntity.ok()
+        .contentType(text)
+        .body(out -> follow(out, id, found.name(), found.fanOutIndex(), found.record().attempt()));
+  }
+
+  @PostMapping("/{id}/cancel")
+  ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
+    RunView run = runs.run(id).orElseThrow(() -> ApiException.notFound("run"));
+    List<StepView> stopped =
+        canceller
+            .cancel(id)
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        HttpStatus.CONFLICT,
+                        "the run already ended with status " + run.status().name()));
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("id", id);
+    answer.put("status", RunStatus.CANCELED.name());
+    answer.put("stopped", stopped.stream().map(step -> step.record().jobName()).toList());
+    return ResponseEntity.status(HttpStatus.ACCEPTED).body(answer);
+  }
+
+  private void follow(OutputStream out, String id, String step, String index, int attempt)
+      throws IOException {
+    Instant giveUp = Instant.now().plus(FOLLOW_LIMIT);
+    int sent = 0;
+    while (true) {
+      StepRecord record = find(id, step, index, attempt).record();
+      String log = record.output() == null ? "" : record.output();
+      if (log.length() > sent) {
+        out.write(log.substring(sent).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        sent = log.length();
+      }
+      if (record.hasEnded() || Instant.now().isAfter(giveUp)) {
+        return;
+      }
+      try {
+        Thread.sleep(FOLLOW_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private StepView find(String id, String step, String index, Integer attempt) {
+    return runs.steps(id).stream()
+        .filter(view -> view.name().equals(step))
+        .filter(view -> index == null || view.fanOutIndex().equals(index))
+        .filter(view -> attempt == null || view.record().attempt() == attempt)
+        .max(Comparator.comparingInt((StepView view) -> view.record().attempt()))
+        .orElseThrow(() -> ApiException.notFound("step"));
+  }
+
+  private static RunStatus status(String status) {
+    if (status == null) {
+      return null;
+    }
+    try {
+      return RunStatus.valueOf(status.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(
+          "status must be one of PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED, TIMED_OUT");
+    }
+  }
+
+  private static Map<String, Object> describe(RunView run) {
+    Map<String, Object> item = new LinkedHashMap<>();
+    item.put("id", run.id());
+    item.put("event", run.eventId());
+    item.put("pipeline", run.pipeline());
+    item.put("status", run.status().name());
+    item.put("created", run.created());
+    item.put("started", run.started());
+    item.put("ended", run.ended());
+    item.put("reuseFrom", run.reuseFrom());
+    item.put("summary", run.summary());
+    return item;
+  }
+
+  private static Map<String, Object> describe(StepView step) {
+    StepRecord record = step.record();
+    Map<String, Object> item = new LinkedHashMap<>();
+    item.put("name", step.name());
+    item.put("fanOutIndex", step.fanOutIndex());
+    item.put("attempt", record.attempt());
+    item.put("executor", record.executor());
+    item.put("jobName", record.jobName());
+    item.put("namespace", record.namespace());
+    item.put("status", record.hasEnded() ? record.status().name() : "RUNNING");
+    item.put("exitCode", record.exitCode());
+    item.put("started", record.started());
+    item.put("ended", record.ended());
+    return item;
+  }
+}
