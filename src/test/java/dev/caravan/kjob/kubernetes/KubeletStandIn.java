@@ -38,43 +38,44 @@ import org.slf4j.LoggerFactory;
  * list and watch requests never match expectations a test sets on the executor's informer), and
  * does its API calls on its own small pool, never on the informer's IO thread.
  */
-final class KubeletStandIn implements AutoCloseable {
+public final class KubeletStandIn implements AutoCloseable {
 
   /** The log limit the executor asks for with kjob's default maxOutputBytes. */
   static final int DEFAULT_LOG_LIMIT = 16 * 1024 * 1024;
 
   /** How a step's container ends. */
-  record Outcome(int exitCode, String log, String failureReason, CompletionStage<?> release) {
+  public record Outcome(
+      int exitCode, String log, String failureReason, CompletionStage<?> release) {
 
     private static final CompletionStage<Void> NOW = CompletableFuture.completedFuture(null);
 
     /** Exit code 0 with the log "output of JOB\n". */
-    static Outcome succeed() {
+    public static Outcome succeed() {
       return succeed(null);
     }
 
     /** Exit code 0 with the given log ({@code null}: the default one). */
-    static Outcome succeed(String log) {
+    public static Outcome succeed(String log) {
       return new Outcome(0, log, null, NOW);
     }
 
     /** Non-zero exit; the Job fails with reason BackoffLimitExceeded. */
-    static Outcome fail(int exitCode, String log) {
+    public static Outcome fail(int exitCode, String log) {
       return new Outcome(exitCode, log, "BackoffLimitExceeded", NOW);
     }
 
     /** The Job runs past activeDeadlineSeconds: its container is killed (137). */
-    static Outcome exceedDeadline(String log) {
+    public static Outcome exceedDeadline(String log) {
       return new Outcome(137, log, "DeadlineExceeded", NOW);
     }
 
     /** The Job is started but never ends (unless it is deleted). */
-    static Outcome neverFinish() {
+    public static Outcome neverFinish() {
       return succeed().after(new CompletableFuture<>());
     }
 
     /** The same outcome, reached only once {@code release} completes. */
-    Outcome after(CompletionStage<?> release) {
+    public Outcome after(CompletionStage<?> release) {
       return new Outcome(exitCode, log, failureReason, release);
     }
 
@@ -95,7 +96,7 @@ final class KubeletStandIn implements AutoCloseable {
   private final List<Job> jobs = new CopyOnWriteArrayList<>();
   private final List<Throwable> errors = new CopyOnWriteArrayList<>();
 
-  KubeletStandIn(KubernetesMockServer server) {
+  public KubeletStandIn(KubernetesMockServer server) {
     this.server = server;
     this.client = server.createClient();
     AtomicInteger threads = new AtomicInteger();
@@ -111,28 +112,28 @@ final class KubeletStandIn implements AutoCloseable {
   }
 
   /** Every attempt of the step ends so. */
-  KubeletStandIn on(String stepName, Outcome outcome) {
+  public KubeletStandIn on(String stepName, Outcome outcome) {
     outcomes.put(key(stepName, ANY_ATTEMPT), outcome);
     return this;
   }
 
   /** The given attempt of the step ends so (takes precedence over {@link #on(String, Outcome)}). */
-  KubeletStandIn on(String stepName, int attempt, Outcome outcome) {
+  public KubeletStandIn on(String stepName, int attempt, Outcome outcome) {
     outcomes.put(key(stepName, Integer.toString(attempt)), outcome);
     return this;
   }
 
   /** The Caravan Jobs seen so far, as they were created, in the order seen. */
-  List<Job> jobs() {
+  public List<Job> jobs() {
     return List.copyOf(jobs);
   }
 
-  List<String> jobNames() {
+  public List<String> jobNames() {
     return jobs.stream().map(job -> job.getMetadata().getName()).toList();
   }
 
   /** Failures of the stand-in's own API calls (a test should expect none). */
-  List<Throwable> errors() {
+  public List<Throwable> errors() {
     return List.copyOf(errors);
   }
 
