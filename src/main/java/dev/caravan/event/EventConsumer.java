@@ -146,7 +146,10 @@ public class EventConsumer extends DefaultConsumer {
             exchange,
             doneSync -> {
               try {
-                if (exchange.getException(StepInterruptedException.class) != null) {
+                if (exchange.getException(StepInterruptedException.class) != null
+                    || (exchange.getException() != null && shuttingDown())) {
+                  // a failure while Caravan stops is no verdict on the run: resuming it replays
+                  // its ended steps from the journal and runs the rest
                   LOG.info("Run {} interrupted by shutdown; it is resumed on restart", runId);
                   return;
                 }
@@ -188,6 +191,11 @@ public class EventConsumer extends DefaultConsumer {
       return RunStatus.TIMED_OUT;
     }
     return RunStatus.FAILED;
+  }
+
+  private boolean shuttingDown() {
+    var context = getEndpoint().getCamelContext();
+    return !isRunAllowed() || context.isStopping() || context.isStopped();
   }
 
   private EventStore store() {
