@@ -1,0 +1,106 @@
+package dev.caravan.gateway;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.eclipse.egit.github.core.IRepositoryIdProvider;
+import org.eclipse.egit.github.core.RepositoryCommit;
+import org.eclipse.egit.github.core.client.GitHubClient;
+import org.eclipse.egit.github.core.client.PageIterator;
+import org.eclipse.egit.github.core.service.CommitService;
+import org.eclipse.egit.github.core.service.PullRequestService;
+import org.eclipse.egit.github.core.service.RepositoryService;
+
+/**
+ * The egit services that camel-github looks up in the registry ({@code githubRepositoryService},
+ * {@code githubCommitService}, {@code githubPullRequestService}), on a configurable GitHub server:
+ * camel-github 4.17 has no API-URL option, so GitHub Enterprise (and a test stub) is reached
+ * through these. An empty URL means api.github.com.
+ *
+ * <p>The commit service reads only the newest page (100 commits) of a branch: camel-github's commit
+ * consumer asks for "all commits" on every poll, which egit answers by paging through the branch's
+ * whole history.
+ */
+public final class GitHubApi {
+
+  private static final String GITHUB_WEB = "https://github.com";
+
+  private GitHubApi() {}
+
+  /**
+   * A client for the server at {@code apiUrl} ({@code https://ghe.example.com}; egit adds {@code
+   * /api/v3} for any host other than api.github.com), or api.github.com when blank.
+   */
+  public static GitHubClient client(String apiUrl) {
+    if (apiUrl == null || apiUrl.isBlank()) {
+      return new GitHubClient();
+    }
+    URI uri = parse(apiUrl);
+    return new GitHubClient(uri.getHost(), uri.getPort(), uri.getScheme());
+  }
+
+  /** Where repositories are browsed and cloned: https://github.com, or the Enterprise host. */
+  public static String webUrl(String apiUrl) {
+    if (apiUrl == null || apiUrl.isBlank()) {
+      return GITHUB_WEB;
+    }
+    URI uri = parse(apiUrl);
+    if ("api.github.com".equals(uri.getHost())) {
+      return GITHUB_WEB;
+    }
+    return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+  }
+
+  public static RepositoryService repositoryService(String apiUrl) {
+    return new RepositoryService(client(apiUrl));
+  }
+
+  public static PullRequestService pullRequestService(String apiUrl) {
+    return new PullRequestService(client(apiUrl));
+  }
+
+  public static CommitService commitService(String apiUrl) {
+    return new RecentCommitService(client(apiUrl));
+  }
+
+  private static URI parse(String apiUrl) {
+    URI uri;
+    try {
+      uri = URI.create(apiUrl.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("caravan.github.api-url is not a URL: " + apiUrl, e);
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http") || uri.getHost() == null) {
+      throw new IllegalArgumentException(
+          "caravan.github.api-url must be http(s)://host[:port], not " + apiUrl);
+    }
+    return uri;
+  }
+
+  /** Lists only the newest page of a branch's commits. */
+  static final class RecentCommitService extends CommitService {
+
+    static final int PAGE = 100;
+
+    RecentCommitService(GitHubClient client) {
+      super(client);
+    }
+
+    @Override
+    public List<RepositoryCommit> getCommits(
+        IRepositoryIdProvider repository, String sha, String path) throws IOException {
+      PageIterator<RepositoryCommit> pages = pageCommits(repository, sha, path, PAGE);
+      if (!pages.hasNext()) {
+        return List.of();
+      }
+      try {
+        return new ArrayList<>(pages.next());
+      } catch (org.eclipse.egit.github.core.client.NoSuchPageException e) {
+        throw e.getCause();
+      }
+    }
+  }
+}
