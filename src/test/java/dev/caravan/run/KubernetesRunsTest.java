@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.caravan.LogCapture;
 import dev.caravan.event.Delivery;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
@@ -56,7 +56,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Run tracking on the Kubernetes executor, end to end: event component (H2 file database) → run →
@@ -188,7 +187,7 @@ class KubernetesRunsTest {
         .as("b's Job keeps running in the cluster")
         .isNotNull();
 
-    ListAppender<ILoggingEvent> executorLog = captureLog(KubernetesStepExecutor.class);
+    ListAppender<ILoggingEvent> executorLog = LogCapture.start(KubernetesStepExecutor.class);
     try {
       // a new instance (new instance id) takes the run over once the first one's lease expired
       startCaravan();
@@ -196,14 +195,14 @@ class KubernetesRunsTest {
           .atMost(WAIT)
           .until(
               () ->
-                  logged(executorLog).stream()
+                  LogCapture.events(executorLog).stream()
                       .anyMatch(
                           e ->
                               e.getFormattedMessage()
                                   .equals(
                                       "Re-attaching to existing Job " + NAMESPACE + "/" + jobOfB)));
     } finally {
-      stopCapturing(KubernetesStepExecutor.class, executorLog);
+      LogCapture.stop(KubernetesStepExecutor.class, executorLog);
     }
     assertThat(runs.run(runId)).get().extracting(RunView::status).isEqualTo(RunStatus.RUNNING);
 
@@ -506,23 +505,5 @@ class KubernetesRunsTest {
       throw new IllegalStateException(e);
     }
     return List.copyOf(requests);
-  }
-
-  private static ListAppender<ILoggingEvent> captureLog(Class<?> type) {
-    ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    appender.start();
-    ((Logger) LoggerFactory.getLogger(type)).addAppender(appender);
-    return appender;
-  }
-
-  private static List<ILoggingEvent> logged(ListAppender<ILoggingEvent> appender) {
-    synchronized (appender) { // AppenderBase.doAppend holds this lock while it appends
-      return List.copyOf(appender.list);
-    }
-  }
-
-  private static void stopCapturing(Class<?> type, ListAppender<ILoggingEvent> appender) {
-    ((Logger) LoggerFactory.getLogger(type)).detachAppender(appender);
-    appender.stop();
   }
 }

@@ -51,11 +51,7 @@ class EventsController {
     for (Event event : found) {
       items.add(json.readTree(EventJson.toCloudEvent(event)));
     }
-    Map<String, Object> page = new LinkedHashMap<>();
-    page.put("items", items);
-    page.put("limit", paging.limit());
-    page.put("offset", paging.offset());
-    return page;
+    return paging.page(items);
   }
 
   @GetMapping("/{id}")

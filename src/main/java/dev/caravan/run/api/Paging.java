@@ -16,4 +16,13 @@ record Paging(int limit, int offset) {
     }
     return new Paging(l, o);
   }
+
+  /** The answer of a list request: {@code {"items": ..., "limit": ..., "offset": ...}}. */
+  java.util.Map<String, Object> page(java.util.List<?> items) {
+    java.util.Map<String, Object> page = new java.util.LinkedHashMap<>();
+    page.put("items", items);
+    page.put("limit", limit);
+    page.put("offset", offset);
+    return page;
+  }
 }

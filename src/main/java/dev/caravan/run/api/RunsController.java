@@ -58,11 +58,7 @@ class RunsController {
         runs.runs(pipeline, status(status), event, paging.limit(), paging.offset()).stream()
             .map(RunsController::describe)
             .toList();
-    Map<String, Object> page = new LinkedHashMap<>();
-    page.put("items", items);
-    page.put("limit", paging.limit());
-    page.put("offset", paging.offset());
-    return page;
+    return paging.page(items);
   }
 
   @GetMapping("/{id}")

@@ -7,9 +7,9 @@ import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.succeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.caravan.LogCapture;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.StepCanceledException;
@@ -57,7 +57,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Kubernetes executor of {@code kjob} against fabric8's mock API server in CRUD mode, with
@@ -329,7 +328,7 @@ class KubernetesExecutorTest {
     CompletableFuture<Void> release = new CompletableFuture<>();
     kubelet.on("build", succeed("built\n").after(release));
     startCamel(route("direct:build", "kjob:build?" + KUBERNETES + "&script=make"));
-    ListAppender<ILoggingEvent> executorLog = captureLog(KubernetesStepExecutor.class);
+    ListAppender<ILoggingEvent> executorLog = LogCapture.start(KubernetesStepExecutor.class);
     try {
       CompletableFuture<Exchange> first =
           sendAsync("direct:build", Map.of(KjobConstants.RUN_ID, "run-running"));
@@ -340,7 +339,7 @@ class KubernetesExecutorTest {
           .atMost(STEP_WAIT)
           .until(
               () ->
-                  logged(executorLog).stream()
+                  LogCapture.events(executorLog).stream()
                       .anyMatch(e -> e.getFormattedMessage().contains("Re-attaching")));
       assertThat(first).isNotDone();
       assertThat(second).isNotDone();
@@ -367,7 +366,7 @@ class KubernetesExecutorTest {
                   .getItems())
           .hasSize(1);
     } finally {
-      stopCapturing(KubernetesStepExecutor.class, executorLog);
+      LogCapture.stop(KubernetesStepExecutor.class, executorLog);
     }
   }
 
@@ -604,23 +603,5 @@ class KubernetesExecutorTest {
                   throw new AssertionError("duplicate env var with values " + a + ", " + b);
                 },
                 LinkedHashMap::new));
-  }
-
-  private static ListAppender<ILoggingEvent> captureLog(Class<?> type) {
-    ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    appender.start();
-    ((Logger) LoggerFactory.getLogger(type)).addAppender(appender);
-    return appender;
-  }
-
-  private static List<ILoggingEvent> logged(ListAppender<ILoggingEvent> appender) {
-    synchronized (appender) { // AppenderBase.doAppend holds this lock while it appends
-      return List.copyOf(appender.list);
-    }
-  }
-
-  private static void stopCapturing(Class<?> type, ListAppender<ILoggingEvent> appender) {
-    ((Logger) LoggerFactory.getLogger(type)).detachAppender(appender);
-    appender.stop();
   }
 }
