@@ -1,5 +1,6 @@
 package dev.caravan.event;
 
+import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.StepCanceledException;
 import dev.caravan.kjob.StepInterruptedException;
 import dev.caravan.kjob.StepTimeoutException;
@@ -159,6 +160,7 @@ public class EventConsumer extends DefaultConsumer {
                         runId,
                         status,
                         exchange.getMessage().getHeader(EventConstants.RUN_SUMMARY, String.class));
+                deleteWorkspace(runId);
                 finishedRuns
                     .computeIfAbsent(
                         status,
@@ -177,6 +179,22 @@ public class EventConsumer extends DefaultConsumer {
                 wake();
               }
             });
+  }
+
+  /** The run has ended: its kjob workspace (workspace=true), if any, goes. */
+  private void deleteWorkspace(String runId) {
+    if (getEndpoint().getCamelContext().hasComponent("kjob") instanceof KjobComponent kjob) {
+      try {
+        kjob.deleteWorkspace(runId)
+            .exceptionally(
+                error -> {
+                  LOG.warn("Could not delete the workspace of run {}: {}", runId, error.toString());
+                  return null;
+                });
+      } catch (RuntimeException e) {
+        LOG.warn("Could not delete the workspace of run {}: {}", runId, e.toString());
+      }
+    }
   }
 
   /** How the run ended, from the exchange: the kind of step exception that ended it, if any. */

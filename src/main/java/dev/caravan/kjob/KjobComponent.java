@@ -2,10 +2,13 @@ package dev.caravan.kjob;
 
 import dev.caravan.kjob.kubernetes.KubernetesStepExecutor;
 import dev.caravan.kjob.local.LocalStepExecutor;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.camel.Endpoint;
@@ -41,6 +44,31 @@ public class KjobComponent extends DefaultComponent {
   /** Image with sh and base64 whose init container writes the event and stdin files. */
   @Metadata(label = "kubernetes", defaultValue = "busybox:1.36")
   private String helperImage = "busybox:1.36";
+
+  /** Image with sh and git whose init container checks out sources (checkout=true). */
+  @Metadata(label = "kubernetes", defaultValue = KubernetesStepExecutor.DEFAULT_GIT_IMAGE)
+  private String gitImage = KubernetesStepExecutor.DEFAULT_GIT_IMAGE;
+
+  /**
+   * Storage class of the PersistentVolumeClaim of a run's workspace (workspace=true); unset for the
+   * cluster's default class. Parallel steps on several nodes need one that offers ReadWriteMany.
+   */
+  @Metadata(label = "kubernetes")
+  private String workspaceStorageClass;
+
+  /**
+   * Access mode of a workspace claim: ReadWriteMany (parallel steps on any node), ReadWriteOnce
+   * (steps must share a node) or ReadWriteOncePod (one step at a time).
+   */
+  @Metadata(
+      label = "kubernetes",
+      defaultValue = "ReadWriteMany",
+      enums = "ReadWriteMany,ReadWriteOnce,ReadWriteOncePod")
+  private String workspaceAccessMode = "ReadWriteMany";
+
+  /** Requested size of a workspace claim, a Kubernetes quantity. */
+  @Metadata(label = "kubernetes", defaultValue = "1Gi")
+  private String workspaceSize = "1Gi";
 
   /** Threads for Kubernetes API calls (create, pod list, log read), shared by all steps. */
   @Metadata(label = "kubernetes", defaultValue = "4")
@@ -120,13 +148,37 @@ public class KjobComponent extends DefaultComponent {
           new LocalStepExecutor(
               localIoThreads,
               localTimers,
-              Path.of(orDefault(localWorkDir, System.getProperty("java.io.tmpdir") + "/caravan")),
+              localWorkRoot(),
               Path.of(
                   orDefault(
                       localSecretsDir, System.getProperty("user.home") + "/.caravan/secrets")),
               new JournalListener());
     }
     return localExecutor;
+  }
+
+  private Path localWorkRoot() {
+    return Path.of(orDefault(localWorkDir, System.getProperty("java.io.tmpdir") + "/caravan"));
+  }
+
+  /**
+   * Deletes the run's workspace: the local directory, and the PersistentVolumeClaims the Kubernetes
+   * executor of this Caravan created or used for the run (deleted in the background; Kubernetes
+   * keeps a claim until no pod uses it). The event component calls this when a run ends; a route
+   * that runs steps outside the event component calls it itself. Costs no API request for a run
+   * without a workspace.
+   *
+   * @return completes when the deletions were accepted
+   */
+  public CompletableFuture<Void> deleteWorkspace(String runId) {
+    LocalStepExecutor.deleteWorkspace(localWorkRoot(), runId);
+    KubernetesStepExecutor kubernetes;
+    synchronized (this) {
+      kubernetes = kubernetesExecutor;
+    }
+    return kubernetes == null
+        ? CompletableFuture.completedFuture(null)
+        : kubernetes.deleteWorkspaces(runId);
   }
 
   /** The Kubernetes executor if a step has used it, else {@code null} (for health checks). */
@@ -151,7 +203,14 @@ public class KjobComponent extends DefaultComponent {
               .getExecutorServiceManager()
               .newFixedThreadPool(this, "kjob-kubernetes", apiThreads);
       kubernetesExecutor =
-          new KubernetesStepExecutor(client, kubernetesApiThreads, ns, helperImage);
+          new KubernetesStepExecutor(
+              client,
+              kubernetesApiThreads,
+              ns,
+              helperImage,
+              gitImage,
+              new KubernetesStepExecutor.WorkspaceClaim(
+                  workspaceStorageClass, workspaceAccessMode, workspaceSize));
     }
     return kubernetesExecutor;
   }
@@ -192,6 +251,7 @@ public class KjobComponent extends DefaultComponent {
   protected void doStart() throws Exception {
     super.doStart();
     ExecutorType.parse(executor, "executor");
+    validateWorkspaceOptions();
     if (kubernetesClient == null) {
       kubernetesClient =
           CamelContextHelper.findSingleByType(getCamelContext(), KubernetesClient.class);
@@ -220,6 +280,32 @@ public class KjobComponent extends DefaultComponent {
       ownedClient = null;
     }
     super.doStop();
+  }
+
+  private void validateWorkspaceOptions() {
+    if (!Set.of("ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
+        .contains(workspaceAccessMode)) {
+      throw new IllegalArgumentException(
+          "Invalid kjob component option workspaceAccessMode="
+              + workspaceAccessMode
+              + ": expected ReadWriteMany, ReadWriteOnce or ReadWriteOncePod");
+    }
+    try {
+      if (Quantity.getAmountInBytes(new Quantity(workspaceSize)).signum() <= 0) {
+        throw new IllegalArgumentException("not positive");
+      }
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Invalid kjob component option workspaceSize="
+              + workspaceSize
+              + ": expected a positive Kubernetes quantity such as 1Gi");
+    }
+    if (workspaceStorageClass != null && workspaceStorageClass.isBlank()) {
+      workspaceStorageClass = null;
+    }
+    if (gitImage == null || gitImage.isBlank()) {
+      throw new IllegalArgumentException("The kjob component option gitImage must not be empty");
+    }
   }
 
   private static Map<String, String> toStrings(Map<String, Object> values) {
@@ -262,6 +348,38 @@ public class KjobComponent extends DefaultComponent {
 
   public void setHelperImage(String helperImage) {
     this.helperImage = helperImage;
+  }
+
+  public String getGitImage() {
+    return gitImage;
+  }
+
+  public void setGitImage(String gitImage) {
+    this.gitImage = gitImage;
+  }
+
+  public String getWorkspaceStorageClass() {
+    return workspaceStorageClass;
+  }
+
+  public void setWorkspaceStorageClass(String workspaceStorageClass) {
+    this.workspaceStorageClass = workspaceStorageClass;
+  }
+
+  public String getWorkspaceAccessMode() {
+    return workspaceAccessMode;
+  }
+
+  public void setWorkspaceAccessMode(String workspaceAccessMode) {
+    this.workspaceAccessMode = workspaceAccessMode;
+  }
+
+  public String getWorkspaceSize() {
+    return workspaceSize;
+  }
+
+  public void setWorkspaceSize(String workspaceSize) {
+    this.workspaceSize = workspaceSize;
   }
 
   public int getApiThreads() {

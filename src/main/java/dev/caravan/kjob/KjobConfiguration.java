@@ -55,9 +55,50 @@ public class KjobConfiguration implements Cloneable {
   @UriParam(label = "container")
   private String envFromSecret;
 
-  /** Working directory of the step. Locally defaults to a fresh directory per step. */
+  /**
+   * Working directory of the step. Defaults: with checkout, where the sources are ({@code
+   * /workspace/source} on Kubernetes, {@code $CARAVAN_WORKSPACE/source} locally with a workspace);
+   * with a workspace alone, the workspace; else the image's (Kubernetes) or a fresh directory per
+   * step that is deleted afterwards (local).
+   */
   @UriParam(label = "container")
   private String workingDir;
+
+  /**
+   * Clones the event's repository at its commit into the step's working directory before the step
+   * runs: the repository is the event label {@code cloneUrl} (or the option repository), the
+   * revision the label {@code commit}, else {@code ref} (or the option revision), else the remote's
+   * default branch. Kubernetes: an init container ({@code caravan-checkout}, the component's
+   * gitImage) clones into a volume mounted at the working directory. Local: {@code git} child
+   * processes. A shallow fetch of one revision: the server must allow fetching a commit by its sha
+   * (GitHub, GitLab and git's protocol v2 do).
+   */
+  @UriParam(label = "source", defaultValue = "false")
+  private boolean checkout;
+
+  /**
+   * Repository URL to check out, instead of the event label {@code cloneUrl}. Any URL {@code git
+   * fetch} accepts (https, ssh, a local path); never the {@code ext::} transport.
+   */
+  @UriParam(label = "source")
+  private String repository;
+
+  /**
+   * Revision to check out (a full commit sha, a branch, a tag or a ref such as {@code
+   * refs/pull/1/head}), instead of the event label {@code commit} (else {@code ref}).
+   */
+  @UriParam(label = "source")
+  private String revision;
+
+  /**
+   * Gives all steps of the run one shared directory, its path in {@code CARAVAN_WORKSPACE}.
+   * Kubernetes: a PersistentVolumeClaim per run ({@code caravan-ws-<hash of run id>}, created by
+   * the first step that needs it, see the component's workspace* options) mounted at {@code
+   * /workspace}. Local: {@code <localWorkDir>/workspaces/<run>}. Deleted when the run ends (by the
+   * event component; other callers use {@link KjobComponent#deleteWorkspace(String)}).
+   */
+  @UriParam(label = "source", defaultValue = "false")
+  private boolean workspace;
 
   /** Namespace of the Job. Defaults to the component's namespace. */
   @UriParam(label = "kubernetes")
@@ -180,6 +221,38 @@ public class KjobConfiguration implements Cloneable {
 
   public void setWorkingDir(String workingDir) {
     this.workingDir = workingDir;
+  }
+
+  public boolean isCheckout() {
+    return checkout;
+  }
+
+  public void setCheckout(boolean checkout) {
+    this.checkout = checkout;
+  }
+
+  public String getRepository() {
+    return repository;
+  }
+
+  public void setRepository(String repository) {
+    this.repository = repository;
+  }
+
+  public String getRevision() {
+    return revision;
+  }
+
+  public void setRevision(String revision) {
+    this.revision = revision;
+  }
+
+  public boolean isWorkspace() {
+    return workspace;
+  }
+
+  public void setWorkspace(boolean workspace) {
+    this.workspace = workspace;
   }
 
   public String getNamespace() {

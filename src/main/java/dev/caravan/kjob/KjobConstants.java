@@ -51,6 +51,13 @@ public final class KjobConstants {
       javaType = "String")
   public static final String EVENT_TIME = "CaravanEventTime";
 
+  @Metadata(
+      description =
+          "Event labels (set by the gateways). With checkout=true the step's repository comes from"
+              + " the label cloneUrl and its revision from commit, else ref.",
+      javaType = "java.util.Map<String, String>")
+  public static final String EVENT_LABELS = "CaravanEventLabels";
+
   // Per-exchange overrides of endpoint options
 
   @Metadata(description = "Overrides the image option.", javaType = "String")
@@ -114,6 +121,22 @@ public final class KjobConstants {
 
   @Metadata(description = "Overrides the executor option.", javaType = "String")
   public static final String EXECUTOR = "CaravanExecutor";
+
+  @Metadata(description = "Overrides the checkout option.", javaType = "Boolean")
+  public static final String CHECKOUT = "CaravanCheckout";
+
+  @Metadata(
+      description = "Overrides the repository option (and the event label cloneUrl).",
+      javaType = "String")
+  public static final String REPOSITORY = "CaravanRepository";
+
+  @Metadata(
+      description = "Overrides the revision option (and the event labels commit and ref).",
+      javaType = "String")
+  public static final String REVISION = "CaravanRevision";
+
+  @Metadata(description = "Overrides the workspace option.", javaType = "Boolean")
+  public static final String WORKSPACE = "CaravanWorkspace";
 
   // What the step produces
 

@@ -45,6 +45,14 @@ public final class StepNames {
     return name;
   }
 
+  /**
+   * A short hash of a run id (16 hex digits): names of per-run things, such as workspaces, that
+   * must not collide for run ids that fold alike.
+   */
+  public static String runHash(String runId) {
+    return sha256(runId).substring(0, 16);
+  }
+
   private static String sha256(String text) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");

@@ -12,6 +12,10 @@ import java.util.regex.Pattern;
  * The options of one step execution, after header overrides and env expressions were applied.
  *
  * @param executor never {@link ExecutorType#AUTO}: already resolved
+ * @param checkout whether the repository is cloned into the working directory first
+ * @param repository URL to clone (option, header, or with checkout the event label cloneUrl)
+ * @param revision commit, branch, tag or ref to check out, or {@code null} for the remote's HEAD
+ * @param workspace whether the step gets the run's shared directory
  */
 public record StepSpec(
     String stepName,
@@ -23,6 +27,10 @@ public record StepSpec(
     Map<String, String> env,
     List<String> envFromSecrets,
     String workingDir,
+    boolean checkout,
+    String repository,
+    String revision,
+    boolean workspace,
     String namespace,
     String serviceAccount,
     String cpuRequest,
@@ -49,6 +57,9 @@ public record StepSpec(
     envFromSecrets = List.copyOf(envFromSecrets);
     nodeSelector = Map.copyOf(nodeSelector);
   }
+
+  /** Where a Kubernetes step's sources go when checkout is on and workingDir is unset. */
+  public static final String DEFAULT_CHECKOUT_DIR = "/workspace/source";
 
   public boolean hasScript() {
     return script != null && !script.isBlank();
@@ -86,6 +97,19 @@ public record StepSpec(
         throw new IllegalArgumentException(
             prefix + "env." + name + " is reserved: CARAVAN_* variables are set by Caravan");
       }
+    }
+    requireGitArgument(prefix, "repository", repository);
+    requireGitArgument(prefix, "revision", revision);
+    if (checkout
+        && executor == ExecutorType.KUBERNETES
+        && workingDir != null
+        && !workingDir.startsWith("/")) {
+      throw new IllegalArgumentException(
+          prefix
+              + "the option workingDir="
+              + workingDir
+              + " must be an absolute path with checkout on Kubernetes (the sources are mounted"
+              + " there)");
     }
     for (String secret : envFromSecrets) {
       requireDnsName(prefix, "envFromSecret", secret);
@@ -155,6 +179,25 @@ public record StepSpec(
     if (!DNS_LABEL.matcher(value).matches()) {
       throw new IllegalArgumentException(
           prefix + "invalid option " + option + "=" + value + ": expected a DNS-1123 label");
+    }
+  }
+
+  /**
+   * A repository or revision reaches git as one argument after {@code --}; still, one that looks
+   * like an option or holds control characters is refused, so it cannot be mistaken for anything.
+   */
+  private static void requireGitArgument(String prefix, String option, String value) {
+    if (value == null) {
+      return;
+    }
+    if (value.startsWith("-") || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IllegalArgumentException(
+          prefix
+              + "invalid "
+              + option
+              + " '"
+              + value.replaceAll("\\p{Cntrl}", "?")
+              + "': must not start with '-' or contain control characters");
     }
   }
 

@@ -12,6 +12,12 @@ import org.apache.camel.Message;
 /** Turns an endpoint's options, overridden by {@code Caravan*} headers, into a {@link StepSpec}. */
 final class StepSpecResolver {
 
+  /** Event labels the GitHub gateways set, read when checkout is on. */
+  static final String CLONE_URL_LABEL = "cloneUrl";
+
+  static final String COMMIT_LABEL = "commit";
+  static final String REF_LABEL = "ref";
+
   private final KjobEndpoint endpoint;
   private final KjobConfiguration options;
 
@@ -39,7 +45,20 @@ final class StepSpecResolver {
     if (extra != null) {
       extra.forEach((name, value) -> env.put(String.valueOf(name), String.valueOf(value)));
     }
-    return build(exchange.getMessage(), env).validate();
+    StepSpec spec = build(exchange.getMessage(), env).validate();
+    if (spec.checkout() && spec.repository() == null) {
+      throw new IllegalArgumentException(
+          "kjob:"
+              + spec.stepName()
+              + ": checkout=true needs a repository URL: the event label "
+              + CLONE_URL_LABEL
+              + " (header "
+              + KjobConstants.EVENT_LABELS
+              + "), the option repository or the header "
+              + KjobConstants.REPOSITORY
+              + " (none was set)");
+    }
+    return spec;
   }
 
   private StepSpec build(Message headers, Map<String, String> env) {
@@ -61,6 +80,15 @@ final class StepSpecResolver {
       nodeSelector.clear();
       selectorHeader.forEach((k, v) -> nodeSelector.put(String.valueOf(k), String.valueOf(v)));
     }
+    boolean checkout = bool(headers, KjobConstants.CHECKOUT, options.isCheckout());
+    Map<?, ?> labels =
+        headers == null || !checkout
+            ? Map.of()
+            : headers.getHeader(KjobConstants.EVENT_LABELS, Map.class);
+    String eventRevision = label(labels, COMMIT_LABEL);
+    if (eventRevision == null) {
+      eventRevision = label(labels, REF_LABEL);
+    }
     Duration timeout =
         StepSpec.parseTimeout(
             text(headers, KjobConstants.TIMEOUT, options.getTimeout(), null), timeoutOption);
@@ -74,6 +102,14 @@ final class StepSpecResolver {
         env,
         list(headers, KjobConstants.ENV_FROM_SECRET, options.getEnvFromSecret()),
         text(headers, KjobConstants.WORKING_DIR, options.getWorkingDir(), null),
+        checkout,
+        text(
+            headers,
+            KjobConstants.REPOSITORY,
+            options.getRepository(),
+            label(labels, CLONE_URL_LABEL)),
+        text(headers, KjobConstants.REVISION, options.getRevision(), eventRevision),
+        bool(headers, KjobConstants.WORKSPACE, options.isWorkspace()),
         text(headers, KjobConstants.NAMESPACE, options.getNamespace(), null),
         text(headers, KjobConstants.SERVICE_ACCOUNT, options.getServiceAccount(), null),
         text(headers, KjobConstants.CPU_REQUEST, options.getCpuRequest(), null),
@@ -100,6 +136,31 @@ final class StepSpecResolver {
       value = fallback;
     }
     return value == null || value.isBlank() ? null : value;
+  }
+
+  private static String label(Map<?, ?> labels, String name) {
+    Object value = labels == null ? null : labels.get(name);
+    return value == null || value.toString().isBlank() ? null : value.toString();
+  }
+
+  /** A Boolean header, or the text true or false (any case); anything else names the header. */
+  private static boolean bool(Message headers, String header, boolean option) {
+    Object value = headers == null ? null : headers.getHeader(header);
+    if (value == null) {
+      return option;
+    }
+    if (value instanceof Boolean flag) {
+      return flag;
+    }
+    String text = value.toString().trim();
+    if (text.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (text.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "Invalid header " + header + "=" + value + ": expected true or false");
   }
 
   private static int integer(Message headers, String header, int option) {

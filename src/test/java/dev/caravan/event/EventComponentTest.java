@@ -3,6 +3,8 @@ package dev.caravan.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.local.LocalStepExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,13 +36,8 @@ class EventComponentTest {
   /** A Camel context on the test's H2 file database, with the given routes. */
   private CamelContext camel(RouteBuilder routes) throws Exception {
     CamelContext context = new DefaultCamelContext();
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
-    events.setPollInterval(200);
-    context.addComponent("event", events);
-    context.addRoutes(routes);
-    context.start();
     contexts.add(context);
+    camelWith(context, routes);
     return context;
   }
 
@@ -277,5 +274,88 @@ class EventComponentTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
     assertThat(received.get(0).getFromRouteId()).isEqualTo("later");
+  }
+
+  @Test
+  void aStepChecksOutTheEventsCommitAndTheRunsWorkspaceGoesWhenTheRunEnds() throws Exception {
+    Path repo = dir.resolve("repo");
+    java.nio.file.Files.createDirectories(repo);
+    git(repo, "init", "-q");
+    java.nio.file.Files.writeString(repo.resolve("f.txt"), "checked out\n");
+    git(repo, "add", "f.txt");
+    git(
+        repo,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "-m",
+        "one");
+    String sha = git(repo, "rev-parse", "HEAD").trim();
+    KjobComponent kjob = new KjobComponent();
+    kjob.setExecutor("local");
+    kjob.setLocalWorkDir(dir.resolve("work").toString());
+    CountDownLatch release = new CountDownLatch(1);
+    CamelContext context = new DefaultCamelContext();
+    context.addComponent("kjob", kjob);
+    contexts.add(context);
+    camelWith(
+        context,
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("event:github")
+                .routeId("build")
+                .to("kjob:build?checkout=true&workspace=true&script=cat f.txt")
+                .process(received::add)
+                .process(e -> release.await(10, TimeUnit.SECONDS));
+          }
+        });
+
+    publish(
+        context,
+        "github",
+        Map.of(
+            EventConstants.EVENT_ID,
+            "push-1",
+            EventConstants.EVENT_TYPE,
+            "push",
+            EventConstants.EVENT_LABELS,
+            Map.of("cloneUrl", repo.toString(), "commit", sha, "ref", "refs/heads/x")));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+    Exchange run = received.get(0);
+    assertThat(run.getException()).isNull();
+    assertThat(run.getMessage().getBody(String.class)).isEqualTo("checked out\n");
+    Path workspace =
+        LocalStepExecutor.workspaceDir(
+            dir.resolve("work"), run.getMessage().getHeader(EventConstants.RUN_ID, String.class));
+    assertThat(workspace.resolve("source/f.txt")).exists();
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !java.nio.file.Files.exists(workspace));
+  }
+
+  /** Starts the context with an event component on the test's H2 file database. */
+  private void camelWith(CamelContext context, RouteBuilder routes) throws Exception {
+    EventComponent events = new EventComponent();
+    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
+    events.setPollInterval(200);
+    context.addComponent("event", events);
+    context.addRoutes(routes);
+    context.start();
+  }
+
+  private static String git(Path repo, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("git"));
+    command.addAll(List.of(args));
+    Process process =
+        new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as("git %s: %s", args, output).isZero();
+    return output;
   }
 }

@@ -65,11 +65,38 @@ class KjobValidationTest {
         "kjob:build?env.1BAD=x&script=true | invalid environment variable name env.1BAD",
         "kjob:build?env.CARAVAN_EVENT_FILE=x&script=true | env.CARAVAN_EVENT_FILE is reserved",
         "kjob:build?scritp=true | scritp",
+        "kjob:build?checkout=yes&script=true | Error binding property (checkout=yes)",
+        "kjob:build?workspace=1x&script=true | Error binding property (workspace=1x)",
+        "kjob:build?repository=--upload-pack=x&script=true | invalid repository",
+        "kjob:build?revision=-x&script=true | must not start with '-'",
+        "kjob:build?executor=kubernetes&image=i&checkout=true&workingDir=src&script=true"
+            + " | workingDir=src must be an absolute path",
       })
   void invalidOptionsFailWhenTheRouteStartsNamingTheOption(String uri, String message) {
     assertThatThrownBy(() -> startWith(uri))
         .hasStackTraceContaining(message.trim())
         .satisfies(e -> assertThat(context.getRoute("a")).isNull());
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "workspaceAccessMode | Sometimes | workspaceAccessMode=Sometimes",
+        "workspaceSize | lots | workspaceSize=lots",
+        "workspaceSize | 0 | workspaceSize=0",
+        "gitImage | ' ' | gitImage must not be empty",
+      })
+  void invalidWorkspaceComponentOptionsFailWhenCamelStarts(
+      String option, String value, String message) {
+    switch (option) {
+      case "workspaceAccessMode" -> kjob.setWorkspaceAccessMode(value);
+      case "workspaceSize" -> kjob.setWorkspaceSize(value);
+      default -> kjob.setGitImage(value);
+    }
+
+    assertThatThrownBy(() -> startWith("kjob:build?executor=local&script=true"))
+        .hasStackTraceContaining(message);
   }
 
   @Test

@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -39,13 +41,40 @@ final class JobFactory {
           + "; fi; printf '%s' \"$CARAVAN_INPUT_BASE64\" | base64 -d > "
           + STDIN_FILE;
 
+  /** Where the run's workspace is mounted, also its path in {@code CARAVAN_WORKSPACE}. */
+  static final String WORKSPACE_DIR = "/workspace";
+
+  /** Where checked-out sources go when the step sets no workingDir. */
+  static final String CHECKOUT_DIR = StepSpec.DEFAULT_CHECKOUT_DIR;
+
+  static final String CHECKOUT_CONTAINER = "caravan-checkout";
+  static final String WORKSPACE_VOLUME = "caravan-workspace";
+  static final String SOURCE_VOLUME = "caravan-source";
+  static final String WORKSPACE_CLAIM_PREFIX = "caravan-ws-";
+
+  /**
+   * Fixed: repository, revision and directory come from environment variables. A shallow fetch of
+   * the one revision, then a detached checkout; an existing checkout in a workspace is moved. Any
+   * owner of the directory is trusted (the workspace may have been written by another user), and
+   * the ext:: transport, which runs commands, is refused.
+   */
+  static final String CHECKOUT_SCRIPT =
+      "set -e; mkdir -p \"$CARAVAN_CHECKOUT_DIR\"; cd \"$CARAVAN_CHECKOUT_DIR\";"
+          + " git -c safe.directory='*' init -q .;"
+          + " git -c safe.directory='*' -c protocol.ext.allow=never fetch -q --depth 1 --"
+          + " \"$CARAVAN_REPOSITORY\" \"$CARAVAN_REVISION\";"
+          + " git -c safe.directory='*' checkout -q FETCH_HEAD";
+
   private final String helperImage;
+  private final String gitImage;
 
   /**
    * @param helperImage image with {@code sh} and {@code base64} that writes the data files
+   * @param gitImage image with {@code sh} and {@code git} that checks out sources
    */
-  JobFactory(String helperImage) {
+  JobFactory(String helperImage, String gitImage) {
     this.helperImage = helperImage;
+    this.gitImage = gitImage;
   }
 
   Job build(StepRequest request, String namespace) {
@@ -66,6 +95,7 @@ final class JobFactory {
     boolean hasInput = request.input().length > 0;
     boolean hasEvent = request.eventJson() != null;
     boolean needsDataFiles = hasInput || hasEvent;
+    Volumes volumes = new Volumes(request, needsDataFiles, event, input);
 
     Map<String, String> labels = labels(request);
     Map<String, String> annotations = new LinkedHashMap<>();
@@ -94,25 +124,115 @@ final class JobFactory {
             .withRestartPolicy("Never")
             .withServiceAccountName(spec.serviceAccount())
             .withNodeSelector(spec.nodeSelector().isEmpty() ? null : spec.nodeSelector())
-            .withContainers(stepContainer(request, hasInput, needsDataFiles))
+            .withContainers(stepContainer(request, hasInput, volumes))
+            .withInitContainers(volumes.initContainers.isEmpty() ? null : volumes.initContainers)
+            .withVolumes(volumes.volumes.isEmpty() ? null : volumes.volumes)
             .endSpec()
             .endTemplate()
             .endSpec();
-    if (needsDataFiles) {
-      job.editSpec()
-          .editTemplate()
-          .editSpec()
-          .addNewVolume()
-          .withName(DATA_VOLUME)
-          .withNewEmptyDir()
-          .endEmptyDir()
-          .endVolume()
-          .withInitContainers(initContainer(event, input))
-          .endSpec()
-          .endTemplate()
-          .endSpec();
-    }
     return job.build();
+  }
+
+  /** The name of the run's workspace claim: {@code caravan-ws-<hash of run id>}. */
+  static String workspaceClaimName(String runId) {
+    return WORKSPACE_CLAIM_PREFIX + StepNames.runHash(runId);
+  }
+
+  /**
+   * The pod's volumes and init containers, and what the step container mounts: the data files
+   * (event, stdin), the run's workspace claim at {@code /workspace}, and for a checkout the sources
+   * at the working directory (inside the workspace when it lies under {@code /workspace}, else an
+   * {@code emptyDir}).
+   */
+  private final class Volumes {
+    final List<Volume> volumes = new ArrayList<>();
+    final List<Container> initContainers = new ArrayList<>();
+    final List<VolumeMount> stepMounts = new ArrayList<>();
+    final String workingDir;
+
+    Volumes(StepRequest request, boolean needsDataFiles, String event, String input) {
+      StepSpec spec = request.spec();
+      if (needsDataFiles) {
+        volumes.add(emptyDir(DATA_VOLUME));
+        initContainers.add(initContainer(event, input));
+        stepMounts.add(dataMount(true));
+      }
+      List<VolumeMount> checkoutMounts = new ArrayList<>();
+      if (spec.workspace()) {
+        volumes.add(
+            new VolumeBuilder()
+                .withName(WORKSPACE_VOLUME)
+                .withNewPersistentVolumeClaim()
+                .withClaimName(workspaceClaimName(request.runId()))
+                .endPersistentVolumeClaim()
+                .build());
+        VolumeMount mount = mount(WORKSPACE_VOLUME, WORKSPACE_DIR);
+        stepMounts.add(mount);
+        checkoutMounts.add(mount);
+      }
+      String checkoutDir = null;
+      if (spec.checkout()) {
+        checkoutDir =
+            withoutTrailingSlash(spec.workingDir() == null ? CHECKOUT_DIR : spec.workingDir());
+        if (!spec.workspace() || !isUnder(checkoutDir, WORKSPACE_DIR)) {
+          volumes.add(emptyDir(SOURCE_VOLUME));
+          VolumeMount mount = mount(SOURCE_VOLUME, checkoutDir);
+          stepMounts.add(mount);
+          checkoutMounts.add(mount);
+        }
+        initContainers.add(checkoutContainer(spec, checkoutDir, checkoutMounts));
+      }
+      if (spec.workingDir() != null) {
+        workingDir = spec.workingDir();
+      } else if (checkoutDir != null) {
+        workingDir = checkoutDir;
+      } else if (spec.workspace()) {
+        workingDir = WORKSPACE_DIR;
+      } else {
+        workingDir = null;
+      }
+    }
+  }
+
+  private static boolean isUnder(String dir, String root) {
+    return dir.equals(root) || dir.startsWith(root + "/");
+  }
+
+  private static String withoutTrailingSlash(String dir) {
+    return dir.length() > 1 && dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
+  }
+
+  private static Volume emptyDir(String name) {
+    return new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build();
+  }
+
+  private static VolumeMount mount(String volume, String path) {
+    return new VolumeMountBuilder().withName(volume).withMountPath(path).build();
+  }
+
+  /**
+   * Clones the repository with a fixed script; repository, revision and directory reach it only as
+   * environment variables, so nothing from an event is ever shell text.
+   */
+  private Container checkoutContainer(StepSpec spec, String dir, List<VolumeMount> mounts) {
+    return new ContainerBuilder()
+        .withName(CHECKOUT_CONTAINER)
+        .withImage(gitImage)
+        .withCommand("/bin/sh", "-c", CHECKOUT_SCRIPT)
+        .addNewEnv()
+        .withName("CARAVAN_REPOSITORY")
+        .withValue(spec.repository())
+        .endEnv()
+        .addNewEnv()
+        .withName("CARAVAN_REVISION")
+        .withValue(spec.revision() == null ? "HEAD" : spec.revision())
+        .endEnv()
+        .addNewEnv()
+        .withName("CARAVAN_CHECKOUT_DIR")
+        .withValue(dir)
+        .endEnv()
+        .withVolumeMounts(mounts)
+        .build();
   }
 
   private static Map<String, String> labels(StepRequest request) {
@@ -134,14 +254,16 @@ final class JobFactory {
     return Math.max(1, (spec.timeout().toMillis() + 999) / 1000);
   }
 
-  private static Container stepContainer(
-      StepRequest request, boolean hasInput, boolean needsDataFiles) {
+  private static Container stepContainer(StepRequest request, boolean hasInput, Volumes volumes) {
     StepSpec spec = request.spec();
     List<EnvVar> env = new ArrayList<>();
     spec.env().forEach((name, value) -> env.add(new EnvVar(name, value, null)));
     request.caravanEnv().forEach((name, value) -> env.add(new EnvVar(name, value, null)));
     if (request.eventJson() != null) {
       env.add(new EnvVar("CARAVAN_EVENT_FILE", EVENT_FILE, null));
+    }
+    if (spec.workspace()) {
+      env.add(new EnvVar("CARAVAN_WORKSPACE", WORKSPACE_DIR, null));
     }
     List<EnvFromSource> envFrom =
         spec.envFromSecrets().stream()
@@ -158,10 +280,10 @@ final class JobFactory {
             .withCommand(commandLine(spec, hasInput))
             .withEnv(env)
             .withEnvFrom(envFrom)
-            .withWorkingDir(spec.workingDir())
+            .withWorkingDir(volumes.workingDir)
             .withResources(resources(spec));
-    if (needsDataFiles) {
-      container.withVolumeMounts(dataMount(true));
+    if (!volumes.stepMounts.isEmpty()) {
+      container.withVolumeMounts(volumes.stepMounts);
     }
     return container.build();
   }

@@ -1,12 +1,16 @@
 package dev.caravan.kjob.kubernetes;
 
 import dev.caravan.kjob.StepExecutor;
+import dev.caravan.kjob.StepNames;
 import dev.caravan.kjob.StepRequest;
 import dev.caravan.kjob.StepResult;
 import dev.caravan.kjob.StepStatus;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,8 +19,10 @@ import java.net.HttpURLConnection;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +36,34 @@ public final class KubernetesStepExecutor implements StepExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesStepExecutor.class);
 
+  /** Image of the checkout init container unless the component names another. */
+  public static final String DEFAULT_GIT_IMAGE = "alpine/git:2.45.2";
+
+  /**
+   * The PersistentVolumeClaim of a run's workspace.
+   *
+   * @param storageClass storage class, or {@code null} for the cluster's default
+   * @param accessMode such as ReadWriteMany (needed when parallel steps share it on several nodes)
+   * @param size requested storage, a Kubernetes quantity
+   */
+  public record WorkspaceClaim(String storageClass, String accessMode, String size) {
+    public static final WorkspaceClaim DEFAULT = new WorkspaceClaim(null, "ReadWriteMany", "1Gi");
+  }
+
   private final KubernetesClient client;
   private final ExecutorService apiThreads;
   private final String defaultNamespace;
   private final JobFactory jobs;
   private final JobWatcher watcher;
+  private final WorkspaceClaim workspaceClaim;
+
+  /**
+   * Workspaces this Caravan created (or found existing) per namespace and run: later steps of the
+   * run skip the API request, and the run's end knows what to delete.
+   */
+  private final Map<RunInNamespace, CompletableFuture<Void>> workspaces = new ConcurrentHashMap<>();
+
+  private record RunInNamespace(String namespace, String runId) {}
 
   /**
    * @param apiThreads runs the blocking API calls (create, pod list, log read)
@@ -46,11 +75,32 @@ public final class KubernetesStepExecutor implements StepExecutor {
       ExecutorService apiThreads,
       String defaultNamespace,
       String helperImage) {
+    this(
+        client,
+        apiThreads,
+        defaultNamespace,
+        helperImage,
+        DEFAULT_GIT_IMAGE,
+        WorkspaceClaim.DEFAULT);
+  }
+
+  /**
+   * @param gitImage image with {@code sh} and {@code git} of the checkout init container
+   * @param workspaceClaim how the claims of run workspaces look
+   */
+  public KubernetesStepExecutor(
+      KubernetesClient client,
+      ExecutorService apiThreads,
+      String defaultNamespace,
+      String helperImage,
+      String gitImage,
+      WorkspaceClaim workspaceClaim) {
     this.client = client;
     this.apiThreads = apiThreads;
     this.defaultNamespace = defaultNamespace;
-    this.jobs = new JobFactory(helperImage);
+    this.jobs = new JobFactory(helperImage, gitImage);
     this.watcher = new JobWatcher(client, apiThreads);
+    this.workspaceClaim = workspaceClaim;
   }
 
   @Override
@@ -64,11 +114,92 @@ public final class KubernetesStepExecutor implements StepExecutor {
       return CompletableFuture.failedFuture(e);
     }
     Instant requested = Instant.now();
-    return CompletableFuture.runAsync(() -> createOrAttach(job, namespace), apiThreads)
+    CompletableFuture<Void> workspace =
+        request.spec().workspace()
+            ? workspace(namespace, request.runId())
+            : CompletableFuture.completedFuture(null);
+    return workspace
+        .thenRunAsync(() -> createOrAttach(job, namespace), apiThreads)
         .thenCompose(created -> watcher.awaitEnd(namespace, request.jobName()))
         .thenApplyAsync(
             ended -> result(namespace, ended, requested, request.spec().maxOutputBytes()),
             apiThreads);
+  }
+
+  /**
+   * Deletes the run's workspace claim in the namespace (Kubernetes keeps the volume until no pod
+   * uses it any more). Completes when the API server has accepted the deletion.
+   */
+  public CompletableFuture<Void> deleteWorkspace(String namespace, String runId) {
+    String ns = namespace == null ? defaultNamespace : namespace;
+    workspaces.remove(new RunInNamespace(ns, runId));
+    String name = JobFactory.workspaceClaimName(runId);
+    return CompletableFuture.runAsync(
+        () -> {
+          client.persistentVolumeClaims().inNamespace(ns).withName(name).delete();
+          LOG.debug("Deleted workspace claim {}/{} of run {}", ns, name, runId);
+        },
+        apiThreads);
+  }
+
+  /**
+   * Deletes the workspace claims of the run that this executor created or used (in any namespace);
+   * nothing, and no API request, for a run without one.
+   */
+  public CompletableFuture<Void> deleteWorkspaces(String runId) {
+    List<CompletableFuture<Void>> deletions =
+        workspaces.keySet().stream()
+            .filter(key -> key.runId().equals(runId))
+            .map(key -> deleteWorkspace(key.namespace(), runId))
+            .toList();
+    return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new));
+  }
+
+  /** The run's workspace claim, created by the first step that needs it (once per run here). */
+  private CompletableFuture<Void> workspace(String namespace, String runId) {
+    RunInNamespace key = new RunInNamespace(namespace, runId);
+    CompletableFuture<Void> ready =
+        workspaces.computeIfAbsent(
+            key,
+            k -> CompletableFuture.runAsync(() -> createWorkspace(namespace, runId), apiThreads));
+    // a failed creation is tried again by the next step
+    ready.whenComplete(
+        (ignored, error) -> {
+          if (error != null) {
+            workspaces.remove(key, ready);
+          }
+        });
+    return ready;
+  }
+
+  private void createWorkspace(String namespace, String runId) {
+    String name = JobFactory.workspaceClaimName(runId);
+    PersistentVolumeClaim claim =
+        new PersistentVolumeClaimBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .addToLabels(JobLabels.MANAGED_BY, JobLabels.MANAGED_BY_VALUE)
+            .addToLabels(JobLabels.RUN, StepNames.labelValue(runId))
+            .addToAnnotations(JobLabels.RUN_ID_ANNOTATION, runId)
+            .endMetadata()
+            .withNewSpec()
+            .withAccessModes(workspaceClaim.accessMode())
+            .withStorageClassName(workspaceClaim.storageClass())
+            .withNewResources()
+            .addToRequests("storage", new Quantity(workspaceClaim.size()))
+            .endResources()
+            .endSpec()
+            .build();
+    try {
+      client.persistentVolumeClaims().inNamespace(namespace).resource(claim).create();
+      LOG.info("Created workspace claim {}/{} for run {}", namespace, name, runId);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      LOG.debug("Workspace claim {}/{} of run {} exists already", namespace, name, runId);
+    }
   }
 
   /** Whether every namespace informer is connected (for health checks). */
@@ -114,8 +245,27 @@ public final class KubernetesStepExecutor implements StepExecutor {
   private StepResult result(String namespace, Job job, Instant requested, int maxOutputBytes) {
     String name = job.getMetadata().getName();
     Optional<Pod> pod = latestPod(namespace, name);
-    Integer exitCode = pod.flatMap(KubernetesStepExecutor::exitCode).orElse(null);
-    String log = pod.map(p -> readLog(namespace, p, maxOutputBytes)).orElse("");
+    Integer exitCode = pod.flatMap(p -> exitCode(p, JobLabels.STEP_CONTAINER)).orElse(null);
+    String log;
+    Optional<String> failedInit =
+        exitCode == null
+            ? pod.flatMap(KubernetesStepExecutor::failedInitContainer)
+            : Optional.empty();
+    if (failedInit.isPresent()) {
+      // the step never ran: what the failed init container (a checkout, say) said is the output
+      String container = failedInit.get();
+      exitCode = exitCode(pod.get(), container).orElse(null);
+      log =
+          readLog(namespace, pod.get(), container, maxOutputBytes)
+              + "[caravan: init container "
+              + container
+              + " failed with exit code "
+              + exitCode
+              + "; the step did not run]\n";
+    } else {
+      log =
+          pod.map(p -> readLog(namespace, p, JobLabels.STEP_CONTAINER, maxOutputBytes)).orElse("");
+    }
     Instant started = parse(job.getStatus() == null ? null : job.getStatus().getStartTime());
     return new StepResult(
         name, statusOf(job), exitCode, log, started == null ? requested : started, endOf(job));
@@ -159,12 +309,35 @@ public final class KubernetesStepExecutor implements StepExecutor {
         .max(Comparator.comparing(pod -> String.valueOf(pod.getMetadata().getCreationTimestamp())));
   }
 
-  private static Optional<Integer> exitCode(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+  /** The name of an init container that terminated with a non-zero exit code, if any. */
+  private static Optional<String> failedInitContainer(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getInitContainerStatuses() == null) {
       return Optional.empty();
     }
-    return pod.getStatus().getContainerStatuses().stream()
-        .filter(status -> JobLabels.STEP_CONTAINER.equals(status.getName()))
+    return pod.getStatus().getInitContainerStatuses().stream()
+        .filter(
+            status ->
+                status.getState() != null
+                    && status.getState().getTerminated() != null
+                    && status.getState().getTerminated().getExitCode() != null
+                    && status.getState().getTerminated().getExitCode() != 0)
+        .map(ContainerStatus::getName)
+        .findFirst();
+  }
+
+  private static Optional<Integer> exitCode(Pod pod, String container) {
+    if (pod.getStatus() == null) {
+      return Optional.empty();
+    }
+    List<ContainerStatus> statuses = new java.util.ArrayList<>();
+    if (pod.getStatus().getContainerStatuses() != null) {
+      statuses.addAll(pod.getStatus().getContainerStatuses());
+    }
+    if (pod.getStatus().getInitContainerStatuses() != null) {
+      statuses.addAll(pod.getStatus().getInitContainerStatuses());
+    }
+    return statuses.stream()
+        .filter(status -> container.equals(status.getName()))
         .map(ContainerStatus::getState)
         .filter(state -> state != null && state.getTerminated() != null)
         .map(state -> state.getTerminated())
@@ -173,14 +346,14 @@ public final class KubernetesStepExecutor implements StepExecutor {
   }
 
   /** One GET of the container's log; the plain pod log API would first list and watch the pod. */
-  private String readLog(String namespace, Pod pod, int maxOutputBytes) {
+  private String readLog(String namespace, Pod pod, String container, int maxOutputBytes) {
     String path =
         "/api/v1/namespaces/"
             + namespace
             + "/pods/"
             + pod.getMetadata().getName()
             + "/log?container="
-            + JobLabels.STEP_CONTAINER
+            + container
             + "&limitBytes="
             + maxOutputBytes;
     try {

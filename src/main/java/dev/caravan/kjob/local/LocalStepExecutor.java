@@ -2,10 +2,12 @@ package dev.caravan.kjob.local;
 
 import dev.caravan.kjob.StepExecutor;
 import dev.caravan.kjob.StepListener;
+import dev.caravan.kjob.StepNames;
 import dev.caravan.kjob.StepRequest;
 import dev.caravan.kjob.StepResult;
 import dev.caravan.kjob.StepSpec;
 import dev.caravan.kjob.StepStatus;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -76,10 +78,49 @@ public final class LocalStepExecutor implements StepExecutor {
 
   @Override
   public CompletableFuture<StepResult> execute(StepRequest request) {
+    Dirs dirs;
+    RunningStep step = new RunningStep();
     try {
-      return start(request);
+      dirs = prepare(request);
+      if (!request.spec().checkout()) {
+        return start(request, dirs, step);
+      }
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
+    }
+    // git blocks while it fetches: on an IO thread, not the caller's
+    return CompletableFuture.supplyAsync(() -> checkout(request, dirs, step), ioThreads)
+        .thenCompose(
+            failed -> {
+              if (failed != null) {
+                return CompletableFuture.completedFuture(failed);
+              }
+              try {
+                return start(request, dirs, step);
+              } catch (IOException | RuntimeException e) {
+                FileUtil.removeDir(dirs.stepDir().toFile());
+                return CompletableFuture.failedFuture(e);
+              }
+            });
+  }
+
+  /**
+   * The directory a run's steps with {@code workspace=true} share: {@code
+   * <workRoot>/workspaces/<run id folded>-<hash of run id>} (the hash keeps run ids that fold alike
+   * apart).
+   */
+  public static Path workspaceDir(Path workRoot, String runId) {
+    return workRoot
+        .resolve("workspaces")
+        .resolve(StepNames.fold(runId, 40) + "-" + StepNames.runHash(runId));
+  }
+
+  /** Deletes the run's workspace directory, if it has one. */
+  public static void deleteWorkspace(Path workRoot, String runId) {
+    Path dir = workspaceDir(workRoot, runId);
+    if (Files.isDirectory(dir)) {
+      LOG.debug("Deleting workspace {} of run {}", dir, runId);
+      FileUtil.removeDir(dir.toFile());
     }
   }
 
@@ -90,7 +131,7 @@ public final class LocalStepExecutor implements StepExecutor {
       return false;
     }
     step.canceled.set(true);
-    ProcessTree.kill(step.process);
+    step.kill();
     return true;
   }
 
@@ -99,7 +140,9 @@ public final class LocalStepExecutor implements StepExecutor {
    * again cannot race its orphaned earlier self.
    */
   public void killOrphan(long pgid) {
-    if (running.values().stream().noneMatch(step -> step.process.pid() == pgid)) {
+    if (running.values().stream()
+        .map(step -> step.process)
+        .noneMatch(process -> process != null && process.pid() == pgid)) {
       ProcessTree.killGroup(pgid);
     }
   }
@@ -112,28 +155,117 @@ public final class LocalStepExecutor implements StepExecutor {
         .forEach(
             step -> {
               step.interrupted.set(true);
-              ProcessTree.kill(step.process);
+              step.kill();
             });
   }
 
-  private CompletableFuture<StepResult> start(StepRequest request) throws IOException {
+  /** The step's private directory, its working directory and the run's workspace (or null). */
+  private record Dirs(Path stepDir, Path workDir, Path workspace) {}
+
+  private Dirs prepare(StepRequest request) throws IOException {
     StepSpec spec = request.spec();
     Path stepDir = workRoot.resolve(request.jobName() + "-" + UUID.randomUUID());
     Files.createDirectories(stepDir);
-    Path workDir = spec.workingDir() == null ? stepDir.resolve("work") : Path.of(spec.workingDir());
+    Path workspace = null;
+    if (spec.workspace()) {
+      workspace = workspaceDir(workRoot, request.runId());
+      Files.createDirectories(workspace);
+    }
+    Path workDir;
+    if (spec.workingDir() != null) {
+      workDir = Path.of(spec.workingDir());
+    } else if (workspace != null) {
+      workDir = spec.checkout() ? workspace.resolve("source") : workspace;
+    } else {
+      workDir = stepDir.resolve("work");
+    }
     Files.createDirectories(workDir);
+    return new Dirs(stepDir, workDir, workspace);
+  }
 
-    ProcessBuilder builder =
-        new ProcessBuilder(ProcessTree.inOwnSession(commandLine(spec)))
-            .directory(workDir.toFile())
-            .redirectErrorStream(true);
-    builder.environment().clear();
-    builder.environment().putAll(environment(request, stepDir));
-
+  /** Clones the repository into the working directory; a result only when that did not work. */
+  private StepResult checkout(StepRequest request, Dirs dirs, RunningStep step) {
+    StepSpec spec = request.spec();
     Instant started = Instant.now();
-    Process process = builder.start();
-    RunningStep step = new RunningStep(process);
     running.put(request.jobName(), step);
+    GitCheckout.Outcome outcome;
+    try {
+      outcome =
+          GitCheckout.run(
+              dirs.workDir(),
+              spec.repository(),
+              spec.revision(),
+              inheritedEnvironment(),
+              dirs.stepDir().resolve("checkout.log"),
+              process -> step.process = process,
+              spec.timeout());
+    } catch (IOException e) {
+      running.remove(request.jobName());
+      FileUtil.removeDir(dirs.stepDir().toFile());
+      throw new UncheckedIOException("Checking out the sources of " + request.jobName(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running.remove(request.jobName());
+      FileUtil.removeDir(dirs.stepDir().toFile());
+      throw new IllegalStateException("Interrupted checking out " + request.jobName(), e);
+    }
+    if (outcome.succeeded() && !step.canceled.get()) {
+      return null;
+    }
+    running.remove(request.jobName());
+    FileUtil.removeDir(dirs.stepDir().toFile());
+    StepStatus status;
+    if (step.canceled.get()) {
+      status = StepStatus.CANCELED;
+    } else if (outcome.timedOut()) {
+      status = StepStatus.TIMED_OUT;
+    } else {
+      status = StepStatus.FAILED;
+    }
+    OutputBuffer output = new OutputBuffer(spec.maxOutputBytes());
+    try {
+      output.drain(new ByteArrayInputStream(outcome.output().getBytes(StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new StepResult(
+        request.jobName(), status, outcome.exitCode(), output.text(), started, Instant.now());
+  }
+
+  private CompletableFuture<StepResult> start(StepRequest request, Dirs dirs, RunningStep step)
+      throws IOException {
+    StepSpec spec = request.spec();
+    Path stepDir = dirs.stepDir();
+    if (step.canceled.get()) {
+      running.remove(request.jobName());
+      FileUtil.removeDir(stepDir.toFile());
+      Instant now = Instant.now();
+      return CompletableFuture.completedFuture(
+          new StepResult(request.jobName(), StepStatus.CANCELED, null, "", now, now));
+    }
+
+    Instant started;
+    Process process;
+    try {
+      ProcessBuilder builder =
+          new ProcessBuilder(ProcessTree.inOwnSession(commandLine(spec)))
+              .directory(dirs.workDir().toFile())
+              .redirectErrorStream(true);
+      builder.environment().clear();
+      builder.environment().putAll(environment(request, dirs));
+      started = Instant.now();
+      process = builder.start();
+    } catch (IOException | RuntimeException e) {
+      running.remove(request.jobName());
+      FileUtil.removeDir(stepDir.toFile());
+      throw e;
+    }
+    step.process = process;
+    running.put(request.jobName(), step);
+    if (step.canceled.get()) {
+      // canceled between the checkout and now
+      step.kill();
+    }
     listener.started(request, process.pid());
 
     OutputBuffer output = new OutputBuffer(spec.maxOutputBytes());
@@ -208,7 +340,8 @@ public final class LocalStepExecutor implements StepExecutor {
     return line;
   }
 
-  private Map<String, String> environment(StepRequest request, Path stepDir) throws IOException {
+  /** What a step (or its git) sees of Caravan's own environment. */
+  private static Map<String, String> inheritedEnvironment() {
     Map<String, String> env = new LinkedHashMap<>();
     for (String name : INHERITED) {
       String value = System.getenv(name);
@@ -216,13 +349,21 @@ public final class LocalStepExecutor implements StepExecutor {
         env.put(name, value);
       }
     }
+    return env;
+  }
+
+  private Map<String, String> environment(StepRequest request, Dirs dirs) throws IOException {
+    Map<String, String> env = inheritedEnvironment();
     for (String secret : request.spec().envFromSecrets()) {
       env.putAll(readSecret(secret));
     }
     env.putAll(request.spec().env());
     env.putAll(request.caravanEnv());
+    if (dirs.workspace() != null) {
+      env.put("CARAVAN_WORKSPACE", dirs.workspace().toString());
+    }
     if (request.eventJson() != null) {
-      Path eventFile = stepDir.resolve("event.json");
+      Path eventFile = dirs.stepDir().resolve("event.json");
       Files.writeString(eventFile, request.eventJson(), StandardCharsets.UTF_8);
       env.put("CARAVAN_EVENT_FILE", eventFile.toString());
     }
@@ -273,14 +414,20 @@ public final class LocalStepExecutor implements StepExecutor {
         });
   }
 
+  /**
+   * A step from its checkout (if any) to its end; {@code process} is what runs now, if anything.
+   */
   private static final class RunningStep {
-    final Process process;
+    volatile Process process;
     final AtomicBoolean timedOut = new AtomicBoolean();
     final AtomicBoolean canceled = new AtomicBoolean();
     final AtomicBoolean interrupted = new AtomicBoolean();
 
-    RunningStep(Process process) {
-      this.process = process;
+    void kill() {
+      Process current = process;
+      if (current != null) {
+        ProcessTree.kill(current);
+      }
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.caravan.kjob.kubernetes;
 
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -45,7 +47,11 @@ public final class KubeletStandIn implements AutoCloseable {
 
   /** How a step's container ends. */
   public record Outcome(
-      int exitCode, String log, String failureReason, CompletionStage<?> release) {
+      int exitCode,
+      String log,
+      String failureReason,
+      CompletionStage<?> release,
+      String failedInitContainer) {
 
     private static final CompletionStage<Void> NOW = CompletableFuture.completedFuture(null);
 
@@ -56,17 +62,17 @@ public final class KubeletStandIn implements AutoCloseable {
 
     /** Exit code 0 with the given log ({@code null}: the default one). */
     public static Outcome succeed(String log) {
-      return new Outcome(0, log, null, NOW);
+      return new Outcome(0, log, null, NOW, null);
     }
 
     /** Non-zero exit; the Job fails with reason BackoffLimitExceeded. */
     public static Outcome fail(int exitCode, String log) {
-      return new Outcome(exitCode, log, "BackoffLimitExceeded", NOW);
+      return new Outcome(exitCode, log, "BackoffLimitExceeded", NOW, null);
     }
 
     /** The Job runs past activeDeadlineSeconds: its container is killed (137). */
     public static Outcome exceedDeadline(String log) {
-      return new Outcome(137, log, "DeadlineExceeded", NOW);
+      return new Outcome(137, log, "DeadlineExceeded", NOW, null);
     }
 
     /** The Job is started but never ends (unless it is deleted). */
@@ -74,9 +80,17 @@ public final class KubeletStandIn implements AutoCloseable {
       return succeed().after(new CompletableFuture<>());
     }
 
+    /**
+     * The init container {@code container} exits non-zero with {@code log}, so the step's own
+     * container never runs; the Job fails.
+     */
+    public static Outcome failInit(String container, int exitCode, String log) {
+      return new Outcome(exitCode, log, "BackoffLimitExceeded", NOW, container);
+    }
+
     /** The same outcome, reached only once {@code release} completes. */
     public Outcome after(CompletionStage<?> release) {
-      return new Outcome(exitCode, log, failureReason, release);
+      return new Outcome(exitCode, log, failureReason, release, failedInitContainer);
     }
 
     String logOf(String jobName) {
@@ -205,6 +219,46 @@ public final class KubeletStandIn implements AutoCloseable {
     String name = job.getMetadata().getName();
     String podName = name + "-" + randomSuffix();
     boolean succeeded = outcome.exitCode() == 0 && outcome.failureReason() == null;
+    String failedInit = outcome.failedInitContainer();
+    String image = job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    List<ContainerStatus> initStatuses = new ArrayList<>();
+    ContainerStatus stepStatus;
+    if (failedInit == null) {
+      stepStatus =
+          new ContainerStatusBuilder()
+              .withName(JobLabels.STEP_CONTAINER)
+              .withImage(image)
+              .withNewState()
+              .withNewTerminated()
+              .withExitCode(outcome.exitCode())
+              .withReason(succeeded ? "Completed" : "Error")
+              .withFinishedAt(now())
+              .endTerminated()
+              .endState()
+              .build();
+    } else {
+      initStatuses.add(
+          new ContainerStatusBuilder()
+              .withName(failedInit)
+              .withNewState()
+              .withNewTerminated()
+              .withExitCode(outcome.exitCode())
+              .withReason("Error")
+              .withFinishedAt(now())
+              .endTerminated()
+              .endState()
+              .build());
+      stepStatus =
+          new ContainerStatusBuilder()
+              .withName(JobLabels.STEP_CONTAINER)
+              .withImage(image)
+              .withNewState()
+              .withNewWaiting()
+              .withReason("PodInitializing")
+              .endWaiting()
+              .endState()
+              .build();
+    }
     Pod pod =
         new PodBuilder()
             .withNewMetadata()
@@ -216,17 +270,8 @@ public final class KubeletStandIn implements AutoCloseable {
             .withSpec(job.getSpec().getTemplate().getSpec())
             .withNewStatus()
             .withPhase(succeeded ? "Succeeded" : "Failed")
-            .addNewContainerStatus()
-            .withName(JobLabels.STEP_CONTAINER)
-            .withImage(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-            .withNewState()
-            .withNewTerminated()
-            .withExitCode(outcome.exitCode())
-            .withReason(succeeded ? "Completed" : "Error")
-            .withFinishedAt(now())
-            .endTerminated()
-            .endState()
-            .endContainerStatus()
+            .withInitContainerStatuses(initStatuses)
+            .withContainerStatuses(stepStatus)
             .endStatus()
             .build();
     client.pods().inNamespace(namespace).resource(pod).create();
@@ -239,7 +284,7 @@ public final class KubeletStandIn implements AutoCloseable {
                 + "/pods/"
                 + podName
                 + "/log?container="
-                + JobLabels.STEP_CONTAINER
+                + (failedInit == null ? JobLabels.STEP_CONTAINER : failedInit)
                 + "&limitBytes="
                 + DEFAULT_LOG_LIMIT)
         .andReturn(200, outcome.logOf(name))

@@ -2,6 +2,7 @@ package dev.caravan.kjob.kubernetes;
 
 import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.exceedDeadline;
 import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.fail;
+import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.failInit;
 import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.neverFinish;
 import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.succeed;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,8 +20,11 @@ import dev.caravan.kjob.StepTimeoutException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ListMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.WatchEventBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobListBuilder;
@@ -44,6 +48,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.camel.AsyncProducer;
@@ -72,6 +77,8 @@ class KubernetesExecutorTest {
   private static final String NAMESPACE = "test";
   private static final String KUBERNETES = "executor=kubernetes&image=busybox:1.36";
   private static final String JOBS_PATH = "/apis/batch/v1/namespaces/" + NAMESPACE + "/jobs";
+  private static final String CLAIMS_PATH =
+      "/api/v1/namespaces/" + NAMESPACE + "/persistentvolumeclaims";
   private static final String INFORMER_QUERY =
       "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dcaravan";
   private static final Duration STEP_WAIT = Duration.ofSeconds(20);
@@ -501,12 +508,271 @@ class KubernetesExecutorTest {
         .isTrue();
   }
 
+  @Test
+  void checkoutClonesTheEventsCommitInAnInitContainerIntoTheWorkingDirectory() {
+    String sha = "0123456789abcdef0123456789abcdef01234567";
+    startCamel(
+        route("direct:checkout", "kjob:build?" + KUBERNETES + "&checkout=true&script=make"),
+        kjob -> kjob.setGitImage("example.org/git:2"));
+
+    Exchange done =
+        send(
+            "direct:checkout",
+            null,
+            Map.of(
+                KjobConstants.RUN_ID,
+                "run-checkout",
+                KjobConstants.EVENT_LABELS,
+                Map.of(
+                    "cloneUrl", "https://github.com/octo/repo.git",
+                    "commit", sha,
+                    "ref", "refs/heads/main")));
+
+    assertThat(done.getException()).isNull();
+    var pod = kubelet.jobs().get(0).getSpec().getTemplate().getSpec();
+    Container step = pod.getContainers().get(0);
+    assertThat(step.getWorkingDir()).isEqualTo("/workspace/source");
+    assertThat(step.getVolumeMounts())
+        .singleElement()
+        .satisfies(
+            mount -> {
+              assertThat(mount.getName()).isEqualTo("caravan-source");
+              assertThat(mount.getMountPath()).isEqualTo("/workspace/source");
+            });
+    assertThat(pod.getVolumes())
+        .singleElement()
+        .satisfies(
+            volume -> {
+              assertThat(volume.getName()).isEqualTo("caravan-source");
+              assertThat(volume.getEmptyDir()).isNotNull();
+            });
+    assertThat(pod.getInitContainers())
+        .singleElement()
+        .satisfies(
+            init -> {
+              assertThat(init.getName()).isEqualTo("caravan-checkout");
+              assertThat(init.getImage()).isEqualTo("example.org/git:2");
+              assertThat(init.getCommand())
+                  .containsExactly("/bin/sh", "-c", JobFactory.CHECKOUT_SCRIPT);
+              assertThat(JobFactory.CHECKOUT_SCRIPT)
+                  .contains("\"$CARAVAN_REPOSITORY\" \"$CARAVAN_REVISION\"")
+                  .doesNotContain("github.com");
+              assertThat(envOf(init))
+                  .containsExactly(
+                      Map.entry("CARAVAN_REPOSITORY", "https://github.com/octo/repo.git"),
+                      Map.entry("CARAVAN_REVISION", sha),
+                      Map.entry("CARAVAN_CHECKOUT_DIR", "/workspace/source"));
+              assertThat(init.getVolumeMounts()).isEqualTo(step.getVolumeMounts());
+            });
+  }
+
+  @Test
+  void checkoutGoesIntoAGivenWorkingDirAndHeadersOverrideTheEventLabels() {
+    startCamel(
+        route(
+            "direct:checkout",
+            "kjob:build?" + KUBERNETES + "&checkout=true&workingDir=/src&script=make"));
+
+    Exchange done =
+        send(
+            "direct:checkout",
+            "input",
+            Map.of(
+                KjobConstants.RUN_ID,
+                "run-checkout-dir",
+                KjobConstants.REPOSITORY,
+                "https://example.org/other.git",
+                KjobConstants.REVISION,
+                "v1.2.3",
+                KjobConstants.EVENT_LABELS,
+                Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc")));
+
+    assertThat(done.getException()).isNull();
+    var pod = kubelet.jobs().get(0).getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getWorkingDir()).isEqualTo("/src");
+    assertThat(pod.getContainers().get(0).getVolumeMounts())
+        .extracting(VolumeMount::getMountPath)
+        .containsExactly("/caravan", "/src");
+    assertThat(pod.getInitContainers())
+        .extracting(Container::getName)
+        .containsExactly("caravan-data", "caravan-checkout");
+    assertThat(envOf(pod.getInitContainers().get(1)))
+        .containsEntry("CARAVAN_REPOSITORY", "https://example.org/other.git")
+        .containsEntry("CARAVAN_REVISION", "v1.2.3")
+        .containsEntry("CARAVAN_CHECKOUT_DIR", "/src");
+  }
+
+  @Test
+  void failedCheckoutFailsTheStepWithTheInitContainersLog() {
+    kubelet.on(
+        "build", failInit("caravan-checkout", 128, "fatal: couldn't find remote ref nope\n"));
+    startCamel(route("direct:checkout", "kjob:build?" + KUBERNETES + "&checkout=true&script=make"));
+
+    Exchange done =
+        send(
+            "direct:checkout",
+            null,
+            Map.of(
+                KjobConstants.RUN_ID,
+                "run-checkout-fails",
+                KjobConstants.EVENT_LABELS,
+                Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "nope")));
+
+    assertThat(done.getException()).isInstanceOf(StepFailedException.class);
+    StepFailedException failure = (StepFailedException) done.getException();
+    assertThat(failure.getExitCode()).isEqualTo(128);
+    assertThat(failure.getLogTail())
+        .contains("fatal: couldn't find remote ref nope")
+        .contains("init container caravan-checkout failed with exit code 128");
+  }
+
+  @Test
+  void workspaceIsOneClaimPerRunMountedByEveryStepAndDeletedWhenTheRunEnds() throws Exception {
+    startCamel(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:prepare")
+                .to("kjob:prepare?" + KUBERNETES + "&workspace=true&checkout=true&script=make");
+            from("direct:left").to("kjob:left?" + KUBERNETES + "&workspace=true&script=ls");
+            from("direct:right").to("kjob:right?" + KUBERNETES + "&workspace=true&script=ls");
+          }
+        },
+        kjob -> {
+          kjob.setWorkspaceStorageClass("nfs-client");
+          kjob.setWorkspaceSize("2Gi");
+        });
+    Map<String, Object> run =
+        Map.of(
+            KjobConstants.RUN_ID,
+            "run-ws",
+            KjobConstants.EVENT_LABELS,
+            Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc"));
+
+    assertThat(send("direct:prepare", null, run).getException()).isNull();
+    CompletableFuture<Exchange> left = sendAsync("direct:left", run);
+    CompletableFuture<Exchange> right = sendAsync("direct:right", run);
+    assertThat(left.get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS).getException()).isNull();
+    assertThat(right.get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS).getException()).isNull();
+
+    String claimName = JobFactory.workspaceClaimName("run-ws");
+    assertThat(claimName).matches("caravan-ws-[0-9a-f]{16}");
+    List<PersistentVolumeClaim> claims =
+        client.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems();
+    assertThat(claims)
+        .singleElement()
+        .satisfies(
+            claim -> {
+              assertThat(claim.getMetadata().getName()).isEqualTo(claimName);
+              assertThat(claim.getMetadata().getLabels())
+                  .containsEntry("app.kubernetes.io/managed-by", "caravan")
+                  .containsEntry("caravan.dev/run", "run-ws");
+              assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+              assertThat(claim.getSpec().getStorageClassName()).isEqualTo("nfs-client");
+              assertThat(claim.getSpec().getResources().getRequests())
+                  .containsEntry("storage", new Quantity("2Gi"));
+            });
+    assertThat(requests(r -> "POST".equals(r.getMethod()) && r.getPath().equals(CLAIMS_PATH)))
+        .as("one claim per run, however many steps use it")
+        .hasSize(1);
+
+    assertThat(kubelet.jobs()).hasSize(3);
+    for (Job job : kubelet.jobs()) {
+      var pod = job.getSpec().getTemplate().getSpec();
+      Container step = pod.getContainers().get(0);
+      assertThat(pod.getVolumes())
+          .singleElement()
+          .satisfies(
+              volume -> {
+                assertThat(volume.getName()).isEqualTo("caravan-workspace");
+                assertThat(volume.getPersistentVolumeClaim().getClaimName()).isEqualTo(claimName);
+              });
+      assertThat(step.getVolumeMounts())
+          .singleElement()
+          .satisfies(mount -> assertThat(mount.getMountPath()).isEqualTo("/workspace"));
+      assertThat(envOf(step)).containsEntry("CARAVAN_WORKSPACE", "/workspace");
+      String stepName = job.getMetadata().getAnnotations().get("caravan.dev/step-name");
+      if (stepName.equals("prepare")) {
+        assertThat(step.getWorkingDir()).isEqualTo("/workspace/source");
+        assertThat(pod.getInitContainers())
+            .singleElement()
+            .satisfies(
+                init -> {
+                  assertThat(envOf(init))
+                      .containsEntry("CARAVAN_CHECKOUT_DIR", "/workspace/source");
+                  assertThat(init.getVolumeMounts()).isEqualTo(step.getVolumeMounts());
+                });
+      } else {
+        assertThat(step.getWorkingDir()).isEqualTo("/workspace");
+        assertThat(pod.getInitContainers()).isNullOrEmpty();
+      }
+    }
+
+    // another run gets a claim of its own
+    assertThat(send("direct:left", null, Map.of(KjobConstants.RUN_ID, "run-ws-2")).getException())
+        .isNull();
+    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
+        .extracting(claim -> claim.getMetadata().getName())
+        .containsExactlyInAnyOrder(claimName, JobFactory.workspaceClaimName("run-ws-2"));
+
+    KjobComponent kjob = camel.getComponent("kjob", KjobComponent.class);
+    kjob.deleteWorkspace("run-ws").get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
+    kjob.deleteWorkspace("run-without-workspace").get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
+        .extracting(claim -> claim.getMetadata().getName())
+        .containsExactly(JobFactory.workspaceClaimName("run-ws-2"));
+    assertThat(requests(r -> "DELETE".equals(r.getMethod()) && r.getPath().startsWith(CLAIMS_PATH)))
+        .as("a run without a workspace costs no request")
+        .hasSize(1);
+  }
+
+  @Test
+  void anExistingWorkspaceClaimIsUsedAndRememberedForDeletion() throws Exception {
+    // as after a restart: the claim of the run is there already (the POST answers 409)
+    String claimName = JobFactory.workspaceClaimName("run-resumed");
+    client
+        .persistentVolumeClaims()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(claimName)
+                .addToLabels("caravan.dev/run", "run-resumed")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .endSpec()
+                .build())
+        .create();
+    startCamel(route("direct:ws", "kjob:build?" + KUBERNETES + "&workspace=true&script=make"));
+
+    Exchange done = send("direct:ws", null, Map.of(KjobConstants.RUN_ID, "run-resumed"));
+
+    assertThat(done.getException()).isNull();
+    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
+        .singleElement()
+        .satisfies(
+            claim -> assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce"));
+    camel
+        .getComponent("kjob", KjobComponent.class)
+        .deleteWorkspace("run-resumed")
+        .get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).withName(claimName).get())
+        .isNull();
+  }
+
   // helpers
 
   private void startCamel(RoutesBuilder routes) {
+    startCamel(routes, kjob -> {});
+  }
+
+  private void startCamel(RoutesBuilder routes, Consumer<KjobComponent> configure) {
     KjobComponent kjob = new KjobComponent();
     kjob.setKubernetesClient(client);
     kjob.setNamespace(NAMESPACE);
+    configure.accept(kjob);
     camel = new DefaultCamelContext();
     camel.addComponent("kjob", kjob);
     try {

@@ -321,4 +321,238 @@ class LocalExecutorTest {
     assertThat(template.requestBody("direct:a", "", String.class))
         .isEqualTo("1\n2\n3\n4\n5\n\n[caravan: 11 bytes of output dropped]\n");
   }
+
+  // checkout and workspace
+
+  /** A repository with two commits of f.txt ("first", then "second"); returns the first's sha. */
+  private String repositoryWithTwoCommits(Path repo) throws Exception {
+    Files.createDirectories(repo);
+    git(repo, "init", "-q", "--initial-branch=main");
+    Files.writeString(repo.resolve("f.txt"), "first\n");
+    git(repo, "add", "f.txt");
+    commit(repo, "first");
+    String first = git(repo, "rev-parse", "HEAD").trim();
+    Files.writeString(repo.resolve("f.txt"), "second\n");
+    commit(repo, "second");
+    return first;
+  }
+
+  private static void commit(Path repo, String message) throws Exception {
+    git(
+        repo,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "-am",
+        message);
+  }
+
+  private static String git(Path dir, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("git"));
+    command.addAll(List.of(args));
+    Process process =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as("git %s: %s", args, output).isZero();
+    return output;
+  }
+
+  private static Map<String, Object> event(String runId, Map<String, String> labels) {
+    return Map.of(KjobConstants.RUN_ID, runId, KjobConstants.EVENT_LABELS, labels);
+  }
+
+  @Test
+  void checkoutClonesTheEventsRepositoryAtItsCommitIntoTheWorkingDirectory() throws Exception {
+    Path repo = tmp.resolve("repo");
+    String first = repositoryWithTwoCommits(repo);
+    route("direct:a", "kjob:build?checkout=true&script=cat f.txt; git rev-parse HEAD; pwd");
+
+    String output =
+        template.requestBodyAndHeaders(
+            "direct:a",
+            "",
+            event("run-co", Map.of("cloneUrl", repo.toString(), "commit", first, "ref", "main")),
+            String.class);
+
+    List<String> lines = output.lines().toList();
+    assertThat(lines.subList(0, 2)).containsExactly("first", first);
+    assertThat(Path.of(lines.get(2))).startsWithRaw(tmp.resolve("work"));
+    assertThat(Path.of(lines.get(2))).doesNotExist();
+  }
+
+  @Test
+  void checkoutFallsBackToTheRefLabelAndHeadersOverrideLabels() throws Exception {
+    Path repo = tmp.resolve("repo");
+    String first = repositoryWithTwoCommits(repo);
+    route("direct:a", "kjob:build?checkout=true&script=cat f.txt");
+
+    assertThat(
+            template.requestBodyAndHeaders(
+                "direct:a",
+                "",
+                event("run-ref", Map.of("cloneUrl", repo.toString(), "ref", "refs/heads/main")),
+                String.class))
+        .isEqualTo("second\n");
+    Map<String, Object> headers =
+        new java.util.HashMap<>(
+            event("run-hdr", Map.of("cloneUrl", tmp.resolve("elsewhere").toString())));
+    headers.put(KjobConstants.REPOSITORY, repo.toString());
+    headers.put(KjobConstants.REVISION, first);
+    assertThat(template.requestBodyAndHeaders("direct:a", "", headers, String.class))
+        .isEqualTo("first\n");
+  }
+
+  @Test
+  void checkoutWithoutARepositoryFailsNamingTheLabelAndTheOption() throws Exception {
+    route("direct:a", "kjob:build?checkout=true&script=true");
+
+    Exchange result =
+        template.request(
+            "direct:a",
+            e -> e.getMessage().getHeaders().putAll(event("run-none", Map.of("commit", "abc"))));
+
+    assertThat(result.getException())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("checkout=true needs a repository URL")
+        .hasMessageContaining("cloneUrl")
+        .hasMessageContaining("the option repository")
+        .hasMessageContaining("CaravanRepository");
+  }
+
+  @Test
+  void eventValuesReachGitAsArgumentsOnly() throws Exception {
+    Path marker = tmp.resolve("pwned");
+    route("direct:a", "kjob:build?checkout=true&script=true");
+
+    Exchange result =
+        template.request(
+            "direct:a",
+            e ->
+                e.getMessage()
+                    .getHeaders()
+                    .putAll(
+                        event(
+                            "run-hostile",
+                            Map.of(
+                                "cloneUrl",
+                                tmp.resolve("nope")
+                                    + "; touch "
+                                    + marker
+                                    + " $(touch "
+                                    + marker
+                                    + ")",
+                                "commit",
+                                "main`touch " + marker + "`"))));
+    Exchange option =
+        template.request(
+            "direct:a",
+            e ->
+                e.getMessage()
+                    .getHeaders()
+                    .putAll(
+                        event(
+                            "run-option",
+                            Map.of("cloneUrl", "--upload-pack=touch " + marker, "commit", "x"))));
+
+    assertThat(result.getException()).isInstanceOf(StepFailedException.class);
+    assertThat(((StepFailedException) result.getException()).getLogTail())
+        .contains("checkout failed: git fetch exited with");
+    assertThat(option.getException())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not start with '-'");
+    assertThat(marker).doesNotExist();
+  }
+
+  @Test
+  void workspaceIsSharedByTheStepsOfARunOnly() throws Exception {
+    route(
+        "direct:a",
+        "kjob:write?workspace=true&script=echo shared > data.txt; echo \"$CARAVAN_WORKSPACE\"",
+        "kjob:read?workspace=true&script=cat data.txt; pwd");
+
+    String output =
+        template.requestBodyAndHeader("direct:a", "", KjobConstants.RUN_ID, "run-ws", String.class);
+
+    Path workspace = LocalStepExecutor.workspaceDir(tmp.resolve("work"), "run-ws");
+    assertThat(workspace.getParent()).isEqualTo(tmp.resolve("work/workspaces"));
+    assertThat(output).isEqualTo("shared\n" + workspace.toRealPath() + "\n");
+    assertThat(workspace.resolve("data.txt")).hasContent("shared");
+
+    route("direct:other", "kjob:read?workspace=true&script=cat data.txt");
+    Exchange other =
+        template.request(
+            "direct:other", e -> e.getMessage().setHeader(KjobConstants.RUN_ID, "run-other"));
+    assertThat(other.getException()).isInstanceOf(StepFailedException.class);
+    assertThat(((StepFailedException) other.getException()).getLogTail()).contains("data.txt");
+
+    context.getComponent("kjob", KjobComponent.class).deleteWorkspace("run-ws").join();
+    assertThat(workspace).doesNotExist();
+  }
+
+  @Test
+  void parallelStepsOfARunShareItsWorkspace() throws Exception {
+    context.addRoutes(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:fan")
+                .routeId("fan")
+                .to("kjob:write?workspace=true&script=echo shared > data.txt")
+                .multicast()
+                .parallelProcessing()
+                .to(
+                    "kjob:left?workspace=true&script=sleep 0.2; cat data.txt > left.txt",
+                    "kjob:right?workspace=true&script=sleep 0.2; cat data.txt > right.txt")
+                .end()
+                .to("kjob:join?workspace=true&script=cat left.txt right.txt");
+          }
+        });
+
+    Exchange result =
+        template.request("direct:fan", e -> e.getMessage().setHeader(KjobConstants.RUN_ID, "r-p"));
+
+    assertThat(result.getException()).isNull();
+    assertThat(result.getMessage().getBody(String.class)).isEqualTo("shared\nshared\n");
+  }
+
+  @Test
+  void checkoutInAWorkspaceGoesToItsSourceDirectory() throws Exception {
+    Path repo = tmp.resolve("repo");
+    String first = repositoryWithTwoCommits(repo);
+    route(
+        "direct:a",
+        "kjob:checkout?checkout=true&workspace=true&script=pwd",
+        "kjob:build?workspace=true&script=cat source/f.txt");
+
+    Exchange result =
+        template.request(
+            "direct:a",
+            e ->
+                e.getMessage()
+                    .getHeaders()
+                    .putAll(
+                        event("run-src", Map.of("cloneUrl", repo.toString(), "commit", first))));
+
+    assertThat(result.getException()).isNull();
+    assertThat(result.getMessage().getBody(String.class)).isEqualTo("first\n");
+    assertThat(LocalStepExecutor.workspaceDir(tmp.resolve("work"), "run-src").resolve("source"))
+        .isDirectory();
+  }
+
+  @Test
+  void checkoutOrWorkspaceHeaderThatIsNoBooleanFailsNamingIt() throws Exception {
+    route("direct:a", "kjob:build?script=true");
+
+    Exchange result =
+        template.request("direct:a", e -> e.getMessage().setHeader(KjobConstants.WORKSPACE, "yes"));
+
+    assertThat(result.getException())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CaravanWorkspace=yes");
+  }
 }
