@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,18 @@ public final class GitHubApi {
     return new GitHubClient(uri.getHost(), uri.getPort(), uri.getScheme());
   }
 
+  /**
+   * Like {@link #client(String)}, but every request gives up after {@code timeoutMillis} to connect
+   * and as long to read (egit's own client waits forever).
+   */
+  public static GitHubClient client(String apiUrl, int timeoutMillis) {
+    if (apiUrl == null || apiUrl.isBlank()) {
+      return new TimedClient(timeoutMillis);
+    }
+    URI uri = parse(apiUrl);
+    return new TimedClient(uri.getHost(), uri.getPort(), uri.getScheme(), timeoutMillis);
+  }
+
   /** Where repositories are browsed and cloned: https://github.com, or the Enterprise host. */
   public static String webUrl(String apiUrl) {
     if (apiUrl == null || apiUrl.isBlank()) {
@@ -78,6 +91,29 @@ public final class GitHubApi {
           "caravan.github.api-url must be http(s)://host[:port], not " + apiUrl);
     }
     return uri;
+  }
+
+  /** An egit client whose connections time out. */
+  static final class TimedClient extends GitHubClient {
+
+    private final int timeoutMillis;
+
+    TimedClient(int timeoutMillis) {
+      this.timeoutMillis = timeoutMillis;
+    }
+
+    TimedClient(String host, int port, String scheme, int timeoutMillis) {
+      super(host, port, scheme);
+      this.timeoutMillis = timeoutMillis;
+    }
+
+    @Override
+    protected HttpURLConnection createConnection(String uri) throws IOException {
+      HttpURLConnection connection = super.createConnection(uri);
+      connection.setConnectTimeout(timeoutMillis);
+      connection.setReadTimeout(timeoutMillis);
+      return connection;
+    }
   }
 
   /** Lists only the newest page of a branch's commits. */

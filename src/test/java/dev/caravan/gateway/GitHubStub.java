@@ -14,28 +14,42 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A local stand-in for GitHub's REST API (v3, as GitHub Enterprise serves it under {@code
  * /api/v3}): answers GET requests for the paths it was given with JSON shaped like GitHub's
- * documented responses, 404 otherwise, and records what it was asked.
+ * documented responses, 404 otherwise; answers every POST (such as a commit status) with 201 and
+ * the posted JSON; and records what it was asked.
  */
-final class GitHubStub implements AutoCloseable {
+public final class GitHubStub implements AutoCloseable {
+
+  /** One POST: its path (without query), JSON body and Authorization header. */
+  public record Post(String path, String body, String authorization) {}
 
   private final HttpServer server;
   private final Map<String, String> responses = new ConcurrentHashMap<>();
-  final List<String> requests = new CopyOnWriteArrayList<>();
-  final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private volatile int postStatus = 201;
+  private volatile String postAnswer;
+  public final List<String> requests = new CopyOnWriteArrayList<>();
+  public final List<String> authorizations = new CopyOnWriteArrayList<>();
+  public final List<Post> posts = new CopyOnWriteArrayList<>();
 
-  GitHubStub() throws IOException {
+  public GitHubStub() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::answer);
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** Serves {@code json} at {@code path} (query ignored), replacing what was there. */
-  GitHubStub serve(String path, String json) {
+  public GitHubStub serve(String path, String json) {
     responses.put(path, json);
+    return this;
+  }
+
+  /** Answers POSTs with this status and JSON instead (null: the posted JSON). */
+  public GitHubStub answerPosts(int status, String json) {
+    postStatus = status;
+    postAnswer = json;
     return this;
   }
 
@@ -46,11 +60,23 @@ final class GitHubStub implements AutoCloseable {
     if (authorization != null) {
       authorizations.add(authorization);
     }
-    String json = "GET".equals(exchange.getRequestMethod()) ? responses.get(path) : null;
+    String json;
+    int status;
+    if ("POST".equals(exchange.getRequestMethod())) {
+      json = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      posts.add(new Post(path, json, authorization));
+      status = postStatus;
+      if (postAnswer != null) {
+        json = postAnswer;
+      }
+    } else {
+      json = "GET".equals(exchange.getRequestMethod()) ? responses.get(path) : null;
+      status = json != null ? 200 : 404;
+    }
     byte[] body =
         (json != null ? json : "{\"message\":\"Not Found\"}").getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    exchange.sendResponseHeaders(json != null ? 200 : 404, body.length);
+    exchange.sendResponseHeaders(status, body.length);
     exchange.getResponseBody().write(body);
     exchange.close();
   }
