@@ -13,7 +13,7 @@ import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 
 /** Plain Camel contexts (no Spring) that load Caravan's gateway route files. */
-final class GatewayTestSupport {
+public final class GatewayTestSupport {
 
   private GatewayTestSupport() {}
 
@@ -21,7 +21,7 @@ final class GatewayTestSupport {
    * A context whose event component keeps events in an H2 file under {@code dir}, with the given
    * properties (what application.properties or camel-main would provide).
    */
-  static CamelContext camel(Path dir, String name, Properties properties) {
+  public static CamelContext camel(Path dir, String name, Properties properties) {
     CamelContext context = new DefaultCamelContext();
     context.getCamelContextExtension().setName(name);
     context.getPropertiesComponent().setInitialProperties(properties);
@@ -33,7 +33,7 @@ final class GatewayTestSupport {
   }
 
   /** Loads route files from the classpath, as routes-include-pattern does. */
-  static void load(CamelContext context, String... locations) throws Exception {
+  public static void load(CamelContext context, String... locations) throws Exception {
     for (String location : locations) {
       PluginHelper.getRoutesLoader(context)
           .loadRoutes(ResourceHelper.resolveMandatoryResource(context, location));
@@ -41,7 +41,7 @@ final class GatewayTestSupport {
   }
 
   /** A pipeline that records every delivered event of the source. */
-  static List<Exchange> subscribe(CamelContext context, String uri) throws Exception {
+  public static List<Exchange> subscribe(CamelContext context, String uri) throws Exception {
     List<Exchange> received = new CopyOnWriteArrayList<>();
     context.addRoutes(
         new RouteBuilder() {

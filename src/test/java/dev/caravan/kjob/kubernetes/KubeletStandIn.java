@@ -111,8 +111,16 @@ public final class KubeletStandIn implements AutoCloseable {
   private final List<Throwable> errors = new CopyOnWriteArrayList<>();
 
   public KubeletStandIn(KubernetesMockServer server) {
+    this(server, server.createClient());
+  }
+
+  /**
+   * A stand-in that makes its API calls with the given client (and closes it), e.g. one with a
+   * User-Agent of its own so that a test can tell its requests from Caravan's.
+   */
+  public KubeletStandIn(KubernetesMockServer server, KubernetesClient client) {
     this.server = server;
-    this.client = server.createClient();
+    this.client = client;
     AtomicInteger threads = new AtomicInteger();
     this.pool =
         Executors.newFixedThreadPool(
