@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Caravan's benchmarks (README "Performance"): builds what it needs, runs every scenario on this
+# machine over loopback only, prints one table and writes bench/results/latest.json.
+# Usage: bench/run.sh            (about 3-4 minutes; WRK_SECONDS, WRK_CONNECTIONS to change the load)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RESULTS=$ROOT/bench/results
+WRK_SECONDS=${WRK_SECONDS:-15}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-16}
+WRK_THREADS=${WRK_THREADS:-2}
+mkdir -p "$RESULTS"
+
+if ! command -v wrk >/dev/null; then
+  echo "== installing wrk (Debian package)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get install -y -q wrk >/dev/null 2>&1 \
+    || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q wrk >/dev/null; }
+fi
+
+echo "== building (mvn package, tests skipped) and computing the test classpath"
+MVN="mvn -B -q ${MVN_OFFLINE:--o}"
+$MVN -DskipTests package
+$MVN dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+JAR=$(ls target/caravan-*.jar | grep -v original | head -1)
+
+WORK=$(mktemp -d /tmp/caravan-bench.XXXXXX)
+APP_PID=""
+cleanup() {
+  if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then
+    kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# (1) webhook ingest: the real gateway vs a bare route in the same app, same wrk load
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SECRET="bench-secret-$RANDOM$RANDOM"
+echo "== starting $JAR on 127.0.0.1:$PORT (H2 file store in $WORK)"
+java -Xmx512m -jar "$JAR" \
+  --server.address=127.0.0.1 --server.port="$PORT" \
+  --caravan.data-dir="$WORK/data" \
+  --caravan.github.webhook-secret="$SECRET" \
+  --camel.main.routes-include-pattern="classpath:routes/common/*.yaml,classpath:routes/gateways/*.yaml,classpath:routes/examples/*.yaml,classpath:routes/pipelines/*.yaml,file:$ROOT/bench/bare-route.yaml" \
+  --logging.level.root=WARN >"$WORK/app.log" 2>&1 &
+APP_PID=$!
+for _ in $(seq 1 120); do
+  curl -fs "http://127.0.0.1:$PORT/actuator/health" >/dev/null 2>&1 && break
+  kill -0 "$APP_PID" 2>/dev/null || { cat "$WORK/app.log"; echo "the app did not start" >&2; exit 1; }
+  sleep 0.5
+done
+curl -fs "http://127.0.0.1:$PORT/actuator/health" >/dev/null || { echo "the app is not healthy" >&2; exit 1; }
+
+BODY=$WORK/star.json
+printf '%s' '{"action":"created","starred_at":"2025-01-01T00:00:00Z","repository":{"full_name":"octo/hello","clone_url":"https://github.com/octo/hello.git"},"sender":{"login":"bench"}}' >"$BODY"
+export BENCH_BODY_FILE=$BODY
+export BENCH_SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -hex <"$BODY" | sed 's/^.*= //')"
+# one delivery by hand: the gateway must accept it (202) before it is measured
+CHECK=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/events/github" \
+  -H 'Content-Type: application/json' -H 'X-GitHub-Event: star' -H 'X-GitHub-Delivery: bench-check' \
+  -H "X-Hub-Signature-256: $BENCH_SIGNATURE" --data-binary @"$BODY")
+[ "$CHECK" = 202 ] || { echo "the gateway answered $CHECK to a signed delivery" >&2; exit 1; }
+
+run_wrk() { # name path seconds
+  BENCH_RUN="$1-$2-$(date +%s%N)" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$3s" --latency \
+    -s bench/github-delivery.lua "http://127.0.0.1:$PORT$2"
+}
+echo "== webhook ingest: warm-up (5 s each), then ${WRK_SECONDS} s each at $WRK_CONNECTIONS connections"
+run_wrk warm /bench/bare 5 >/dev/null
+run_wrk warm /events/github 5 >/dev/null
+run_wrk bare /bench/bare "$WRK_SECONDS" | tee "$RESULTS/wrk-bare.txt"
+run_wrk gateway /events/github "$WRK_SECONDS" | tee "$RESULTS/wrk-gateway.txt"
+kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
+APP_PID=""
+
+# (2)-(4) local executor, Kubernetes executor on fabric8's mock API server, fan-out; the table
+echo "== local step overhead, Kubernetes executor, fan-out"
+java -Xmx512m -Dlogback.configurationFile="$ROOT/bench/logback.xml" \
+  -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+  dev.caravan.bench.BenchMain \
+  --wrk-gateway "$RESULTS/wrk-gateway.txt" --wrk-bare "$RESULTS/wrk-bare.txt" \
+  --out "$RESULTS/latest.json" | tee "$RESULTS/latest.txt"
+echo "== results: bench/results/latest.json (table: bench/results/latest.txt)"

@@ -1,0 +1,761 @@
+package dev.caravan.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.KjobConstants;
+import dev.caravan.kjob.kubernetes.KubeletStandIn;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.apache.camel.AsyncProducer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+
+/**
+ * Caravan's benchmark harness (README "Performance"; run with {@code bench/run.sh}). Each scenario
+ * measures Caravan and a baseline in the same run and yields table rows; nothing here asserts a
+ * timing.
+ *
+ * <p>Arguments: {@code [--wrk-gateway FILE --wrk-bare FILE] [--out FILE] [--scenarios
+ * webhook,local,kubernetes,fanout] [--local-steps N]}.
+ */
+public final class BenchMain {
+
+  /** One line of the results table. */
+  public record Row(
+      String scenario,
+      String metric,
+      String unit,
+      double caravan,
+      Double baseline,
+      Double ratio,
+      String goal,
+      Boolean met) {}
+
+  private static final String NAMESPACE = "bench";
+  private static final String KUBERNETES = "executor=kubernetes&image=busybox:1.36";
+  private static final String JOBS_PATH = "/apis/batch/v1/namespaces/" + NAMESPACE + "/jobs";
+  private static final String STAND_IN_AGENT = "kubelet-stand-in";
+
+  /** Held here: java.util.logging keeps loggers only weakly. */
+  private static final java.util.logging.Logger MOCK_SERVER_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  private BenchMain() {}
+
+  public static void main(String[] args) throws Exception {
+    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    List<String> scenarios =
+        Arrays.asList(
+            options.getOrDefault("scenarios", "webhook,local,kubernetes,fanout").split(","));
+    List<Row> rows = new ArrayList<>();
+    if (scenarios.contains("webhook") && options.containsKey("wrk-gateway")) {
+      rows.addAll(
+          webhook(
+              Files.readString(Path.of(options.get("wrk-gateway"))),
+              Files.readString(Path.of(options.get("wrk-bare")))));
+    }
+    if (scenarios.contains("local")) {
+      rows.addAll(localSteps(Integer.parseInt(options.getOrDefault("local-steps", "100"))));
+    }
+    if (scenarios.contains("kubernetes")) {
+      rows.addAll(kubernetes());
+    }
+    if (scenarios.contains("fanout")) {
+      rows.addAll(fanOut(500));
+    }
+    System.out.println(table(rows));
+    if (options.containsKey("out")) {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("date", Instant.now().toString());
+      json.put("cores", Runtime.getRuntime().availableProcessors());
+      json.put("java", System.getProperty("java.version"));
+      json.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+      json.put("rows", rows);
+      Path out = Path.of(options.get("out"));
+      if (out.getParent() != null) {
+        Files.createDirectories(out.getParent());
+      }
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
+    }
+    System.exit(0);
+  }
+
+  // (1) webhook ingest: the numbers come from wrk, run by bench/run.sh
+
+  static List<Row> webhook(String gatewayOutput, String bareOutput) {
+    Wrk gateway = Wrk.parse(gatewayOutput);
+    Wrk bare = Wrk.parse(bareOutput);
+    List<Row> rows = new ArrayList<>();
+    double ratio = gateway.requestsPerSecond / bare.requestsPerSecond;
+    rows.add(
+        new Row(
+            "webhook ingest",
+            "throughput (signed GitHub delivery vs bare 202)",
+            "req/s",
+            gateway.requestsPerSecond,
+            bare.requestsPerSecond,
+            ratio,
+            "gateway >= 50% of bare",
+            ratio >= 0.5));
+    rows.add(
+        new Row(
+            "webhook ingest",
+            "latency p50",
+            "ms",
+            gateway.p50Millis,
+            bare.p50Millis,
+            gateway.p50Millis / bare.p50Millis,
+            "-",
+            null));
+    rows.add(
+        new Row(
+            "webhook ingest",
+            "latency p99",
+            "ms",
+            gateway.p99Millis,
+            bare.p99Millis,
+            gateway.p99Millis / bare.p99Millis,
+            "-",
+            null));
+    rows.add(
+        new Row(
+            "webhook ingest",
+            "failed requests (non-2xx or socket errors)",
+            "count",
+            gateway.errors,
+            (double) bare.errors,
+            null,
+            "0",
+            gateway.errors == 0));
+    return rows;
+  }
+
+  /** What matters of wrk's {@code --latency} output. */
+  record Wrk(double requestsPerSecond, double p50Millis, double p99Millis, long errors) {
+
+    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
+    private static final Pattern SOCKET =
+        Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+
+    static Wrk parse(String output) {
+      Matcher rps = RPS.matcher(output);
+      if (!rps.find()) {
+        throw new IllegalArgumentException("not wrk output: " + output);
+      }
+      long errors = 0;
+      Matcher non2xx = NON_2XX.matcher(output);
+      if (non2xx.find()) {
+        errors += Long.parseLong(non2xx.group(1));
+      }
+      Matcher socket = SOCKET.matcher(output);
+      if (socket.find()) {
+        for (int g = 1; g <= 4; g++) {
+          errors += Long.parseLong(socket.group(g));
+        }
+      }
+      return new Wrk(
+          Double.parseDouble(rps.group(1)),
+          percentile(output, "50%"),
+          percentile(output, "99%"),
+          errors);
+    }
+
+    private static double percentile(String output, String which) {
+      Matcher m =
+          Pattern.compile("^\\s+" + which + "\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE)
+              .matcher(output);
+      if (!m.find()) {
+        throw new IllegalArgumentException("no " + which + " latency in wrk output");
+      }
+      double value = Double.parseDouble(m.group(1));
+      return switch (m.group(2)) {
+        case "us" -> value / 1000;
+        case "s" -> value * 1000;
+        default -> value;
+      };
+    }
+  }
+
+  // (2) step overhead of the local executor
+
+  /** {@code steps} sequential {@code true} steps vs as many {@code /bin/sh -c true} spawns. */
+  public static List<Row> localSteps(int steps) throws Exception {
+    KjobComponent kjob = new KjobComponent();
+    kjob.setExecutor("local");
+    Path work = Files.createTempDirectory("caravan-bench-local");
+    kjob.setLocalWorkDir(work.toString());
+    try (CamelContext camel = new DefaultCamelContext()) {
+      camel.addComponent("kjob", kjob);
+      camel.addRoutes(
+          new RouteBuilder() {
+            @Override
+            public void configure() {
+              var route = from("direct:pipeline");
+              for (int i = 0; i < steps; i++) {
+                route = route.to("kjob:step-" + i + "?script=true&timeout=30s");
+              }
+            }
+          });
+      camel.start();
+      var template = camel.createProducerTemplate();
+      int rounds = steps >= 50 ? 3 : 1;
+      // warm-up: class loading, JIT, the process launcher
+      template.requestBody("direct:pipeline", "");
+      rawSpawns(Math.min(steps, 20));
+      double caravan = Double.MAX_VALUE;
+      double raw = Double.MAX_VALUE;
+      for (int r = 0; r < rounds; r++) {
+        long start = System.nanoTime();
+        template.requestBody("direct:pipeline", "");
+        caravan = Math.min(caravan, (System.nanoTime() - start) / 1e6 / steps);
+        raw = Math.min(raw, rawSpawns(steps));
+      }
+      double overhead = caravan - raw;
+      return List.of(
+          new Row(
+              "local step overhead",
+              steps
+                  + " sequential `true` steps vs /bin/sh -c true spawns (per step, best of "
+                  + rounds
+                  + ")",
+              "ms/step",
+              caravan,
+              raw,
+              caravan / raw,
+              "<= raw + 5 ms (overhead " + String.format(Locale.ROOT, "%.2f", overhead) + " ms)",
+              overhead <= 5.0));
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  /** Milliseconds per spawn of {@code /bin/sh -c true} from plain Java. */
+  static double rawSpawns(int count) throws Exception {
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      Process process =
+          new ProcessBuilder("/bin/sh", "-c", "true").redirectErrorStream(true).start();
+      process.getInputStream().readAllBytes();
+      if (process.waitFor() != 0) {
+        throw new IllegalStateException("true failed");
+      }
+    }
+    return (System.nanoTime() - start) / 1e6 / count;
+  }
+
+  // (3) and (4): the Kubernetes executor on fabric8's mock API server
+
+  /** A mock API server in CRUD mode that counts requests by User-Agent and times Job creation. */
+  static final class Cluster implements AutoCloseable {
+    final KubernetesMockServer server;
+    final Map<String, AtomicInteger> requestsByKind = new ConcurrentHashMap<>();
+    final Map<String, Long> jobCreatedByRun = new ConcurrentHashMap<>();
+    final AtomicInteger jobsCreated = new AtomicInteger();
+    final KubeletStandIn kubelet;
+
+    Cluster() {
+      Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
+      KubernetesMixedDispatcher dispatcher =
+          new KubernetesMixedDispatcher(expectations) {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              // the body can be read once: before the CRUD store does
+              String body =
+                  "POST".equals(request.getMethod()) && request.getPath().equals(JOBS_PATH)
+                      ? request.getUtf8Body()
+                      : null;
+              MockResponse response = super.dispatch(withBody(request, body));
+              record(request, body, response);
+              return response;
+            }
+          };
+      server =
+          new KubernetesMockServer(
+              new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
+              new MockWebServer(),
+              expectations,
+              dispatcher,
+              false);
+      server.init();
+      kubelet = new KubeletStandIn(server, client(STAND_IN_AGENT));
+    }
+
+    KubernetesClient client(String agent) {
+      Config config;
+      try (KubernetesClient plain = server.createClient()) {
+        ConfigBuilder builder = new ConfigBuilder(plain.getConfiguration());
+        if (agent != null) {
+          builder.withUserAgent(agent);
+        }
+        config = builder.build();
+      }
+      return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    private static RecordedRequest withBody(RecordedRequest request, String body) {
+      if (body == null) {
+        return request;
+      }
+      io.fabric8.mockwebserver.http.Buffer copy = new io.fabric8.mockwebserver.http.Buffer();
+      copy.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new RecordedRequest(
+          request.getHttpVersion(),
+          request.method(),
+          request.getPath(),
+          request.getHeaders(),
+          copy);
+    }
+
+    private void record(RecordedRequest request, String body, MockResponse response) {
+      String agent = request.getHeader("User-Agent");
+      if (agent != null && agent.startsWith(STAND_IN_AGENT)) {
+        return;
+      }
+      String path = request.getPath();
+      String kind;
+      if (path.contains("watch=true")) {
+        kind = "watch";
+      } else if ("GET".equals(request.getMethod()) && path.startsWith(JOBS_PATH + "?")) {
+        kind = "list jobs";
+      } else {
+        kind = request.getMethod() + " " + path.replaceAll("\\?.*", "").replaceAll("/[^/]+$", "/*");
+      }
+      requestsByKind.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
+      if ("POST".equals(request.getMethod())
+          && path.equals(JOBS_PATH)
+          && response.code() / 100 == 2) {
+        long now = System.nanoTime();
+        Job job = Serialization.unmarshal(body, Job.class);
+        jobCreatedByRun.put(job.getMetadata().getLabels().get("caravan.dev/run"), now);
+        jobsCreated.incrementAndGet();
+      }
+    }
+
+    int requests(boolean includeWatchAndList) {
+      return requestsByKind.entrySet().stream()
+          .filter(
+              e ->
+                  includeWatchAndList
+                      || !(e.getKey().equals("watch") || e.getKey().equals("list jobs")))
+          .mapToInt(e -> e.getValue().get())
+          .sum();
+    }
+
+    int count(String kind) {
+      AtomicInteger count = requestsByKind.get(kind);
+      return count == null ? 0 : count.get();
+    }
+
+    @Override
+    public void close() {
+      kubelet.close();
+      server.destroy();
+    }
+  }
+
+  /** Starts Camel with kjob on the Kubernetes executor and the given routes. */
+  static CamelContext camel(KubernetesClient client, RouteBuilder routes) throws Exception {
+    KjobComponent kjob = new KjobComponent();
+    kjob.setKubernetesClient(client);
+    kjob.setNamespace(NAMESPACE);
+    CamelContext camel = new DefaultCamelContext();
+    camel.addComponent("kjob", kjob);
+    camel.addRoutes(routes);
+    camel.start();
+    return camel;
+  }
+
+  /** Sends on the calling thread through the endpoint's asynchronous producer. */
+  static CompletableFuture<Exchange> sendAsync(
+      AsyncProducer producer, Object body, Map<String, Object> headers) {
+    Exchange exchange = producer.getEndpoint().createExchange(ExchangePattern.InOut);
+    exchange.getMessage().setBody(body);
+    exchange.getMessage().getHeaders().putAll(headers);
+    CompletableFuture<Exchange> done = new CompletableFuture<>();
+    producer.process(exchange, doneSync -> done.complete(exchange));
+    return done;
+  }
+
+  static List<Row> kubernetes() throws Exception {
+    List<Row> rows = new ArrayList<>();
+    try (Cluster cluster = new Cluster();
+        KubernetesClient client = cluster.client(null)) {
+      CompletableFuture<Void> release = new CompletableFuture<>();
+      cluster.kubelet.on("hold", KubeletStandIn.Outcome.succeed().after(release));
+      CamelContext camel =
+          camel(
+              client,
+              new RouteBuilder() {
+                @Override
+                public void configure() {
+                  from("direct:step").to("kjob:step?" + KUBERNETES + "&script=true");
+                  from("direct:hold").to("kjob:hold?" + KUBERNETES + "&script=true");
+                }
+              });
+      try {
+        AsyncProducer step = camel.getEndpoint("direct:step").createAsyncProducer();
+        step.start();
+        AsyncProducer hold = camel.getEndpoint("direct:hold").createAsyncProducer();
+        hold.start();
+
+        // warm-up (also starts the shared informer)
+        for (int i = 0; i < 20; i++) {
+          check(
+              sendAsync(step, null, Map.of(KjobConstants.RUN_ID, "warm-" + i))
+                  .get(30, TimeUnit.SECONDS));
+        }
+
+        // (3a) API requests per step: 200 steps, sequential, after the warm-up
+        int before = cluster.requests(false);
+        int watchesBefore = cluster.count("watch") + cluster.count("list jobs");
+        int sequential = 200;
+        for (int i = 0; i < sequential; i++) {
+          check(
+              sendAsync(step, null, Map.of(KjobConstants.RUN_ID, "seq-" + i))
+                  .get(30, TimeUnit.SECONDS));
+        }
+        double perStep = (cluster.requests(false) - before) / (double) sequential;
+        int informerRequests = cluster.count("watch") + cluster.count("list jobs");
+        rows.add(
+            new Row(
+                "kubernetes executor",
+                "API requests per step ("
+                    + sequential
+                    + " steps; informer list+watch over the whole run: "
+                    + informerRequests
+                    + ", new during the steps: "
+                    + (informerRequests - watchesBefore)
+                    + ")",
+                "requests",
+                perStep,
+                null,
+                null,
+                "<= 3 + one shared watch",
+                perStep <= 3.0 && informerRequests - watchesBefore == 0));
+
+        // (3b) accepted -> Job created under 100 steps/s for 5 s
+        int rate = 100;
+        int count = 500;
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        List<CompletableFuture<Exchange>> paced = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+          long due = t0 + i * (1_000_000_000L / rate);
+          long wait;
+          while ((wait = due - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(wait, 1_000_000));
+          }
+          String run = "paced-" + i;
+          sentAt.put(run, System.nanoTime());
+          paced.add(sendAsync(step, null, Map.of(KjobConstants.RUN_ID, run)));
+        }
+        CompletableFuture.allOf(paced.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        paced.forEach(f -> check(f.join()));
+        double[] latencies =
+            sentAt.entrySet().stream()
+                .mapToDouble(e -> (cluster.jobCreatedByRun.get(e.getKey()) - e.getValue()) / 1e6)
+                .sorted()
+                .toArray();
+        rows.add(
+            new Row(
+                "kubernetes executor",
+                "step accepted -> Job created, p50 (" + count + " steps at " + rate + "/s)",
+                "ms",
+                percentile(latencies, 50),
+                null,
+                null,
+                "-",
+                null));
+        rows.add(
+            new Row(
+                "kubernetes executor",
+                "step accepted -> Job created, p99 (" + count + " steps at " + rate + "/s)",
+                "ms",
+                percentile(latencies, 99),
+                null,
+                null,
+                "-",
+                null));
+
+        // (3c) 1,000 steps in flight
+        int inFlight = 1000;
+        var threads = ManagementFactory.getThreadMXBean();
+        int createdBefore = cluster.jobsCreated.get();
+        List<CompletableFuture<Exchange>> held = new ArrayList<>();
+        long heldStart = System.nanoTime();
+        for (int i = 0; i < inFlight; i++) {
+          held.add(sendAsync(hold, null, Map.of(KjobConstants.RUN_ID, "held-" + i)));
+        }
+        waitUntil(() -> cluster.jobsCreated.get() - createdBefore >= inFlight, 120);
+        double allCreatedSeconds = (System.nanoTime() - heldStart) / 1e9;
+        Thread.sleep(500);
+        int live = threads.getThreadCount();
+        for (int i = 0; i < 3; i++) {
+          System.gc();
+          Thread.sleep(200);
+        }
+        double heapMb =
+            ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1024.0 / 1024.0;
+        boolean noneDone = held.stream().noneMatch(CompletableFuture::isDone);
+        rows.add(
+            new Row(
+                "kubernetes executor",
+                inFlight
+                    + " steps in flight: live threads (whole JVM, incl. the mock API server and"
+                    + " stand-in kubelet; all Jobs created in "
+                    + String.format(Locale.ROOT, "%.1f", allCreatedSeconds)
+                    + " s"
+                    + (noneDone ? "" : "; SOME STEPS ENDED EARLY")
+                    + ")",
+                "threads",
+                live,
+                null,
+                null,
+                "< 50",
+                live < 50));
+        rows.add(
+            new Row(
+                "kubernetes executor",
+                inFlight
+                    + " steps in flight: heap after GC (whole JVM, incl. the mock server's"
+                    + " 1,700+ stored objects)",
+                "MB",
+                heapMb,
+                null,
+                null,
+                "< 256 MB",
+                heapMb < 256));
+        release.complete(null);
+        CompletableFuture.allOf(held.toArray(CompletableFuture[]::new)).get(180, TimeUnit.SECONDS);
+        held.forEach(f -> check(f.join()));
+      } finally {
+        camel.close();
+      }
+    }
+    return rows;
+  }
+
+  // (4) fan-out
+
+  static List<Row> fanOut(int items) throws Exception {
+    try (Cluster cluster = new Cluster();
+        KubernetesClient client = cluster.client(null)) {
+      Config config = client.getConfiguration();
+      int perHost = config.getMaxConcurrentRequestsPerHost();
+      // Baseline: the same client creating the same Jobs directly, from as many threads as
+      // Caravan's API pool (4), i.e. the physical create rate of this client on this server.
+      CompletableFuture<Void> release = new CompletableFuture<>();
+      cluster.kubelet.on("fan", KubeletStandIn.Outcome.succeed().after(release));
+      CamelContext camel =
+          camel(
+              client,
+              new RouteBuilder() {
+                @Override
+                public void configure() {
+                  from("direct:warm").to("kjob:warm?" + KUBERNETES + "&script=true");
+                  from("direct:fan")
+                      .split(body())
+                      .parallelProcessing()
+                      .to("kjob:fan?" + KUBERNETES + "&script=true")
+                      .end();
+                }
+              });
+      try {
+        for (int i = 0; i < 10; i++) {
+          camel
+              .createProducerTemplate()
+              .sendBodyAndHeader("direct:warm", null, KjobConstants.RUN_ID, "warm-" + i);
+        }
+        Job template = client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems().get(0);
+        double rawSeconds = rawCreates(client, template, items, 4);
+
+        AsyncProducer fan = camel.getEndpoint("direct:fan").createAsyncProducer();
+        fan.start();
+        int createdBefore = cluster.jobsCreated.get();
+        long start = System.nanoTime();
+        CompletableFuture<Exchange> done =
+            sendAsync(
+                fan,
+                IntStream.range(0, items).boxed().toList(),
+                Map.of(KjobConstants.RUN_ID, "fan-out"));
+        waitUntil(() -> cluster.jobsCreated.get() - createdBefore >= items, 120);
+        double caravanSeconds = (System.nanoTime() - start) / 1e9;
+        release.complete(null);
+        check(done.get(180, TimeUnit.SECONDS));
+        double qps = items / rawSeconds;
+        return List.of(
+            new Row(
+                "fan-out",
+                "split over "
+                    + items
+                    + " items (parallelProcessing): time until all Jobs exist vs ideal "
+                    + items
+                    + "/qps (qps = raw create rate of the same client, 4 threads: "
+                    + String.format(Locale.ROOT, "%.0f", qps)
+                    + "/s; fabric8 7.4 has no requestsPerSecond, maxConcurrentRequestsPerHost="
+                    + perHost
+                    + ")",
+                "s",
+                caravanSeconds,
+                rawSeconds,
+                caravanSeconds / rawSeconds,
+                "report only (no goal set)",
+                null));
+      } finally {
+        camel.close();
+      }
+    }
+  }
+
+  /** Seconds to create {@code count} copies of {@code template} from {@code threads} threads. */
+  static double rawCreates(KubernetesClient client, Job template, int count, int threads)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      long start = System.nanoTime();
+      List<CompletableFuture<Void>> creates = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String name = "raw-" + i;
+        creates.add(
+            CompletableFuture.runAsync(
+                () ->
+                    client
+                        .batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(NAMESPACE)
+                        .resource(
+                            new JobBuilder(template)
+                                .editMetadata()
+                                .withName(name)
+                                .withResourceVersion(null)
+                                .withUid(null)
+                                .withCreationTimestamp(null)
+                                .addToLabels("app.kubernetes.io/managed-by", "bench-raw")
+                                .addToLabels("caravan.dev/run", name)
+                                .endMetadata()
+                                .withStatus(null)
+                                .build())
+                        .create(),
+                pool));
+      }
+      CompletableFuture.allOf(creates.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      return (System.nanoTime() - start) / 1e9;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // helpers
+
+  static void check(Exchange exchange) {
+    if (exchange.getException() != null) {
+      throw new IllegalStateException("a step failed", exchange.getException());
+    }
+  }
+
+  interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  static void waitUntil(Condition condition, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.holds()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not reached within " + seconds + " s");
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  static double percentile(double[] sorted, double p) {
+    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
+  static void deleteTree(Path root) throws Exception {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      paths.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** The results as a plain-text table. */
+  public static String table(List<Row> rows) {
+    StringBuilder out = new StringBuilder();
+    String format = "%-20s | %12s | %12s | %8s | %-4s | %s%n";
+    out.append(
+        String.format(
+            Locale.ROOT,
+            format,
+            "scenario",
+            "Caravan",
+            "baseline",
+            "ratio",
+            "met",
+            "goal / metric"));
+    out.append("-".repeat(110)).append('\n');
+    for (Row row : rows) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              row.scenario(),
+              number(row.caravan()) + " " + row.unit(),
+              row.baseline() == null ? "-" : number(row.baseline()),
+              row.ratio() == null ? "-" : String.format(Locale.ROOT, "%.2f", row.ratio()),
+              row.met() == null ? "-" : row.met() ? "yes" : "NO",
+              row.goal() + " / " + row.metric()));
+    }
+    return out.toString();
+  }
+
+  private static String number(double value) {
+    return Math.abs(value) >= 100
+        ? String.format(Locale.ROOT, "%.0f", value)
+        : String.format(Locale.ROOT, "%.2f", value);
+  }
+}

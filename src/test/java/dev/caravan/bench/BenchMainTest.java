@@ -1,0 +1,60 @@
+package dev.caravan.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark harness compiles and runs: one tiny scenario end to end and the parsing of wrk's
+ * output. No timing is asserted (bench/run.sh measures; see README "Performance").
+ */
+class BenchMainTest {
+
+  private static final String WRK =
+      """
+      Running 15s test @ http://127.0.0.1:8080/events/github
+        2 threads and 16 connections
+        Thread Stats   Avg      Stdev     Max   +/- Stdev
+          Latency     5.10ms    2.20ms  40.00ms   80.00%
+          Req/Sec     1.60k   200.00     2.00k    70.00%
+        Latency Distribution
+           50%  850.00us
+           75%    6.00ms
+           90%    8.00ms
+           99%    1.20s
+        48000 requests in 15.00s, 6.00MB read
+        Non-2xx or 3xx responses: 3
+      Requests/sec:   3200.00
+      Transfer/sec:    409.60KB
+      """;
+
+  @Test
+  void localStepScenarioProducesItsRow() throws Exception {
+    List<BenchMain.Row> rows = BenchMain.localSteps(5);
+
+    assertThat(rows)
+        .singleElement()
+        .satisfies(
+            row -> {
+              assertThat(row.scenario()).isEqualTo("local step overhead");
+              assertThat(row.caravan()).isPositive();
+              assertThat(row.baseline()).isPositive();
+              assertThat(row.met()).isNotNull();
+            });
+    assertThat(BenchMain.table(rows)).contains("local step overhead").contains("ms/step");
+  }
+
+  @Test
+  void webhookRowsComeFromWrkOutput() {
+    List<BenchMain.Row> rows = BenchMain.webhook(WRK, WRK.replace("3200.00", "6400.00"));
+
+    assertThat(rows).hasSize(4);
+    assertThat(rows.get(0).caravan()).isEqualTo(3200.0);
+    assertThat(rows.get(0).ratio()).isEqualTo(0.5);
+    assertThat(rows.get(1).caravan()).isEqualTo(0.85);
+    assertThat(rows.get(2).caravan()).isEqualTo(1200.0);
+    assertThat(rows.get(3).caravan()).isEqualTo(3.0);
+    assertThat(rows.get(3).met()).isFalse();
+  }
+}
