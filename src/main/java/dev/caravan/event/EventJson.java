@@ -23,6 +23,8 @@ public final class EventJson {
         .getFactory()
         .setStreamReadConstraints(
             StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build());
+    // "{...} garbage" is malformed, not the object before the garbage
+    MAPPER.enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   }
 
   private EventJson() {}
