@@ -2,10 +2,16 @@ package dev.caravan.app;
 
 import dev.caravan.event.EventComponent;
 import dev.caravan.kjob.KjobComponent;
+import dev.caravan.routes.RoutesDirectory;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.RunCanceller;
 import dev.caravan.run.api.ApiTokenFilter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.sql.DataSource;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.springboot.CamelRequestHandlerMapping;
+import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
@@ -75,6 +81,52 @@ class CaravanConfiguration {
       return executor.isWatching()
           ? Health.up().withDetail("informer", "watching").build()
           : Health.down().withDetail("informer", "not watching").build();
+    };
+  }
+
+  /**
+   * {@code extraRoutes}: the files of {@code caravan.routes-dir} and their routes; DOWN while a
+   * file does not load, with its error. Not part of the liveness and readiness groups, so a broken
+   * file neither restarts the pod nor takes it out of its Service.
+   */
+  @Bean
+  HealthIndicator extraRoutes(CamelContext camel) {
+    return () -> {
+      RoutesDirectory routes = camel.hasService(RoutesDirectory.class);
+      if (routes == null || routes.getDirectory() == null) {
+        return Health.up().withDetail("directory", "not configured").build();
+      }
+      Map<String, Object> files = new LinkedHashMap<>();
+      for (RoutesDirectory.FileStatus file : routes.files()) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("status", file.loaded() ? "loaded" : "failed");
+        detail.put("routes", file.routeIds());
+        if (!file.loaded()) {
+          detail.put("error", file.error());
+        }
+        files.put(file.file(), detail);
+      }
+      return (routes.isHealthy() ? Health.up() : Health.down())
+          .withDetail("directory", routes.getDirectory().toString())
+          .withDetail("files", files)
+          .build();
+    };
+  }
+
+  @Bean
+  CamelContextConfiguration platformHttpMappings(CamelRequestHandlerMapping mapping) {
+    return new CamelContextConfiguration() {
+      @Override
+      public void beforeApplicationStart(CamelContext camelContext) {
+        // called once per refreshed Spring context (the actuator's too): add the notifier once
+        if (camelContext.getManagementStrategy().getEventNotifiers().stream()
+            .noneMatch(PlatformHttpMappings.class::isInstance)) {
+          camelContext.getManagementStrategy().addEventNotifier(new PlatformHttpMappings(mapping));
+        }
+      }
+
+      @Override
+      public void afterApplicationStart(CamelContext camelContext) {}
     };
   }
 
