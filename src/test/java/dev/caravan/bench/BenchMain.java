@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
+import dev.caravan.kjob.kubernetes.MockApiServers;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -14,9 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.lang.management.ManagementFactory;
@@ -29,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -295,29 +292,22 @@ public final class BenchMain {
     final KubeletStandIn kubelet;
 
     Cluster() {
-      Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
-      KubernetesMixedDispatcher dispatcher =
-          new KubernetesMixedDispatcher(expectations) {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-              // the body can be read once: before the CRUD store does
-              String body =
-                  "POST".equals(request.getMethod()) && request.getPath().equals(JOBS_PATH)
-                      ? request.getUtf8Body()
-                      : null;
-              MockResponse response = super.dispatch(withBody(request, body));
-              record(request, body, response);
-              return response;
-            }
-          };
       server =
-          new KubernetesMockServer(
-              new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
-              new MockWebServer(),
-              expectations,
-              dispatcher,
-              false);
-      server.init();
+          MockApiServers.start(
+              expectations ->
+                  new KubernetesMixedDispatcher(expectations) {
+                    @Override
+                    public MockResponse dispatch(RecordedRequest request) {
+                      // the body can be read once: before the CRUD store does
+                      String body =
+                          "POST".equals(request.getMethod()) && request.getPath().equals(JOBS_PATH)
+                              ? request.getUtf8Body()
+                              : null;
+                      MockResponse response = super.dispatch(withBody(request, body));
+                      record(request, body, response);
+                      return response;
+                    }
+                  });
       kubelet = new KubeletStandIn(server, client(STAND_IN_AGENT));
     }
 

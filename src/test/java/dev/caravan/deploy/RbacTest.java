@@ -27,6 +27,7 @@ import dev.caravan.kjob.StepFailedException;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.kubernetes.JobLabels;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
+import dev.caravan.kjob.kubernetes.MockApiServers;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.RunCanceller;
 import dev.caravan.run.RunView;
@@ -39,12 +40,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +48,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
@@ -113,15 +107,7 @@ class RbacTest {
   @BeforeEach
   void startCluster() {
     // built by hand rather than with @EnableKubernetesMockClient: see KubernetesExecutorTest
-    Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
-    server =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            expectations,
-            new KubernetesMixedDispatcher(expectations),
-            false);
-    server.init();
+    server = MockApiServers.crud();
     harness = client(HARNESS_AGENT);
     kubelet = new KubeletStandIn(server, client(HARNESS_AGENT));
   }

@@ -23,14 +23,12 @@ import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.kubernetes.JobLabels;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
 import dev.caravan.kjob.kubernetes.KubernetesStepExecutor;
+import dev.caravan.kjob.kubernetes.MockApiServers;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.charset.StandardCharsets;
@@ -39,10 +37,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -87,30 +83,26 @@ class KubernetesRunsTest {
   @BeforeEach
   void startCluster() {
     // built by hand rather than with @EnableKubernetesMockClient: see KubernetesExecutorTest
-    Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
     server =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            expectations,
-            new KubernetesMixedDispatcher(expectations) {
-              @Override
-              public MockResponse dispatch(RecordedRequest request) {
-                // the CRUD dispatcher consumes the body it reads, so keep a copy first
-                boolean jobPost =
-                    "POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath());
-                byte[] body = jobPost ? request.getBody().getBytes() : null;
-                MockResponse response = super.dispatch(request);
-                if (jobPost) {
-                  Job job =
-                      Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), Job.class);
-                  jobPosts.add(new JobPost(stepOf(job), response.code()));
-                }
-                return response;
-              }
-            },
-            false);
-    server.init();
+        MockApiServers.start(
+            expectations ->
+                new KubernetesMixedDispatcher(expectations) {
+                  @Override
+                  public MockResponse dispatch(RecordedRequest request) {
+                    // the CRUD dispatcher consumes the body it reads, so keep a copy first
+                    boolean jobPost =
+                        "POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath());
+                    byte[] body = jobPost ? request.getBody().getBytes() : null;
+                    MockResponse response = super.dispatch(request);
+                    if (jobPost) {
+                      Job job =
+                          Serialization.unmarshal(
+                              new String(body, StandardCharsets.UTF_8), Job.class);
+                      jobPosts.add(new JobPost(stepOf(job), response.code()));
+                    }
+                    return response;
+                  }
+                });
     client = server.createClient();
     kubelet = new KubeletStandIn(server);
     // the test's own view of the database, independent of any Caravan context's pool

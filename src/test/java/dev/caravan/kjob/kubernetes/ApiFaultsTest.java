@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -24,7 +23,6 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -69,29 +67,24 @@ class ApiFaultsTest {
 
   @BeforeEach
   void startCluster() {
-    expectations = new ConcurrentHashMap<>();
-    crud = new KubernetesMixedDispatcher(expectations);
-    Dispatcher faulty =
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            if ("POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath())) {
-              MockResponse injected = fault.apply(jobPosts.incrementAndGet(), request);
-              if (injected != null) {
-                return injected;
-              }
-            }
-            return crud.dispatch(request);
-          }
-        };
     server =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            expectations,
-            faulty,
-            false);
-    server.init();
+        MockApiServers.start(
+            serverExpectations -> {
+              expectations = serverExpectations;
+              crud = new KubernetesMixedDispatcher(serverExpectations);
+              return new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest request) {
+                  if ("POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath())) {
+                    MockResponse injected = fault.apply(jobPosts.incrementAndGet(), request);
+                    if (injected != null) {
+                      return injected;
+                    }
+                  }
+                  return crud.dispatch(request);
+                }
+              };
+            });
     try (KubernetesClient plain = server.createClient()) {
       Config config =
           new ConfigBuilder(plain.getConfiguration())
