@@ -1,0 +1,433 @@
+package dev.caravan.reliability;
+
+import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.succeed;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.event.RunStatus;
+import dev.caravan.kjob.StepStatus;
+import dev.caravan.kjob.kubernetes.JobLabels;
+import dev.caravan.kjob.kubernetes.KubeletStandIn;
+import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunView;
+import dev.caravan.run.StepView;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Crash recovery end to end: Caravan as a separate JVM ({@link CrashChildMain}) is killed with
+ * SIGKILL while runs are in flight, then a second one is started on the same database. Every event
+ * the first one accepted gets its run, every run completes, finished steps are not run again
+ * (process starts are counted in files; on Kubernetes, Job POSTs are counted on the mock API
+ * server, which outlives the child as a cluster would), and nothing is left behind without a run.
+ */
+class CrashRecoveryIT {
+
+  private static final int EVENTS = 4;
+  private static final Duration WAIT = Duration.ofSeconds(25);
+  private static final String JOBS_PATH =
+      "/apis/batch/v1/namespaces/" + CrashChildMain.NAMESPACE + "/jobs";
+  private static final String EOF = "\u0000eof";
+
+  @TempDir Path dir;
+
+  private final List<Child> children = new ArrayList<>();
+  private final List<Long> orphans = new ArrayList<>();
+  private Connection held;
+
+  /** A child JVM and what it reported on stdout. */
+  private record Child(Process process, List<String> lines, Path log) {
+    List<String> accepted() {
+      return lines.stream()
+          .filter(line -> line.startsWith("accepted "))
+          .map(line -> line.substring("accepted ".length()))
+          .toList();
+    }
+
+    String tail() {
+      try {
+        List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+        return String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
+      } catch (IOException e) {
+        return "(no child log: " + e + ")";
+      }
+    }
+  }
+
+  @AfterEach
+  void killEverything() throws InterruptedException {
+    for (Child child : children) {
+      child.process().destroyForcibly();
+      child.process().waitFor(10, TimeUnit.SECONDS);
+    }
+    if (held != null) {
+      try {
+        held.close();
+      } catch (SQLException e) {
+        // the database goes with the temporary directory
+      }
+    }
+    // a failed test must not leave its sleeping steps behind
+    for (long pid : orphans) {
+      ProcessHandle.of(pid)
+          .ifPresent(
+              process -> {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+              });
+    }
+  }
+
+  @Test
+  void localRunsKilledMidStepCompleteAfterRestartRunningOnlyTheInterruptedStepAgain()
+      throws Exception {
+    Child first = start("local", EVENTS, null, 1);
+    List<String> accepted = awaitPublished(first);
+    assertThat(accepted).containsExactlyElementsOf(ids());
+    await()
+        .atMost(WAIT)
+        .alias("every run's first b recorded its pid; child log:\n" + first.tail())
+        .until(() -> accepted.stream().allMatch(id -> Files.exists(dir.resolve("pid-" + id))));
+    for (String id : accepted) {
+      orphans.add(Long.parseLong(lines("pid-" + id).get(0).trim()));
+    }
+
+    kill(first);
+    holdDatabase();
+
+    assertThat(orphans)
+        .as("b's processes, in their own session, outlive the SIGKILLed Caravan")
+        .allMatch(CrashRecoveryIT::alive);
+    JdbcRunStore runs = runs();
+    for (String id : accepted) {
+      assertThat(runsOf(runs, id))
+          .singleElement()
+          .extracting(RunView::status)
+          .isEqualTo(RunStatus.RUNNING);
+    }
+
+    Child second = start("local", 0, null, 2);
+    awaitAllSucceeded(runs, accepted, second);
+
+    for (String id : accepted) {
+      assertThat(lines("a-" + id))
+          .as("a of %s ended before the crash: not run again", id)
+          .hasSize(1);
+      assertThat(lines("b-" + id)).as("b of %s was in flight: run again once", id).hasSize(2);
+      assertThat(lines("c-" + id)).as("c of %s", id).hasSize(1);
+      assertThat(runs.steps(runsOf(runs, id).get(0).id()))
+          .extracting(
+              step -> step.name() + ":" + step.record().attempt() + ":" + step.record().status())
+          .containsExactly("a:1:SUCCEEDED", "b:1:SUCCEEDED", "c:1:SUCCEEDED");
+    }
+    assertThat(orphans)
+        .as("the restarted Caravan killed the orphaned b processes before running b again")
+        .noneMatch(CrashRecoveryIT::alive);
+    assertThat(allRuns(runs))
+        .extracting(RunView::eventId)
+        .as("no run without an accepted event, no process without a run")
+        .containsExactlyInAnyOrderElementsOf(accepted);
+    assertThat(second.process().isAlive()).as("second child still running").isTrue();
+  }
+
+  @Test
+  void kubernetesRunsKilledMidStepCompleteAfterRestartCreatingEachJobOnce() throws Exception {
+    List<JobPost> jobPosts = new CopyOnWriteArrayList<>();
+    KubernetesMockServer server = mockServer(jobPosts);
+    server.init();
+    KubernetesClient client = server.createClient();
+    KubeletStandIn kubelet = new KubeletStandIn(server);
+    try {
+      CompletableFuture<Void> releaseB = new CompletableFuture<>();
+      kubelet.on("a", succeed("log of a\n"));
+      kubelet.on("b", succeed("log of b\n").after(releaseB));
+      kubelet.on("c", succeed("log of c\n"));
+      String url = server.url("/");
+
+      Child first = start("kubernetes", EVENTS, url, 1);
+      List<String> accepted = awaitPublished(first);
+      assertThat(accepted).containsExactlyElementsOf(ids());
+      await()
+          .atMost(WAIT)
+          .alias("every run's Job for b exists; child log:\n" + first.tail())
+          .until(() -> jobsOfStep(client, "b").size() == accepted.size());
+
+      kill(first);
+      holdDatabase();
+
+      JdbcRunStore runs = runs();
+      for (String id : accepted) {
+        assertThat(runsOf(runs, id))
+            .singleElement()
+            .extracting(RunView::status)
+            .isEqualTo(RunStatus.RUNNING);
+      }
+      Child second = start("kubernetes", 0, url, 2);
+      // let the second Caravan take the runs over (lease 1 s) while b's Jobs still run
+      await()
+          .atMost(WAIT)
+          .alias("the second Caravan took the runs over; child log:\n" + second.tail())
+          .until(() -> second.tail().contains("Re-attaching to existing Job"));
+      releaseB.complete(null);
+      awaitAllSucceeded(runs, accepted, second);
+
+      assertThat(jobPosts).extracting(JobPost::code).as("answers to Job POSTs").containsOnly(201);
+      Map<String, Long> postsPerRunAndStep =
+          jobPosts.stream()
+              .collect(
+                  Collectors.groupingBy(
+                      post -> post.run() + "/" + post.step(), TreeMap::new, Collectors.counting()));
+      Map<String, Long> expected = new TreeMap<>();
+      for (String id : accepted) {
+        String runId = runsOf(runs, id).get(0).id();
+        for (String step : List.of("a", "b", "c")) {
+          expected.put(runId + "/" + step, 1L);
+        }
+        assertThat(runs.steps(runId))
+            .allSatisfy(
+                step -> {
+                  assertThat(step.record().status()).isEqualTo(StepStatus.SUCCEEDED);
+                  assertThat(step.record().attempt()).isEqualTo(1);
+                  assertThat(step.record().output()).isEqualTo("log of " + step.name() + "\n");
+                })
+            .extracting(StepView::name)
+            .containsExactlyInAnyOrder("a", "b", "c");
+      }
+      assertThat(postsPerRunAndStep)
+          .as("Job POSTs across both Caravan JVMs, per run and step")
+          .isEqualTo(expected);
+      List<String> runIds = allRuns(runs).stream().map(RunView::id).toList();
+      assertThat(client.batch().v1().jobs().inNamespace(CrashChildMain.NAMESPACE).list().getItems())
+          .as("every Job in the cluster belongs to a run in the database")
+          .hasSize(3 * accepted.size())
+          .allSatisfy(
+              job -> assertThat(runIds).contains(job.getMetadata().getLabels().get(JobLabels.RUN)));
+      assertThat(allRuns(runs))
+          .extracting(RunView::eventId)
+          .containsExactlyInAnyOrderElementsOf(accepted);
+      assertThat(kubelet.errors()).as("the stand-in kubelet's own API calls").isEmpty();
+    } finally {
+      kubelet.close();
+      client.close();
+      server.destroy();
+    }
+  }
+
+  // helpers
+
+  /** A Job creation the mock API server answered. */
+  private record JobPost(String run, String step, int code) {}
+
+  /** fabric8's mock API server in CRUD mode, recording each Job POST and its answer. */
+  private static KubernetesMockServer mockServer(List<JobPost> jobPosts) {
+    Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
+    return new KubernetesMockServer(
+        new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
+        new MockWebServer(),
+        expectations,
+        new KubernetesMixedDispatcher(expectations) {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            // the CRUD dispatcher consumes the body it reads, so keep a copy first
+            boolean jobPost =
+                "POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath());
+            byte[] body = jobPost ? request.getBody().getBytes() : null;
+            MockResponse response = super.dispatch(request);
+            if (jobPost) {
+              Job job =
+                  Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), Job.class);
+              Map<String, String> labels = job.getMetadata().getLabels();
+              jobPosts.add(
+                  new JobPost(
+                      labels.get(JobLabels.RUN), labels.get(JobLabels.STEP), response.code()));
+            }
+            return response;
+          }
+        },
+        false);
+  }
+
+  private static List<Job> jobsOfStep(KubernetesClient client, String step) {
+    return client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(CrashChildMain.NAMESPACE)
+        .withLabel(JobLabels.STEP, step)
+        .list()
+        .getItems();
+  }
+
+  private static List<String> ids() {
+    return IntStream.range(0, EVENTS).mapToObj(i -> "e-" + i).toList();
+  }
+
+  /**
+   * The child's database; AUTO_SERVER lets the test read it while a child has it open (H2 locks a
+   * file database to one process otherwise).
+   */
+  private String jdbcUrl() {
+    return "jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0;AUTO_SERVER=TRUE";
+  }
+
+  private Child start(String mode, int publish, String url, int number) throws IOException {
+    Path log = dir.resolve("child-" + number + ".log");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashChildMain.class.getName(),
+                mode,
+                jdbcUrl(),
+                dir.toString(),
+                String.valueOf(publish)));
+    if (url != null) {
+      command.add(url);
+    }
+    Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> readLines(process, lines), "child-stdout-" + number);
+    reader.setDaemon(true);
+    reader.start();
+    Child child = new Child(process, lines, log);
+    children.add(child);
+    return child;
+  }
+
+  /** Waits for the child's "published"; returns the ids it accepted. */
+  private static List<String> awaitPublished(Child child) {
+    await()
+        .atMost(WAIT)
+        .alias("child published; log:\n" + child.tail())
+        .until(() -> child.lines().contains("published") || child.lines().contains(EOF));
+    assertThat(child.lines())
+        .as("child report; log:%n%s", child.tail())
+        .contains("published")
+        .noneMatch(line -> line.startsWith("failed "));
+    return child.accepted();
+  }
+
+  private static void kill(Child child) throws InterruptedException {
+    child.process().destroyForcibly(); // SIGKILL
+    assertThat(child.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(child.process().exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+  }
+
+  private static void readLines(Process child, List<String> lines) {
+    try (BufferedReader out =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        lines.add(line);
+      }
+    } catch (IOException e) {
+      lines.add("read error " + e);
+    } finally {
+      lines.add(EOF);
+    }
+  }
+
+  /**
+   * Once the first child is dead, the test keeps a connection open for the rest of the test, so
+   * that its JVM serves the database (AUTO_SERVER) to the second child throughout: a database whose
+   * serving process closes it in between would drop the child's connections.
+   */
+  private void holdDatabase() {
+    JdbcDataSource database = new JdbcDataSource();
+    database.setURL(jdbcUrl());
+    database.setUser("sa");
+    database.setPassword("");
+    // the killed child's lock file is taken over once H2 sees it is stale
+    held =
+        await()
+            .atMost(WAIT)
+            .ignoreExceptions()
+            .until(database::getConnection, connection -> connection != null);
+  }
+
+  private JdbcRunStore runs() {
+    JdbcDataSource database = new JdbcDataSource();
+    database.setURL(jdbcUrl());
+    database.setUser("sa");
+    database.setPassword("");
+    return new JdbcRunStore(database);
+  }
+
+  private static List<RunView> runsOf(JdbcRunStore runs, String eventId) {
+    return runs.runs(CrashChildMain.PIPELINE, null, eventId, 10, 0);
+  }
+
+  private static List<RunView> allRuns(JdbcRunStore runs) {
+    return runs.runs(CrashChildMain.PIPELINE, null, null, 1000, 0);
+  }
+
+  private static void awaitAllSucceeded(JdbcRunStore runs, List<String> accepted, Child child) {
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .alias("all runs SUCCEEDED; child log:\n" + child.tail())
+        .untilAsserted(
+            () ->
+                assertThat(accepted)
+                    .allSatisfy(
+                        id ->
+                            assertThat(runsOf(runs, id))
+                                .as("runs of %s", id)
+                                .singleElement()
+                                .extracting(RunView::status)
+                                .isEqualTo(RunStatus.SUCCEEDED)));
+  }
+
+  private List<String> lines(String file) throws IOException {
+    Path path = dir.resolve(file);
+    return Files.exists(path) ? Files.readAllLines(path) : List.of();
+  }
+
+  /** Alive and not a zombie (an orphan killed here may wait for a PID 1 that never reaps it). */
+  private static boolean alive(long pid) {
+    Path stat = Path.of("/proc", Long.toString(pid), "stat");
+    if (Files.exists(stat)) {
+      try {
+        String text = Files.readString(stat);
+        String afterName = text.substring(text.lastIndexOf(')') + 1).trim();
+        return !afterName.startsWith("Z") && !afterName.startsWith("X");
+      } catch (IOException | RuntimeException gone) {
+        return false;
+      }
+    }
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+}
