@@ -1,0 +1,360 @@
+package dev.caravan.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.app.CaravanApplication;
+import dev.caravan.event.EventComponent;
+import dev.caravan.event.EventConstants;
+import dev.caravan.event.RunStatus;
+import dev.caravan.gateway.Signatures;
+import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunView;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Load: signed GitHub push deliveries through {@code /events/github} at a fixed rate (open loop,
+ * default 200 requests/s for 60 s) on loopback, into the default H2 file store ({@code
+ * WRITE_DELAY=0}) in a fresh data directory. No answer may be a 5xx or a transport error; every
+ * accepted (202) event must be stored and its run of the subscribed test pipeline must end
+ * SUCCEEDED. Prints the achieved rate, latency percentiles and the time until every run ended.
+ *
+ * <p>Tagged {@code load}: {@code mvn verify} leaves it out; {@code mvn -Pload
+ * failsafe:integration-test failsafe:verify} runs it (and {@code .ci/run} does, after {@code mvn
+ * verify}). {@code -Dcaravan.load.rate} and {@code -Dcaravan.load.seconds} change the load.
+ */
+@Tag("load")
+@SpringBootTest(
+    classes = {CaravanApplication.class, GatewayLoadIT.Pipelines.class},
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "caravan.github.webhook-secret=" + GatewayLoadIT.SECRET,
+      // the gateways and the test pipeline only: the on-push example would run a local process
+      // per event on the same cores as the load generator and the server
+      "camel.main.routes-include-pattern=classpath:routes/common/*.yaml,"
+          + "classpath:routes/gateways/*.yaml",
+      "camel.component.kjob.executor=local"
+    })
+class GatewayLoadIT {
+
+  static final String SECRET = "load-secret-7c21";
+  static final String PIPELINE = "load-counter";
+  static final Path DATA_DIR = createDir();
+
+  private static final int RATE = Integer.getInteger("caravan.load.rate", 200);
+  private static final int SECONDS = Integer.getInteger("caravan.load.seconds", 60);
+  private static final int MAX_IN_FLIGHT = 1_000;
+
+  /** Event ids the test pipeline was handed, with how many times. */
+  static final Map<String, AtomicInteger> DELIVERED = new ConcurrentHashMap<>();
+
+  @LocalServerPort int port;
+  @Autowired CamelContext camel;
+  @Autowired JdbcRunStore runs;
+
+  @DynamicPropertySource
+  static void dataDir(DynamicPropertyRegistry registry) {
+    // the default store: jdbc:h2:file:${caravan.data-dir}/caravan;WRITE_DELAY=0
+    registry.add("caravan.data-dir", () -> DATA_DIR.toString());
+  }
+
+  /** A pipeline subscribed to the test's pushes that counts what it is handed. */
+  @TestConfiguration
+  static class Pipelines {
+    @Bean
+    RouteBuilder loadPipeline() {
+      return new RouteBuilder() {
+        @Override
+        public void configure() {
+          from("event:github?types=push&subject=octo/load")
+              .routeId(PIPELINE)
+              .process(
+                  exchange ->
+                      DELIVERED
+                          .computeIfAbsent(
+                              exchange
+                                  .getMessage()
+                                  .getHeader(EventConstants.EVENT_ID, String.class),
+                              id -> new AtomicInteger())
+                          .incrementAndGet());
+        }
+      };
+    }
+  }
+
+  private static Path createDir() {
+    try {
+      return Files.createTempDirectory("gateway-load");
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private HttpRequest delivery(String id, int n) {
+    byte[] body =
+        ("{\"ref\":\"refs/heads/main\",\"after\":\"load"
+                + n
+                + "\",\"repository\":{\"full_name\":\"octo/load\","
+                + "\"clone_url\":\"https://github.com/octo/load.git\"}}")
+            .getBytes(StandardCharsets.UTF_8);
+    String signature =
+        "sha256=" + HexFormat.of().formatHex(Signatures.hmac("HmacSHA256", SECRET, body));
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/events/github"))
+        .timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/json")
+        .header("X-GitHub-Event", "push")
+        .header("X-GitHub-Delivery", id)
+        .header("X-Hub-Signature-256", signature)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+  }
+
+  private static double percentile(long[] sortedNanos, double p) {
+    if (sortedNanos.length == 0) {
+      return Double.NaN;
+    }
+    int index = (int) Math.ceil(p / 100.0 * sortedNanos.length) - 1;
+    return sortedNanos[Math.max(0, Math.min(index, sortedNanos.length - 1))] / 1e6;
+  }
+
+  @Test
+  void gatewayTakesTheLoadAndEveryAcceptedEventIsStoredAndDelivered() throws Exception {
+    int total = RATE * SECONDS;
+    List<String> ids = new ArrayList<>(total);
+    List<HttpRequest> requests = new ArrayList<>(total);
+    for (int i = 0; i < total; i++) {
+      String id = "load-" + i + "-" + Long.toHexString(System.nanoTime());
+      ids.add(id);
+      requests.add(delivery(id, i));
+    }
+    // a short warm-up (not counted) so the first second does not measure class loading
+    ExecutorService clientThreads = Executors.newFixedThreadPool(4);
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .executor(clientThreads)
+            .build();
+    for (int i = 0; i < 20; i++) {
+      assertThat(
+              client
+                  .send(
+                      delivery("load-warmup-" + i, -1 - i), HttpResponse.BodyHandlers.discarding())
+                  .statusCode())
+          .isEqualTo(202);
+    }
+
+    int[] status = new int[total];
+    long[] latency = new long[total];
+    Throwable[] failure = new Throwable[total];
+    Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    CountDownLatch answered = new CountDownLatch(total);
+    AtomicInteger notSent = new AtomicInteger();
+    long periodNanos = 1_000_000_000L / RATE;
+    long start = System.nanoTime();
+    for (int i = 0; i < total; i++) {
+      long due = start + i * periodNanos;
+      long wait;
+      while ((wait = due - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      if (!inFlight.tryAcquire()) {
+        // open loop: the generator never waits for the server; over the bound it gives up
+        notSent.incrementAndGet();
+        status[i] = -1;
+        answered.countDown();
+        continue;
+      }
+      int n = i;
+      long sent = System.nanoTime();
+      client
+          .sendAsync(requests.get(i), HttpResponse.BodyHandlers.ofString())
+          .whenComplete(
+              (response, error) -> {
+                latency[n] = System.nanoTime() - sent;
+                if (error != null) {
+                  failure[n] = error;
+                } else {
+                  status[n] = response.statusCode();
+                }
+                inFlight.release();
+                answered.countDown();
+              });
+    }
+    long sendingEnded = System.nanoTime();
+    assertThat(answered.await(120, TimeUnit.SECONDS)).as("all answers").isTrue();
+    long answersEnded = System.nanoTime();
+
+    Map<Integer, Integer> byStatus = new TreeMap<>();
+    List<String> accepted = new ArrayList<>();
+    List<Long> acceptedLatency = new ArrayList<>();
+    int errors = 0;
+    String firstError = null;
+    for (int i = 0; i < total; i++) {
+      if (failure[i] != null) {
+        errors++;
+        if (firstError == null) {
+          firstError = failure[i].toString();
+        }
+      } else if (status[i] > 0) {
+        byStatus.merge(status[i], 1, Integer::sum);
+        if (status[i] == 202) {
+          accepted.add(ids.get(i));
+          acceptedLatency.add(latency[i]);
+        }
+      }
+    }
+    long[] sorted = acceptedLatency.stream().mapToLong(Long::longValue).toArray();
+    Arrays.sort(sorted);
+    double sendSeconds = (sendingEnded - start) / 1e9;
+    double answerSeconds = (answersEnded - start) / 1e9;
+
+    // every accepted event is in the store
+    var store = camel.getComponent("event", EventComponent.class).getStore();
+    List<String> missing = new ArrayList<>();
+    for (String id : accepted) {
+      if (store.find(id).isEmpty()) {
+        missing.add(id);
+      }
+    }
+
+    // every accepted event's run of the test pipeline ends SUCCEEDED
+    Set<String> acceptedIds = Set.copyOf(accepted);
+    await()
+        .atMost(Duration.ofMinutes(10))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> ended(acceptedIds) == acceptedIds.size());
+    long runsEnded = System.nanoTime();
+    Map<String, RunView> runOf = new HashMap<>();
+    Map<String, Integer> runsPerEvent = new HashMap<>();
+    for (RunView run : runs.runs(PIPELINE, null, null, Integer.MAX_VALUE, 0)) {
+      if (acceptedIds.contains(run.eventId())) {
+        runOf.put(run.eventId(), run);
+        runsPerEvent.merge(run.eventId(), 1, Integer::sum);
+      }
+    }
+    Map<RunStatus, Integer> runStatus = new TreeMap<>();
+    runOf.values().forEach(run -> runStatus.merge(run.status(), 1, Integer::sum));
+    long deliveredOnce =
+        accepted.stream()
+            .filter(id -> DELIVERED.containsKey(id) && DELIVERED.get(id).get() == 1)
+            .count();
+
+    String report =
+        String.format(
+            "%nGatewayLoadIT: %d requests planned at %d/s for %d s (at most %d in flight)%n"
+                + "  sent %d in %.2f s: achieved %.1f requests/s (answers %.1f/s, last answer"
+                + " %.2f s after the start); not sent (in-flight bound): %d%n"
+                + "  status codes: %s; transport errors: %d%s%n"
+                + "  latency of accepted requests: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms,"
+                + " max %.2f ms%n"
+                + "  stored: %d of %d accepted; runs of %s: %s; delivered exactly once: %d%n"
+                + "  all runs ended %.2f s after the last request was sent (%.2f s after the"
+                + " start)%n",
+            total,
+            RATE,
+            SECONDS,
+            MAX_IN_FLIGHT,
+            total - notSent.get(),
+            sendSeconds,
+            (total - notSent.get()) / sendSeconds,
+            (total - notSent.get()) / answerSeconds,
+            answerSeconds,
+            notSent.get(),
+            byStatus,
+            errors,
+            firstError == null ? "" : " (first: " + firstError + ")",
+            percentile(sorted, 50),
+            percentile(sorted, 90),
+            percentile(sorted, 99),
+            sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1] / 1e6,
+            accepted.size() - missing.size(),
+            accepted.size(),
+            PIPELINE,
+            runStatus,
+            deliveredOnce,
+            (runsEnded - sendingEnded) / 1e9,
+            (runsEnded - start) / 1e9);
+    // p99 per window of 5 s of sending (by the moment each request was due), to show stalls
+    StringBuilder windows = new StringBuilder("  p99 per 5 s window (ms):");
+    int perWindow = RATE * 5;
+    for (int from = 0; from < total; from += perWindow) {
+      long[] window =
+          Arrays.stream(latency, from, Math.min(from + perWindow, total))
+              .filter(nanos -> nanos > 0)
+              .sorted()
+              .toArray();
+      windows.append(String.format(" %.0f", percentile(window, 99)));
+    }
+    long[] steady =
+        Arrays.stream(latency, Math.min(RATE * 10, total), total)
+            .filter(nanos -> nanos > 0)
+            .sorted()
+            .toArray();
+    report +=
+        windows
+            + System.lineSeparator()
+            + String.format(
+                "  after the first 10 s: p50 %.2f ms, p99 %.2f ms%n",
+                percentile(steady, 50), percentile(steady, 99));
+    System.out.println(report);
+    Files.writeString(Path.of("target", "gateway-load.txt"), report);
+
+    assertThat(byStatus.keySet()).as("status codes").allMatch(code -> code < 500);
+    assertThat(errors).as("transport errors").isZero();
+    assertThat(notSent.get()).as("requests over the in-flight bound").isZero();
+    assertThat(accepted).as("accepted").hasSize(total);
+    assertThat(missing).as("accepted but not stored").isEmpty();
+    assertThat(runsPerEvent.values()).as("runs per event").allMatch(count -> count == 1);
+    assertThat(runOf).hasSize(accepted.size());
+    assertThat(runStatus).containsExactlyEntriesOf(Map.of(RunStatus.SUCCEEDED, accepted.size()));
+    assertThat(deliveredOnce).as("events handed to the pipeline once").isEqualTo(accepted.size());
+  }
+
+  /** How many of the ids have a run of the test pipeline that has ended. */
+  private int ended(Set<String> ids) {
+    int ended = 0;
+    for (RunView run : runs.runs(PIPELINE, null, null, Integer.MAX_VALUE, 0)) {
+      if (ids.contains(run.eventId())
+          && run.status() != RunStatus.PENDING
+          && run.status() != RunStatus.RUNNING) {
+        ended++;
+      }
+    }
+    return ended;
+  }
+}
