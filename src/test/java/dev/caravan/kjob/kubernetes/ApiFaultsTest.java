@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
-import io.fabric8.kubernetes.api.model.ListMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.api.model.WatchEventBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobListBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -48,8 +45,6 @@ class ApiFaultsTest {
   private static final String NAMESPACE = "test";
   private static final String JOBS_PATH = "/apis/batch/v1/namespaces/" + NAMESPACE + "/jobs";
   private static final int RETRIES = 3;
-  private static final String INFORMER_QUERY =
-      "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dcaravan";
 
   /**
    * The fault for the n-th (1-based) Job creation: null passes it to the CRUD server; the function
@@ -210,34 +205,7 @@ class ApiFaultsTest {
     // the informer's first list shows no Job at resourceVersion 1000 and its first watch ends with
     // 410 Gone; the Job's first creation fails: the step completes only once the informer has
     // re-listed and the creation has been retried
-    server
-        .expect()
-        .get()
-        .withPath(JOBS_PATH + "?" + INFORMER_QUERY + "&resourceVersion=0")
-        .andReturn(
-            200,
-            new JobListBuilder()
-                .withMetadata(new ListMetaBuilder().withResourceVersion("1000").build())
-                .build())
-        .once();
-    server
-        .expect()
-        .get()
-        .withPath(
-            JOBS_PATH
-                + "?allowWatchBookmarks=true&"
-                + INFORMER_QUERY
-                + "&resourceVersion=1000&timeoutSeconds=600&watch=true")
-        .andUpgradeToWebSocket()
-        .open()
-        .waitFor(100)
-        .andEmit(
-            new WatchEventBuilder()
-                .withType("ERROR")
-                .withObject(new StatusBuilder().withCode(410).withMessage("too old").build())
-                .build())
-        .done()
-        .once();
+    MockApiServers.closeFirstJobWatchWith410(server, NAMESPACE);
     fault = (n, request) -> n == 1 ? status(503, "unavailable") : null;
 
     Exchange done = runStep("run-410");

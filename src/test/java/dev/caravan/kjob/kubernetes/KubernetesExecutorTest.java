@@ -19,15 +19,11 @@ import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.StepTimeoutException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.ListMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.WatchEventBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobListBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -73,8 +69,6 @@ class KubernetesExecutorTest {
   private static final String JOBS_PATH = "/apis/batch/v1/namespaces/" + NAMESPACE + "/jobs";
   private static final String CLAIMS_PATH =
       "/api/v1/namespaces/" + NAMESPACE + "/persistentvolumeclaims";
-  private static final String INFORMER_QUERY =
-      "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dcaravan";
   private static final Duration STEP_WAIT = Duration.ofSeconds(20);
 
   private KubernetesMockServer server;
@@ -445,34 +439,7 @@ class KubernetesExecutorTest {
     // The executor's informer is started by the first step. Its first list is answered with
     // resourceVersion 1000 and its first watch ends with 410 Gone after 100 ms; neither shows the
     // step's Job, so the step can only complete once the informer has re-listed and re-watched.
-    server
-        .expect()
-        .get()
-        .withPath(JOBS_PATH + "?" + INFORMER_QUERY + "&resourceVersion=0")
-        .andReturn(
-            200,
-            new JobListBuilder()
-                .withMetadata(new ListMetaBuilder().withResourceVersion("1000").build())
-                .build())
-        .once();
-    server
-        .expect()
-        .get()
-        .withPath(
-            JOBS_PATH
-                + "?allowWatchBookmarks=true&"
-                + INFORMER_QUERY
-                + "&resourceVersion=1000&timeoutSeconds=600&watch=true")
-        .andUpgradeToWebSocket()
-        .open()
-        .waitFor(100)
-        .andEmit(
-            new WatchEventBuilder()
-                .withType("ERROR")
-                .withObject(new StatusBuilder().withCode(410).withMessage("too old").build())
-                .build())
-        .done()
-        .once();
+    MockApiServers.closeFirstJobWatchWith410(server, NAMESPACE);
     startCamel(route("direct:watched", "kjob:watched?" + KUBERNETES + "&script=true"));
 
     Exchange done = send("direct:watched", null, Map.of(KjobConstants.RUN_ID, "run-410"));
