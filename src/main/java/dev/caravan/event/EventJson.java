@@ -120,8 +120,15 @@ public final class EventJson {
     return value;
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    return value == null || value.isNull() ? null : value.asText();
+  /**
+   * The text at a path of fields ({@code text(payload, "repository", "full_name")}), or {@code
+   * null} when a field is missing, JSON null, or not a plain value.
+   */
+  public static String text(JsonNode node, String... path) {
+    JsonNode current = node;
+    for (String field : path) {
+      current = current == null ? null : current.get(field);
+    }
+    return current == null || current.isNull() || !current.isValueNode() ? null : current.asText();
   }
 }

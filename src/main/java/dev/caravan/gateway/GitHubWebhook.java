@@ -53,7 +53,8 @@ public class GitHubWebhook implements Processor {
     }
     message.setHeader(EventConstants.EVENT_ID, delivery);
     message.setHeader(EventConstants.EVENT_TYPE, type(githubEvent, payload));
-    message.setHeader(EventConstants.EVENT_SUBJECT, text(payload, "repository", "full_name"));
+    message.setHeader(
+        EventConstants.EVENT_SUBJECT, EventJson.text(payload, "repository", "full_name"));
     message.setHeader(EventConstants.EVENT_LABELS, labels(githubEvent, payload));
     message.setBody(payload.toString());
   }
@@ -68,12 +69,12 @@ public class GitHubWebhook implements Processor {
   static Map<String, String> labels(String githubEvent, JsonNode payload) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put("githubEvent", githubEvent);
-    putIfPresent(labels, "ref", text(payload, "pull_request", "head", "ref"));
-    putIfPresent(labels, "ref", text(payload, "ref"));
-    putIfPresent(labels, "commit", text(payload, "pull_request", "head", "sha"));
-    putIfPresent(labels, "commit", text(payload, "after"));
-    putIfPresent(labels, "cloneUrl", text(payload, "repository", "clone_url"));
-    putIfPresent(labels, "sender", text(payload, "sender", "login"));
+    putIfPresent(labels, "ref", EventJson.text(payload, "pull_request", "head", "ref"));
+    putIfPresent(labels, "ref", EventJson.text(payload, "ref"));
+    putIfPresent(labels, "commit", EventJson.text(payload, "pull_request", "head", "sha"));
+    putIfPresent(labels, "commit", EventJson.text(payload, "after"));
+    putIfPresent(labels, "cloneUrl", EventJson.text(payload, "repository", "clone_url"));
+    putIfPresent(labels, "sender", EventJson.text(payload, "sender", "login"));
     return labels;
   }
 
@@ -114,14 +115,6 @@ public class GitHubWebhook implements Processor {
     if (value != null && !labels.containsKey(key)) {
       labels.put(key, value);
     }
-  }
-
-  private static String text(JsonNode node, String... path) {
-    JsonNode current = node;
-    for (String field : path) {
-      current = current == null ? null : current.get(field);
-    }
-    return current == null || !current.isValueNode() ? null : current.asText();
   }
 
   /** The webhook secret configured in GitHub (never logged). */

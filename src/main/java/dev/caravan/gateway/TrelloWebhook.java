@@ -57,8 +57,8 @@ public class TrelloWebhook implements Processor {
     message.removeHeaders("*");
     message.setHeader(EventConstants.EVENT_ID, actionId);
     message.setHeader(EventConstants.EVENT_TYPE, "trello:" + actionType);
-    message.setHeader(EventConstants.EVENT_SUBJECT, text(payload, "model", "id"));
-    String date = text(payload, "action", "date");
+    message.setHeader(EventConstants.EVENT_SUBJECT, EventJson.text(payload, "model", "id"));
+    String date = EventJson.text(payload, "action", "date");
     if (date != null && isTime(date)) {
       message.setHeader(EventConstants.EVENT_TIME, date);
     }
@@ -69,14 +69,16 @@ public class TrelloWebhook implements Processor {
   /** Where it happened: board, list(s) and card, by id and name, and who did it. */
   static Map<String, String> labels(JsonNode payload) {
     Map<String, String> labels = new LinkedHashMap<>();
-    putIfPresent(labels, "boardId", text(payload, "action", "data", "board", "id"));
-    putIfPresent(labels, "boardName", text(payload, "action", "data", "board", "name"));
-    putIfPresent(labels, "listName", text(payload, "action", "data", "list", "name"));
-    putIfPresent(labels, "listBefore", text(payload, "action", "data", "listBefore", "name"));
-    putIfPresent(labels, "listAfter", text(payload, "action", "data", "listAfter", "name"));
-    putIfPresent(labels, "cardId", text(payload, "action", "data", "card", "id"));
-    putIfPresent(labels, "cardName", text(payload, "action", "data", "card", "name"));
-    putIfPresent(labels, "member", text(payload, "action", "memberCreator", "username"));
+    putIfPresent(labels, "boardId", EventJson.text(payload, "action", "data", "board", "id"));
+    putIfPresent(labels, "boardName", EventJson.text(payload, "action", "data", "board", "name"));
+    putIfPresent(labels, "listName", EventJson.text(payload, "action", "data", "list", "name"));
+    putIfPresent(
+        labels, "listBefore", EventJson.text(payload, "action", "data", "listBefore", "name"));
+    putIfPresent(
+        labels, "listAfter", EventJson.text(payload, "action", "data", "listAfter", "name"));
+    putIfPresent(labels, "cardId", EventJson.text(payload, "action", "data", "card", "id"));
+    putIfPresent(labels, "cardName", EventJson.text(payload, "action", "data", "card", "name"));
+    putIfPresent(labels, "member", EventJson.text(payload, "action", "memberCreator", "username"));
     return labels;
   }
 
@@ -114,7 +116,7 @@ public class TrelloWebhook implements Processor {
   }
 
   private static String required(JsonNode payload, String... path) {
-    String value = text(payload, path);
+    String value = EventJson.text(payload, path);
     if (value == null || value.isBlank()) {
       throw GatewayException.badRequest("the delivery has no " + String.join(".", path));
     }
@@ -125,14 +127,6 @@ public class TrelloWebhook implements Processor {
     if (value != null) {
       labels.put(key, value);
     }
-  }
-
-  private static String text(JsonNode node, String... path) {
-    JsonNode current = node;
-    for (String field : path) {
-      current = current == null ? null : current.get(field);
-    }
-    return current == null || !current.isValueNode() || current.isNull() ? null : current.asText();
   }
 
   /** The application secret of the Trello Power-Up / API key (never logged). */
