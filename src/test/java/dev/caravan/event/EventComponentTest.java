@@ -3,6 +3,7 @@ package dev.caravan.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.TestGit;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.local.LocalStepExecutor;
 import java.nio.file.Path;
@@ -279,23 +280,8 @@ class EventComponentTest {
   @Test
   void aStepChecksOutTheEventsCommitAndTheRunsWorkspaceGoesWhenTheRunEnds() throws Exception {
     Path repo = dir.resolve("repo");
-    java.nio.file.Files.createDirectories(repo);
-    git(repo, "init", "-q");
-    java.nio.file.Files.writeString(repo.resolve("f.txt"), "checked out\n");
-    git(repo, "add", "f.txt");
-    git(
-        repo,
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "-c",
-        "commit.gpgsign=false",
-        "commit",
-        "-q",
-        "-m",
-        "one");
-    String sha = git(repo, "rev-parse", "HEAD").trim();
+    TestGit.init(repo);
+    String sha = TestGit.commit(repo, "f.txt", "checked out\n");
     KjobComponent kjob = new KjobComponent();
     kjob.setExecutor("local");
     kjob.setLocalWorkDir(dir.resolve("work").toString());
@@ -347,15 +333,5 @@ class EventComponentTest {
     context.addComponent("event", events);
     context.addRoutes(routes);
     context.start();
-  }
-
-  private static String git(Path repo, String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("git"));
-    command.addAll(List.of(args));
-    Process process =
-        new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor()).as("git %s: %s", args, output).isZero();
-    return output;
   }
 }

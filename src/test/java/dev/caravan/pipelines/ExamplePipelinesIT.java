@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.TestGit;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
 import dev.caravan.gateway.CronTick;
@@ -133,28 +134,7 @@ class ExamplePipelinesIT {
 
   /** The pull requests' repository: a local git repository the checkout step clones. */
   private static Path createRepository() {
-    Path repository = DIR.resolve("repository");
-    git(DIR, "init", "-q", repository.toString());
-    return repository;
-  }
-
-  private static String git(Path where, String... args) {
-    try {
-      List<String> command = new java.util.ArrayList<>(List.of("git", "-C", where.toString()));
-      command.addAll(List.of("-c", "user.name=test", "-c", "user.email=test@example.com"));
-      command.addAll(List.of(args));
-      Process git = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (git.waitFor() != 0) {
-        throw new IllegalStateException("git " + List.of(args) + " failed: " + output);
-      }
-      return output.trim();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return TestGit.init(DIR.resolve("repository"));
   }
 
   private static GitHubStub startStub() {
@@ -280,15 +260,8 @@ class ExamplePipelinesIT {
 
   /** A new commit of the pull request's repository, with a file named after it. */
   private static synchronized String sha() {
-    try {
-      String file = "change-" + UUID.randomUUID() + ".txt";
-      Files.writeString(REPOSITORY.resolve(file), file);
-      git(REPOSITORY, "add", file);
-      git(REPOSITORY, "commit", "-q", "-m", file);
-      return git(REPOSITORY, "rev-parse", "HEAD");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    String file = "change-" + UUID.randomUUID() + ".txt";
+    return TestGit.commit(REPOSITORY, file, file);
   }
 
   // ---------------------------------------------------------------- matrix

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.TestGit;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.StepFailedException;
@@ -326,40 +327,10 @@ class LocalExecutorTest {
 
   /** A repository with two commits of f.txt ("first", then "second"); returns the first's sha. */
   private String repositoryWithTwoCommits(Path repo) throws Exception {
-    Files.createDirectories(repo);
-    git(repo, "init", "-q", "--initial-branch=main");
-    Files.writeString(repo.resolve("f.txt"), "first\n");
-    git(repo, "add", "f.txt");
-    commit(repo, "first");
-    String first = git(repo, "rev-parse", "HEAD").trim();
-    Files.writeString(repo.resolve("f.txt"), "second\n");
-    commit(repo, "second");
+    TestGit.init(repo);
+    String first = TestGit.commit(repo, "f.txt", "first\n");
+    TestGit.commit(repo, "f.txt", "second\n");
     return first;
-  }
-
-  private static void commit(Path repo, String message) throws Exception {
-    git(
-        repo,
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "-c",
-        "commit.gpgsign=false",
-        "commit",
-        "-q",
-        "-am",
-        message);
-  }
-
-  private static String git(Path dir, String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("git"));
-    command.addAll(List.of(args));
-    Process process =
-        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor()).as("git %s: %s", args, output).isZero();
-    return output;
   }
 
   private static Map<String, Object> event(String runId, Map<String, String> labels) {
