@@ -30,6 +30,10 @@ public class EventConsumer extends DefaultConsumer {
   private final java.util.Map<RunStatus, io.micrometer.core.instrument.Counter> finishedRuns =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+  /** When to look for orphaned runs next; read and written on the dispatcher thread only. */
+  private long nextTakeOver;
+
   private Subscription subscription;
   private Semaphore slots;
   private ScheduledExecutorService dispatcher;
@@ -96,12 +100,7 @@ public class EventConsumer extends DefaultConsumer {
           return;
         }
         EventComponent component = endpoint.getComponent();
-        List<Delivery> orphans =
-            store()
-                .takeOver(
-                    subscription.subscriber(),
-                    component.getInstanceId(),
-                    Instant.now().minusMillis(component.getRunLeaseTimeout()));
+        List<Delivery> orphans = takeOverOrphans(component);
         for (Delivery orphan : orphans) {
           LOG.info("Resuming run {} of {} left by a stopped Caravan", orphan.runId(), getRouteId());
           slots.acquireUninterruptibly();
@@ -123,6 +122,23 @@ public class EventConsumer extends DefaultConsumer {
     } catch (RuntimeException e) {
       getExceptionHandler().handleException("Could not deliver events to " + getRouteId(), e);
     }
+  }
+
+  /**
+   * Runs left by a stopped Caravan, looked for at most once per poll interval (not on every
+   * published event: the lease timeout is far longer than that anyway).
+   */
+  private List<Delivery> takeOverOrphans(EventComponent component) {
+    long now = System.currentTimeMillis();
+    if (now < nextTakeOver) {
+      return List.of();
+    }
+    nextTakeOver = now + component.getPollInterval();
+    return store()
+        .takeOver(
+            subscription.subscriber(),
+            component.getInstanceId(),
+            Instant.now().minusMillis(component.getRunLeaseTimeout()));
   }
 
   private void startRun(Delivery delivery) {
