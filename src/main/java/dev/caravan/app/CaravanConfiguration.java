@@ -5,7 +5,6 @@ import dev.caravan.kjob.KjobComponent;
 import dev.caravan.routes.RoutesDirectory;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.RunCanceller;
-import dev.caravan.run.api.ApiTokenFilter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -60,15 +59,6 @@ class CaravanConfiguration {
   @Bean
   RunCanceller runCanceller(JdbcRunStore runStore, KjobComponent kjob) {
     return new RunCanceller(runStore, kjob);
-  }
-
-  @Bean
-  FilterRegistrationBean<ApiTokenFilter> apiTokenFilter(
-      @Value("${caravan.api.token:}") String token) {
-    FilterRegistrationBean<ApiTokenFilter> registration =
-        new FilterRegistrationBean<>(new ApiTokenFilter(token));
-    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
-    return registration;
   }
 
   @Bean

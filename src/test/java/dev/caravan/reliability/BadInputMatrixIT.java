@@ -258,7 +258,7 @@ class BadInputMatrixIT {
     String injectedId = "bad-" + UUID.randomUUID();
     ids.add(injectedId);
     String request =
-        "POST /events/webhook/ci HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        "POST /events/webhook/ci HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
             + TOKEN
             + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n";
     String bareCr =
@@ -280,7 +280,7 @@ class BadInputMatrixIT {
     long start = System.nanoTime();
     String huge =
         raw(
-            "POST /events/webhook/ci HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            "POST /events/webhook/ci HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                 + TOKEN
                 + "\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n",
             utf8("{\"a\":"));

@@ -303,9 +303,11 @@ class SecretsNeverLeakIT {
       send("GET", path, null);
       send("GET", path, null, "Authorization", "Bearer " + API_TOKEN);
     }
+    String[] auth = {"Authorization", "Bearer " + API_TOKEN};
     assertThat(send("GET", "/actuator/health", null).statusCode()).isEqualTo(200);
-    assertThat(send("GET", "/actuator/prometheus", null).body()).contains("caravan_");
-    assertThat(send("GET", "/actuator/env", null).statusCode()).isEqualTo(404);
+    assertThat(send("GET", "/actuator/prometheus", null).statusCode()).isEqualTo(401);
+    assertThat(send("GET", "/actuator/prometheus", null, auth).body()).contains("caravan_");
+    assertThat(send("GET", "/actuator/env", null, auth).statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -336,6 +338,9 @@ class SecretsNeverLeakIT {
     for (String line : lines) {
       assertThat(line).doesNotContain(SECRETS);
     }
+    assertThat(lines)
+        .as("Spring Security's generated default user is never created")
+        .noneMatch(line -> line.contains("generated security password"));
   }
 
   private static List<String> logLines() {
