@@ -152,6 +152,25 @@ class ManifestsTest {
   }
 
   @Test
+  void theServerAnswersToTheServicesInClusterNames() {
+    List<Map<String, Object>> base = objects(BASE);
+    String service = string(find(base, "Service", "caravan"), "metadata", "name");
+    Map<String, Object> caravan =
+        named(
+            maps(find(base, "Deployment", "caravan"), "spec", "template", "spec", "containers"),
+            "caravan");
+    List<String> names = maps(caravan, "env").stream().map(v -> (String) v.get("name")).toList();
+    assertThat(names.indexOf("POD_NAMESPACE"))
+        .as("$(POD_NAMESPACE) expands only in variables defined after it")
+        .isLessThan(names.indexOf("CARAVAN_ALLOWED_HOSTS"));
+    assertThat(value(env(caravan), "CARAVAN_ALLOWED_HOSTS").split(","))
+        .containsExactly(
+            service,
+            service + ".$(POD_NAMESPACE).svc",
+            service + ".$(POD_NAMESPACE).svc.cluster.local");
+  }
+
+  @Test
   void cronLeaderCandidatesAreCaravanServerPodsOnly() {
     Map<String, String> selector = labels(SERVER_SELECTOR);
     Map<String, Object> server =
