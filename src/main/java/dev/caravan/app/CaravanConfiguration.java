@@ -16,7 +16,6 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.boot.web.servlet.error.ErrorAttributes;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -24,7 +23,7 @@ import org.springframework.core.Ordered;
 /**
  * Registers Caravan's components so that {@code camel.component.kjob.*} and {@code
  * camel.component.event.*} apply under Spring Boot too (camel-spring-boot only binds them for
- * components that ship a starter), and the HTTP guards of the gateways.
+ * components that ship a starter).
  */
 @Configuration(proxyBeanMethods = false)
 class CaravanConfiguration {
@@ -39,15 +38,6 @@ class CaravanConfiguration {
   @ConfigurationProperties(prefix = "camel.component.event")
   EventComponent event() {
     return new EventComponent();
-  }
-
-  @Bean
-  FilterRegistrationBean<RequestBodyFilter> requestBodyFilter(
-      @Value("${caravan.gateways.max-body-bytes:26214400}") long maxBytes) {
-    FilterRegistrationBean<RequestBodyFilter> registration =
-        new FilterRegistrationBean<>(new RequestBodyFilter(maxBytes));
-    registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-    return registration;
   }
 
   /** Steps and runs, in the event store's database; kjob records steps in it. */
@@ -118,10 +108,5 @@ class CaravanConfiguration {
       @Override
       public void afterApplicationStart(CamelContext camelContext) {}
     };
-  }
-
-  @Bean
-  ErrorAttributes errorAttributes() {
-    return new JsonErrorAttributes();
   }
 }

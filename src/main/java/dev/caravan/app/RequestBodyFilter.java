@@ -1,142 +1,90 @@
 package dev.caravan.app;
 
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
-import org.springframework.web.filter.OncePerRequestFilter;
+import java.util.function.Predicate;
 
 /**
- * Guards request bodies before Camel reads them: a body over the limit gets 413 without being read
- * (declared length) or after reading one byte past the limit (chunked); a form-encoded body that is
- * not {@code key=value} pairs gets 400 instead of platform-http's 500.
+ * Reads the bodies of requests to platform-http routes (the gateways) before Camel sees them,
+ * without holding a thread while the client sends them: the body is read with Servlet non-blocking
+ * I/O and the request is dispatched again with the body in memory, so that platform-http's worker
+ * threads never wait for a slow client. Refuses, as JSON, a body over the size limit (413, from
+ * {@code Content-Length} before reading, or one byte past the limit), a body that does not arrive
+ * within the deadline (408), a body that does not fit into the shared budget of buffered bytes (503
+ * with {@code Retry-After}), and a form-encoded body that platform-http could not parse (400).
+ * These answers close the connection, as the rest of the body may not have been read.
+ *
+ * <p>Requests that Spring MVC does not route to a platform-http consumer (the REST API, actuator, a
+ * method the route does not take) pass untouched: Spring answers them as before, a 405 before any
+ * byte of the body is read.
  */
-class RequestBodyFilter extends OncePerRequestFilter {
+final class RequestBodyFilter implements Filter {
 
-  private static final Pattern FORM =
-      Pattern.compile("([^=&]+=[^&]*)(&[^=&]+=[^&]*)*&?", Pattern.DOTALL);
+  /** Request attribute with the {@link BufferedBody} of a request this filter read. */
+  static final String BODY = RequestBodyFilter.class.getName() + ".body";
 
-  private final long maxBytes;
+  private final BodyLimits limits;
+  private final Predicate<HttpServletRequest> toRoute;
 
-  RequestBodyFilter(long maxBytes) {
-    this.maxBytes = maxBytes;
+  /**
+   * @param toRoute whether a request goes to a platform-http route
+   */
+  RequestBodyFilter(BodyLimits limits, Predicate<HttpServletRequest> toRoute) {
+    this.limits = limits;
+    this.toRoute = toRoute;
   }
 
   @Override
-  protected void doFilterInternal(
-      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-      throws ServletException, IOException {
-    if (request.getContentLengthLong() > maxBytes) {
-      reject(response, 413, "payload too large", "the body must not exceed " + maxBytes + " bytes");
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    HttpServletRequest request = (HttpServletRequest) req;
+    HttpServletResponse response = (HttpServletResponse) res;
+    if (request.getAttribute(BODY) instanceof BufferedBody body && body.bytes() != null) {
+      // our own dispatch once the body was read, or platform-http's when its answer is ready
+      try {
+        chain.doFilter(new CachedBodyRequest(request, body.bytes()), response);
+      } finally {
+        if (!request.isAsyncStarted()) {
+          body.release();
+        }
+      }
       return;
     }
-    boolean chunked = request.getContentLengthLong() < 0 && hasBody(request);
-    boolean form =
-        request.getContentType() != null
-            && request
-                .getContentType()
-                .toLowerCase()
-                .startsWith("application/x-www-form-urlencoded");
-    if (!chunked && !form) {
+    if (request.getDispatcherType() != DispatcherType.REQUEST
+        || !hasBody(request)
+        || !toRoute.test(request)) {
       chain.doFilter(request, response);
       return;
     }
-    byte[] body =
-        request.getInputStream().readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE));
-    if (body.length > maxBytes) {
-      response.setHeader("Connection", "close");
-      reject(response, 413, "payload too large", "the body must not exceed " + maxBytes + " bytes");
-      return;
-    }
-    if (form
-        && body.length > 0
-        && !FORM.matcher(new String(body, StandardCharsets.ISO_8859_1)).matches()) {
-      reject(
+    long declared = request.getContentLengthLong();
+    if (declared > limits.maxBodyBytes()) {
+      JsonErrors.write(
           response,
-          400,
-          "bad request",
-          "a form-encoded body must be key=value pairs; send other text as text/plain");
+          413,
+          "payload too large",
+          "the body must not exceed " + limits.maxBodyBytes() + " bytes",
+          true);
       return;
     }
-    chain.doFilter(new CachedBodyRequest(request, body), response);
+    boolean form = FormBodies.isForm(request.getContentType());
+    AsyncContext async = request.startAsync();
+    async.setTimeout(limits.timeout().toMillis());
+    BufferedBody body =
+        new BufferedBody(async, request.getInputStream(), response, limits, form, declared);
+    request.setAttribute(BODY, body);
+    async.addListener(body);
+    request.getInputStream().setReadListener(body);
   }
 
   private static boolean hasBody(HttpServletRequest request) {
-    return request.getHeader("Transfer-Encoding") != null;
-  }
-
-  private static void reject(HttpServletResponse response, int status, String error, String detail)
-      throws IOException {
-    response.setStatus(status);
-    response.setContentType("application/json");
-    response
-        .getOutputStream()
-        .write(
-            ("{\"error\":\"" + error + "\",\"detail\":\"" + detail + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** The request with its body already read into memory. */
-  private static final class CachedBodyRequest extends HttpServletRequestWrapper {
-    private final byte[] body;
-
-    CachedBodyRequest(HttpServletRequest request, byte[] body) {
-      super(request);
-      this.body = body;
-    }
-
-    @Override
-    public int getContentLength() {
-      return body.length;
-    }
-
-    @Override
-    public long getContentLengthLong() {
-      return body.length;
-    }
-
-    @Override
-    public ServletInputStream getInputStream() {
-      ByteArrayInputStream in = new ByteArrayInputStream(body);
-      return new ServletInputStream() {
-        @Override
-        public int read() {
-          return in.read();
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) {
-          return in.read(buffer, offset, length);
-        }
-
-        @Override
-        public boolean isFinished() {
-          return in.available() == 0;
-        }
-
-        @Override
-        public boolean isReady() {
-          return true;
-        }
-
-        @Override
-        public void setReadListener(ReadListener listener) {
-          throw new UnsupportedOperationException("the body is already in memory");
-        }
-      };
-    }
-
-    @Override
-    public java.io.BufferedReader getReader() {
-      return new java.io.BufferedReader(
-          new java.io.InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
-    }
+    return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
   }
 }

@@ -1,10 +1,16 @@
 package dev.caravan.event;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -24,7 +30,10 @@ public final class EventJson {
         .setStreamReadConstraints(
             StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build());
     // "{...} garbage" is malformed, not the object before the garbage
-    MAPPER.enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    MAPPER.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // numbers as sent: 1e999999999 is not Infinity, 1.10 keeps its zero
+    MAPPER.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    MAPPER.setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
   }
 
   private EventJson() {}
@@ -42,7 +51,19 @@ public final class EventJson {
     }
   }
 
-  /** Parses JSON into plain Java maps, lists and values (what Simple's body[...] navigates). */
+  /**
+   * The JSON text itself, once checked as {@link #parse} checks it: event data is kept as it was
+   * received (and signed), never re-written from a parsed tree.
+   */
+  public static String validated(String json) {
+    parse(json);
+    return json;
+  }
+
+  /**
+   * Parses JSON into plain Java maps, lists and values (what Simple's body[...] navigates); numbers
+   * with a fraction or an exponent become {@link java.math.BigDecimal}s.
+   */
   public static Object toJava(String json) {
     return json == null ? null : MAPPER.convertValue(parse(json), Object.class);
   }
@@ -68,7 +89,8 @@ public final class EventJson {
     node.put("time", event.time().toString());
     if (event.data() != null) {
       node.put("datacontenttype", "application/json");
-      node.set("data", parse(event.data()));
+      // the stored text (checked when it was stored), not a re-parsed copy
+      node.putRawValue("data", new RawValue(event.data()));
     }
     if (!event.labels().isEmpty()) {
       node.set("labels", MAPPER.valueToTree(event.labels()));
@@ -97,7 +119,32 @@ public final class EventJson {
         text(node, "subject"),
         time(text(node, "time")),
         allLabels,
-        data == null || data.isNull() ? null : data.toString());
+        data == null || data.isNull() ? null : memberText(json, "data"));
+  }
+
+  /**
+   * The text of a member of a JSON object exactly as written (the last one, when the name repeats,
+   * as the parsed tree keeps it); the object must have been checked with {@link #parse}.
+   */
+  static String memberText(String object, String member) {
+    try (JsonParser parser = MAPPER.createParser(object)) {
+      parser.nextToken();
+      String found = null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        parser.nextToken();
+        int start = (int) parser.currentTokenLocation().getCharOffset();
+        parser.skipChildren();
+        parser.finishToken();
+        int end = (int) parser.currentLocation().getCharOffset();
+        if (name.equals(member)) {
+          found = object.substring(start, end);
+        }
+      }
+      return found;
+    } catch (IOException e) {
+      throw new InvalidEventException("malformed JSON: " + e.getMessage());
+    }
   }
 
   /** Parses an RFC 3339 time, or now when absent. */

@@ -1,5 +1,8 @@
 package dev.caravan.event;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -94,13 +97,14 @@ public class EventProducer extends DefaultProducer {
         data(message.getBody()));
   }
 
+  /** JSON text is stored as it came (what a signature covered), once checked; objects as JSON. */
   private static String data(Object body) {
     if (body == null) {
       return null;
     }
     String json;
     if (body instanceof byte[] bytes) {
-      json = new String(bytes, StandardCharsets.UTF_8);
+      json = utf8(bytes);
     } else if (body instanceof String text) {
       json = text;
     } else {
@@ -109,7 +113,20 @@ public class EventProducer extends DefaultProducer {
     if (json.isBlank()) {
       return null;
     }
-    return EventJson.parse(json).toString();
+    return EventJson.validated(json);
+  }
+
+  private static String utf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidEventException("the event data is not valid UTF-8");
+    }
   }
 
   private static void requirePrintable(String attribute, String value, int maxLength) {
@@ -117,7 +134,7 @@ public class EventProducer extends DefaultProducer {
       throw new InvalidEventException(
           "the event " + attribute + " is longer than " + maxLength + " characters");
     }
-    if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+    if (value.chars().anyMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f))) {
       throw new InvalidEventException("the event " + attribute + " holds control characters");
     }
   }

@@ -1,6 +1,5 @@
 package dev.caravan.gateway;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.event.Event;
 import dev.caravan.event.EventConstants;
 import dev.caravan.event.EventJson;
@@ -71,7 +70,6 @@ public class GenericWebhook implements Processor {
     } else if (message.getHeader("ce-specversion") != null) {
       event = binaryCloudEvent(message, source, labels, body);
     } else {
-      JsonNode data = EventJson.parse(RequestBody.utf8(body));
       event =
           new Event(
               header(message, "X-Event-Id"),
@@ -80,7 +78,7 @@ public class GenericWebhook implements Processor {
               header(message, "X-Event-Subject"),
               EventJson.time(null),
               labels,
-              data.toString());
+              EventJson.validated(RequestBody.utf8(body)));
     }
 
     message.removeHeaders("*");
@@ -139,7 +137,6 @@ public class GenericWebhook implements Processor {
     if (ceSource != null) {
       allLabels.put("cesource", ceSource);
     }
-    JsonNode data = EventJson.parse(RequestBody.utf8(body));
     return new Event(
         id,
         source,
@@ -147,12 +144,11 @@ public class GenericWebhook implements Processor {
         header(message, "ce-subject"),
         EventJson.time(header(message, "ce-time")),
         allLabels,
-        data.toString());
+        EventJson.validated(RequestBody.utf8(body)));
   }
 
   private static String header(Message message, String name) {
-    String value = message.getHeader(name, String.class);
-    return value == null || value.isBlank() ? null : value.trim();
+    return RequestHeaders.text(message, name);
   }
 
   /** The header that holds the name: the platform-http path parameter ({@code {name}}). */

@@ -41,7 +41,8 @@ public class GitHubWebhook implements Processor {
     verifySignature(message.getHeader("X-Hub-Signature-256", String.class), body);
     String githubEvent = required(message, "X-GitHub-Event");
     String delivery = required(message, "X-GitHub-Delivery");
-    JsonNode payload = EventJson.parse(form ? formPayload(body) : RequestBody.utf8(body));
+    String json = form ? formPayload(body) : RequestBody.utf8(body);
+    JsonNode payload = EventJson.parse(json);
 
     message.removeHeaders("*");
     if ("ping".equals(githubEvent)) {
@@ -56,7 +57,8 @@ public class GitHubWebhook implements Processor {
     message.setHeader(
         EventConstants.EVENT_SUBJECT, EventJson.text(payload, "repository", "full_name"));
     message.setHeader(EventConstants.EVENT_LABELS, labels(githubEvent, payload));
-    message.setBody(payload.toString());
+    // the JSON as GitHub sent (and signed) it
+    message.setBody(json);
   }
 
   /** {@code pull_request:opened}; events without an action keep their plain name ({@code push}). */
@@ -104,8 +106,8 @@ public class GitHubWebhook implements Processor {
   }
 
   private static String required(Message message, String header) {
-    String value = message.getHeader(header, String.class);
-    if (value == null || value.isBlank()) {
+    String value = RequestHeaders.text(message, header);
+    if (value == null) {
       throw GatewayException.badRequest("missing header " + header);
     }
     return value;

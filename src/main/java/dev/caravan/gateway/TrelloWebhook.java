@@ -47,7 +47,8 @@ public class TrelloWebhook implements Processor {
     }
     requireConfigured();
     verifySignature(message.getHeader("X-Trello-Webhook", String.class), body);
-    JsonNode payload = EventJson.parse(RequestBody.utf8(body));
+    String json = RequestBody.utf8(body);
+    JsonNode payload = EventJson.parse(json);
     if (!payload.isObject()) {
       throw new InvalidEventException("a Trello delivery must be a JSON object");
     }
@@ -63,7 +64,8 @@ public class TrelloWebhook implements Processor {
       message.setHeader(EventConstants.EVENT_TIME, date);
     }
     message.setHeader(EventConstants.EVENT_LABELS, labels(payload));
-    message.setBody(payload.toString());
+    // the JSON as Trello sent (and signed) it
+    message.setBody(json);
   }
 
   /** Where it happened: board, list(s) and card, by id and name, and who did it. */

@@ -95,7 +95,7 @@ class EventComponentTest {
         .containsEntry(EventConstants.EVENT_LABELS, Map.of("ref", "main"))
         .containsKey(EventConstants.RUN_ID);
     assertThat(run.getMessage().getHeader(EventConstants.EVENT, String.class))
-        .contains("\"specversion\":\"1.0\"", "\"id\":\"d-1\"", "\"data\":{\"n\":1");
+        .contains("\"specversion\":\"1.0\"", "\"id\":\"d-1\"", "\"data\":{\"n\": 1");
   }
 
   @Test
@@ -234,6 +234,33 @@ class EventComponentTest {
     assertThat(bad.getException()).isInstanceOf(InvalidEventException.class);
     EventStore store = context.getComponent("event", EventComponent.class).getStore();
     assertThat(store.find("d-bad")).isEmpty();
+  }
+
+  @Test
+  void dataIsStoredAndDeliveredAsSentNotAsAParsedCopy() throws Exception {
+    CamelContext context = camel(pipeline("checks", "event:github"));
+    String sent = "{ \"huge\": 1e999999999, \"price\": 1.10,\n  \"n\": 7 }";
+
+    Exchange published =
+        context
+            .createProducerTemplate()
+            .request(
+                "event:github",
+                e -> {
+                  e.getMessage().setHeaders(new java.util.HashMap<>(pr("d-exact")));
+                  e.getMessage().setBody(sent);
+                });
+
+    assertThat(published.getException()).isNull();
+    EventStore store = context.getComponent("event", EventComponent.class).getStore();
+    assertThat(store.find("d-exact").orElseThrow().data()).isEqualTo(sent);
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+    Map<?, ?> body = received.get(0).getMessage().getBody(Map.class);
+    assertThat(body.get("huge")).isEqualTo(new java.math.BigDecimal("1e999999999"));
+    assertThat(body.get("price")).hasToString("1.10");
+    assertThat(received.get(0).getMessage().getHeader(EventConstants.EVENT, String.class))
+        .contains("\"data\":" + sent)
+        .doesNotContain("Infinity");
   }
 
   @Test

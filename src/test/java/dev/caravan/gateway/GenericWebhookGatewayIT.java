@@ -137,7 +137,7 @@ class GenericWebhookGatewayIT {
     Event event = store().find(id).orElseThrow();
     assertThat(event.type()).isEqualTo("webhook");
     assertThat(event.subject()).isNull();
-    assertThat(event.data()).isEqualTo("[1,2,3]");
+    assertThat(event.data()).isEqualTo("[1, 2, 3]");
   }
 
   @Test
@@ -212,6 +212,66 @@ class GenericWebhookGatewayIT {
     assertThat(event.time()).isEqualTo(Instant.parse("2025-05-02T06:30:00Z"));
     assertThat(event.labels()).isEqualTo(Map.of("webhook", "ci", "cesource", "/ci/runner-3"));
     assertThat(json(event.data())).isEqualTo(json("{\"number\": 8}"));
+  }
+
+  @Test
+  void dataIsStoredAsSentInEveryFormat() throws Exception {
+    String data = "{ \"n\": 1e999999999, \"price\": 1.10,\n \"s\": \"\\u00e9\" }";
+    String plain = newId();
+    String structured = newId();
+    String binary = newId();
+
+    HttpResponse<String> plainAnswer = postCi(data, "X-Event-Id", plain);
+    HttpResponse<String> structuredAnswer =
+        post(
+            "ci",
+            "{\"specversion\":\"1.0\",\"id\":\""
+                + structured
+                + "\",\"type\":\"t\",\"data\": "
+                + data
+                + " }",
+            "Authorization",
+            "Bearer " + CI_TOKEN,
+            "Content-Type",
+            "application/cloudevents+json");
+    HttpResponse<String> binaryAnswer =
+        postCi(data, "ce-specversion", "1.0", "ce-id", binary, "ce-type", "t");
+
+    assertThat(List.of(plainAnswer, structuredAnswer, binaryAnswer))
+        .allSatisfy(answer -> assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202));
+    for (String id : List.of(plain, structured, binary)) {
+      assertThat(store().find(id).orElseThrow().data()).as(id).isEqualTo(data);
+    }
+  }
+
+  @Test
+  void utf8HeaderValuesAreStoredAsTheirText() throws Exception {
+    String id = "évènement-✓-" + UUID.randomUUID();
+    String body = "{}";
+    byte[] request =
+        ("POST /events/webhook/ci HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + CI_TOKEN
+                + "\r\nContent-Type: application/json\r\nX-Event-Id: "
+                + id
+                + "\r\nX-Event-Type: déployé\r\nX-Event-Subject: dépôt/✓\r\nContent-Length: "
+                + body.length()
+                + "\r\nConnection: close\r\n\r\n"
+                + body)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    String answer;
+    try (var socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request);
+      answer =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    assertThat(answer).startsWith("HTTP/1.1 202");
+    Event event = store().find(id).orElseThrow();
+    assertThat(event.type()).isEqualTo("déployé");
+    assertThat(event.subject()).isEqualTo("dépôt/✓");
   }
 
   @Test

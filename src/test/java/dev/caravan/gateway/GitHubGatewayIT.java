@@ -143,6 +143,59 @@ class GitHubGatewayIT {
   }
 
   @Test
+  void theStoredPayloadIsTheSignedTextNotAReencodedCopy() throws Exception {
+    String id = nextId();
+    String payload =
+        PUSH.replace("{\"ref\"", "{ \"huge\": 1e999999999, \"price\": 1.10,\n \"ref\"");
+
+    HttpResponse<String> response = deliver("push", id, payload);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    assertThat(store().find(id).orElseThrow().data()).isEqualTo(payload);
+    for (String path : new String[] {"/api/events/" + id, "/api/events?source=github&limit=500"}) {
+      String answer =
+          http.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(answer).as(path).contains("\"data\":" + payload).doesNotContain("Infinity");
+    }
+  }
+
+  @Test
+  void aUtf8DeliveryIdIsStoredAsItsText() throws Exception {
+    String id = "délivrée-✓-" + System.nanoTime();
+    byte[] body = PUSH.getBytes(StandardCharsets.UTF_8);
+    byte[] head =
+        ("POST /events/github HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "X-GitHub-Event: push\r\nX-GitHub-Delivery: "
+                + id
+                + "\r\nX-Hub-Signature-256: "
+                + sign(body)
+                + "\r\nContent-Length: "
+                + body.length
+                + "\r\nConnection: close\r\n\r\n")
+            .getBytes(StandardCharsets.UTF_8);
+
+    String answer = rawExchange(head, body);
+
+    assertThat(answer).startsWith("HTTP/1.1 202");
+    assertThat(store().find(id)).as("stored under its UTF-8 text").isPresent();
+    assertThat(answer).contains("{\"id\":\"" + id + "\"}");
+  }
+
+  /** Sends bytes as they are (the HTTP client refuses non-ASCII header values) and reads all. */
+  private String rawExchange(byte[] head, byte[] body) throws Exception {
+    try (var socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(head);
+      socket.getOutputStream().write(body);
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
   void formEncodedDeliveryIsVerifiedOverTheRawBody() throws Exception {
     String id = nextId();
     byte[] form =

@@ -1,7 +1,6 @@
 package dev.caravan.run.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.caravan.event.Delivery;
 import dev.caravan.event.Event;
 import dev.caravan.event.EventComponent;
@@ -29,11 +28,9 @@ class EventsController {
       MediaType.parseMediaType("application/cloudevents+json");
 
   private final CamelContext camel;
-  private final ObjectMapper json;
 
-  EventsController(CamelContext camel, ObjectMapper json) {
+  EventsController(CamelContext camel) {
     this.camel = camel;
-    this.json = json;
   }
 
   @GetMapping
@@ -42,14 +39,14 @@ class EventsController {
       @RequestParam(required = false) String type,
       @RequestParam(required = false) String subject,
       @RequestParam(required = false) Integer limit,
-      @RequestParam(required = false) Integer offset)
-      throws Exception {
+      @RequestParam(required = false) Integer offset) {
     Paging paging = Paging.of(limit, offset);
     List<Event> found =
         events().getStore().events(source, type, subject, paging.limit(), paging.offset());
-    List<JsonNode> items = new java.util.ArrayList<>();
+    // each event's JSON as written by EventJson, not re-parsed: its data stays as it was sent
+    List<RawValue> items = new java.util.ArrayList<>();
     for (Event event : found) {
-      items.add(json.readTree(EventJson.toCloudEvent(event)));
+      items.add(new RawValue(EventJson.toCloudEvent(event)));
     }
     return paging.page(items);
   }
