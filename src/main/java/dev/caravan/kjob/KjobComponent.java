@@ -242,8 +242,8 @@ public class KjobComponent extends DefaultComponent {
     }
 
     @Override
-    public void output(StepRequest request, String outputSoFar) {
-      journal().output(request, outputSoFar);
+    public void output(StepRequest request, String newOutput) {
+      journal().output(request, newOutput);
     }
   }
 

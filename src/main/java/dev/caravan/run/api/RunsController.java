@@ -84,7 +84,7 @@ class RunsController {
     StepView found = find(id, step, index, attempt);
     MediaType text = new MediaType("text", "plain", StandardCharsets.UTF_8);
     if (!follow) {
-      String log = found.record().output() == null ? "" : found.record().output();
+      String log = runs.log(id, found.name(), found.fanOutIndex(), found.record().attempt());
       return ResponseEntity.ok()
           .contentType(text)
           .body(out -> out.write(log.getBytes(StandardCharsets.UTF_8)));
