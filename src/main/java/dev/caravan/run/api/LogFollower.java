@@ -8,6 +8,8 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -77,13 +79,26 @@ final class LogFollower {
             step,
             async,
             async.getResponse().getOutputStream(),
-            async.getRequest().getInputStream(),
+            containerRequest(async.getRequest()).getInputStream(),
             onEnd,
             wake);
     async.addListener(follower.new Events());
     follower.out.setWriteListener(follower.new Writes());
     follower.in.setReadListener(follower.new Reads());
     return follower;
+  }
+
+  /**
+   * The container's own request under any filter's wrappers: only its input stream can tell,
+   * without blocking, that the client closed the connection (a filter's stream over the body would
+   * not know; the body of a follow request is empty anyway).
+   */
+  private static ServletRequest containerRequest(ServletRequest request) {
+    ServletRequest inner = request;
+    while (inner instanceof ServletRequestWrapper wrapper) {
+      inner = wrapper.getRequest();
+    }
+    return inner;
   }
 
   Step step() {
