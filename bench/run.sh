@@ -74,8 +74,9 @@ run_wrk gateway /events/github "$WRK_SECONDS" | tee "$RESULTS/wrk-gateway.txt"
 kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
 
-# (2)-(4) local executor, Kubernetes executor on fabric8's mock API server, fan-out; the table
-echo "== local step overhead, Kubernetes executor, fan-out"
+# (2)-(5) local executor, Kubernetes executor on fabric8's mock API server, fan-out, large step
+# output (peak heap with 10 steps printing 100 MB each beside 10 quiet ones); the table
+echo "== local step overhead, Kubernetes executor, fan-out, large step output"
 java -Xmx512m -Dlogback.configurationFile="$ROOT/bench/logback.xml" \
   -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   dev.caravan.bench.BenchMain \

@@ -1,6 +1,7 @@
 package dev.caravan.app;
 
 import dev.caravan.event.EventComponent;
+import dev.caravan.event.StoreHealth;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.routes.RoutesDirectory;
 import dev.caravan.run.JdbcRunStore;
@@ -39,8 +40,8 @@ class CaravanConfiguration {
 
   /** Steps and runs, in the event store's database; kjob records steps in it. */
   @Bean
-  JdbcRunStore runStore(DataSource dataSource) {
-    return new JdbcRunStore(dataSource);
+  JdbcRunStore runStore(DataSource dataSource, StoreHealth storeHealth) {
+    return new JdbcRunStore(dataSource, storeHealth);
   }
 
   @Bean

@@ -64,6 +64,21 @@ public class EventComponent extends DefaultComponent {
   @Metadata(defaultValue = "30000")
   private long runLeaseTimeout = 30000;
 
+  /**
+   * Most times a run is started or taken over (resumed after its Caravan stopped or crashed); when
+   * a take-over would exceed it, the run becomes FAILED with a summary saying why instead, so that
+   * a run that keeps crashing Caravan is not retried for ever.
+   */
+  @Metadata(defaultValue = "3")
+  private int maxRunAttempts = 3;
+
+  /**
+   * Whether the store takes writes, fed by the writes of the default stores. Defaults to the single
+   * StoreHealth in the registry, else a new one bound there (health checks read it).
+   */
+  @Metadata(autowired = true, label = "advanced")
+  private StoreHealth storeHealth;
+
   private final String instanceId = UUID.randomUUID().toString();
   private final List<EventConsumer> consumers = new CopyOnWriteArrayList<>();
   private HikariDataSource ownedDataSource;
@@ -80,6 +95,19 @@ public class EventComponent extends DefaultComponent {
   @Override
   protected void doStart() throws Exception {
     super.doStart();
+    if (maxRunAttempts < 1) {
+      throw new IllegalArgumentException(
+          "Invalid event component option maxRunAttempts="
+              + maxRunAttempts
+              + ": expected 1 or more");
+    }
+    if (storeHealth == null) {
+      storeHealth = CamelContextHelper.findSingleByType(getCamelContext(), StoreHealth.class);
+    }
+    if (storeHealth == null) {
+      storeHealth = new StoreHealth();
+      getCamelContext().getRegistry().bind("caravanStoreHealth", storeHealth);
+    }
     if (store == null) {
       store = CamelContextHelper.findSingleByType(getCamelContext(), EventStore.class);
     }
@@ -97,10 +125,12 @@ public class EventComponent extends DefaultComponent {
         ownedDataSource = new HikariDataSource(config);
         database = ownedDataSource;
       }
-      store = new JdbcEventStore(database).migrate();
+      store = new JdbcEventStore(database, storeHealth).migrate();
       if (CamelContextHelper.findSingleByType(getCamelContext(), StepJournal.class) == null) {
         // kjob records the steps of runs in the same database
-        getCamelContext().getRegistry().bind("caravanRunStore", new JdbcRunStore(database));
+        getCamelContext()
+            .getRegistry()
+            .bind("caravanRunStore", new JdbcRunStore(database, storeHealth));
       }
     }
     store.heartbeat(instanceId);
@@ -154,6 +184,22 @@ public class EventComponent extends DefaultComponent {
   /** Identifies this Caravan instance as the owner of the runs it started. */
   public String getInstanceId() {
     return instanceId;
+  }
+
+  public int getMaxRunAttempts() {
+    return maxRunAttempts;
+  }
+
+  public void setMaxRunAttempts(int maxRunAttempts) {
+    this.maxRunAttempts = maxRunAttempts;
+  }
+
+  public StoreHealth getStoreHealth() {
+    return storeHealth;
+  }
+
+  public void setStoreHealth(StoreHealth storeHealth) {
+    this.storeHealth = storeHealth;
   }
 
   public long getRunLeaseTimeout() {

@@ -134,11 +134,24 @@ public class EventConsumer extends DefaultConsumer {
       return List.of();
     }
     nextTakeOver = now + component.getPollInterval();
-    return store()
-        .takeOver(
-            subscription.subscriber(),
-            component.getInstanceId(),
-            Instant.now().minusMillis(component.getRunLeaseTimeout()));
+    EventStore.TakenOver found =
+        store()
+            .takeOver(
+                subscription.subscriber(),
+                component.getInstanceId(),
+                Instant.now().minusMillis(component.getRunLeaseTimeout()),
+                component.getMaxRunAttempts());
+    for (String runId : found.givenUp()) {
+      LOG.warn(
+          "Run {} of {} FAILED: its Caravan stopped before it ended {} times (maxRunAttempts); it"
+              + " is not resumed again",
+          runId,
+          getRouteId(),
+          component.getMaxRunAttempts());
+      deleteWorkspace(runId);
+      countFinished(RunStatus.FAILED);
+    }
+    return found.resumed();
   }
 
   private void startRun(Delivery delivery) {
@@ -177,16 +190,7 @@ public class EventConsumer extends DefaultConsumer {
                         status,
                         exchange.getMessage().getHeader(EventConstants.RUN_SUMMARY, String.class));
                 deleteWorkspace(runId);
-                finishedRuns
-                    .computeIfAbsent(
-                        status,
-                        s ->
-                            io.micrometer.core.instrument.Counter.builder("caravan.runs.finished")
-                                .description("Runs that ended, by pipeline and status")
-                                .tag("pipeline", getRouteId())
-                                .tag("status", s.name())
-                                .register(io.micrometer.core.instrument.Metrics.globalRegistry))
-                    .increment();
+                countFinished(status);
               } catch (RuntimeException e) {
                 getExceptionHandler().handleException("Could not record the end of " + runId, e);
               } finally {
@@ -195,6 +199,19 @@ public class EventConsumer extends DefaultConsumer {
                 wake();
               }
             });
+  }
+
+  private void countFinished(RunStatus status) {
+    finishedRuns
+        .computeIfAbsent(
+            status,
+            s ->
+                io.micrometer.core.instrument.Counter.builder("caravan.runs.finished")
+                    .description("Runs that ended, by pipeline and status")
+                    .tag("pipeline", getRouteId())
+                    .tag("status", s.name())
+                    .register(io.micrometer.core.instrument.Metrics.globalRegistry))
+        .increment();
   }
 
   /** The run has ended: its kjob workspace (workspace=true), if any, goes. */

@@ -23,7 +23,7 @@ public interface EventStore {
   List<Delivery> pending(String pipeline, int limit);
 
   /**
-   * Claims a PENDING run for this Caravan instance: it becomes RUNNING.
+   * Claims a PENDING run for this Caravan instance: it becomes RUNNING (its first attempt).
    *
    * @return {@code false} when someone else claimed it first
    */
@@ -38,9 +38,19 @@ public interface EventStore {
 
   /**
    * Takes over the RUNNING runs of the pipeline whose owner is gone (no heartbeat since {@code
-   * staleBefore}, e.g. a Caravan that crashed), so that they are resumed once.
+   * staleBefore}, e.g. a Caravan that crashed), so that they are resumed once; a run that was
+   * started or taken over {@code maxRunAttempts} times already becomes FAILED instead, with a
+   * summary saying why (a run that keeps crashing Caravan is not resumed for ever).
    */
-  List<Delivery> takeOver(String pipeline, String owner, Instant staleBefore);
+  TakenOver takeOver(String pipeline, String owner, Instant staleBefore, int maxRunAttempts);
+
+  /**
+   * What a take-over found.
+   *
+   * @param resumed the runs to resume, now owned by the caller
+   * @param givenUp ids of the runs that became FAILED instead
+   */
+  record TakenOver(List<Delivery> resumed, List<String> givenUp) {}
 
   /** Says this Caravan instance is alive (its runs are not taken over). */
   void heartbeat(String owner);

@@ -14,13 +14,38 @@ public final class Jdbc {
   public static final String UNIQUE_VIOLATION = "23505";
 
   private final DataSource dataSource;
+  private final StoreHealth health;
 
   public Jdbc(DataSource dataSource) {
+    this(dataSource, new StoreHealth());
+  }
+
+  /**
+   * @param health hears whether each {@link #write} worked
+   */
+  public Jdbc(DataSource dataSource, StoreHealth health) {
     this.dataSource = dataSource;
+    this.health = health;
   }
 
   public DataSource dataSource() {
     return dataSource;
+  }
+
+  /**
+   * Runs work that writes in one transaction, as {@link #inTransaction}, and tells the store's
+   * health whether it worked.
+   */
+  public <T> T write(Work<T> work) {
+    T result;
+    try {
+      result = inTransaction(work);
+    } catch (RuntimeException | Error e) {
+      health.failed(e);
+      throw e;
+    }
+    health.written();
+    return result;
   }
 
   /** Runs the work in one transaction: committed when it returns, rolled back when it throws. */

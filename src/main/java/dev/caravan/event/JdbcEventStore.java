@@ -30,7 +30,14 @@ public class JdbcEventStore implements EventStore {
   private final Jdbc jdbc;
 
   public JdbcEventStore(DataSource dataSource) {
-    this.jdbc = new Jdbc(dataSource);
+    this(dataSource, new StoreHealth());
+  }
+
+  /**
+   * @param health hears whether each write worked
+   */
+  public JdbcEventStore(DataSource dataSource, StoreHealth health) {
+    this.jdbc = new Jdbc(dataSource, health);
   }
 
   /** Applies the versioned schema migrations (Flyway, table caravan_schema_history). */
@@ -48,7 +55,7 @@ public class JdbcEventStore implements EventStore {
 
   @Override
   public boolean append(Event event) {
-    return jdbc.inTransaction(
+    return jdbc.write(
         connection -> {
           try (PreparedStatement insert =
               connection.prepareStatement(
@@ -84,7 +91,7 @@ public class JdbcEventStore implements EventStore {
 
   @Override
   public void subscribe(Subscription subscription) {
-    jdbc.inTransaction(
+    jdbc.write(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
@@ -133,12 +140,12 @@ public class JdbcEventStore implements EventStore {
 
   @Override
   public boolean start(String runId, String owner) {
-    return jdbc.inTransaction(
+    return jdbc.write(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
-                  "UPDATE caravan_run SET status = ?, owner = ?, started_at = ?"
-                      + " WHERE id = ? AND status = ?")) {
+                  "UPDATE caravan_run SET status = ?, owner = ?, started_at = ?, attempts ="
+                      + " attempts + 1 WHERE id = ? AND status = ?")) {
             update.setString(1, RunStatus.RUNNING.name());
             update.setString(2, owner);
             update.setObject(3, utc(Instant.now()));
@@ -151,7 +158,7 @@ public class JdbcEventStore implements EventStore {
 
   @Override
   public void finish(String runId, RunStatus status, String summary) {
-    jdbc.inTransaction(
+    jdbc.write(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
@@ -207,54 +214,87 @@ public class JdbcEventStore implements EventStore {
   }
 
   @Override
-  public List<Delivery> takeOver(String pipeline, String owner, Instant staleBefore) {
-    return jdbc.inTransaction(
+  public TakenOver takeOver(
+      String pipeline, String owner, Instant staleBefore, int maxRunAttempts) {
+    return jdbc.write(
         connection -> {
-          List<Delivery> orphans;
+          List<Delivery> orphans = new ArrayList<>();
           List<String> previousOwners = new ArrayList<>();
+          List<Integer> attempts = new ArrayList<>();
           try (PreparedStatement query =
               connection.prepareStatement(
                   "SELECT r.id, r.pipeline, r.reuse_from, "
                       + EVENT_COLUMNS
-                      + ", r.owner FROM caravan_run r JOIN caravan_event e ON e.id = r.event_id"
-                      + " LEFT JOIN caravan_instance i ON i.id = r.owner"
+                      + ", r.owner, r.attempts FROM caravan_run r JOIN caravan_event e ON e.id ="
+                      + " r.event_id LEFT JOIN caravan_instance i ON i.id = r.owner"
                       + " WHERE r.pipeline = ? AND r.status = ? AND (r.owner IS NULL OR r.owner"
                       + " <> ?) AND (i.id IS NULL OR i.heartbeat < ?) ORDER BY r.seq")) {
             query.setString(1, pipeline);
             query.setString(2, RunStatus.RUNNING.name());
             query.setString(3, owner);
             query.setObject(4, utc(staleBefore));
-            orphans = new ArrayList<>();
             try (ResultSet rows = query.executeQuery()) {
               while (rows.next()) {
                 orphans.add(delivery(rows));
                 previousOwners.add(rows.getString(11));
+                attempts.add(rows.getInt(12));
               }
             }
           }
           List<Delivery> taken = new ArrayList<>();
+          List<String> givenUp = new ArrayList<>();
           try (PreparedStatement claim =
-              connection.prepareStatement(
-                  "UPDATE caravan_run SET owner = ? WHERE id = ? AND status = ? AND"
-                      + " (owner = ? OR (owner IS NULL AND ? IS NULL))")) {
+                  connection.prepareStatement(
+                      "UPDATE caravan_run SET owner = ?, attempts = attempts + 1 WHERE id = ? AND"
+                          + " status = ? AND (owner = ? OR (owner IS NULL AND ? IS NULL))");
+              PreparedStatement fail =
+                  connection.prepareStatement(
+                      "UPDATE caravan_run SET status = ?, owner = ?, ended_at = ?, summary = ?"
+                          + " WHERE id = ? AND status = ? AND (owner = ? OR (owner IS NULL AND ?"
+                          + " IS NULL))")) {
             for (int i = 0; i < orphans.size(); i++) {
+              String runId = orphans.get(i).runId();
+              String previous = previousOwners.get(i);
+              if (attempts.get(i) >= maxRunAttempts) {
+                fail.setString(1, RunStatus.FAILED.name());
+                fail.setString(2, owner);
+                fail.setObject(3, utc(Instant.now()));
+                fail.setString(4, givenUpSummary(attempts.get(i)));
+                fail.setString(5, runId);
+                fail.setString(6, RunStatus.RUNNING.name());
+                fail.setString(7, previous);
+                fail.setString(8, previous);
+                if (fail.executeUpdate() == 1) {
+                  givenUp.add(runId);
+                }
+                continue;
+              }
               claim.setString(1, owner);
-              claim.setString(2, orphans.get(i).runId());
+              claim.setString(2, runId);
               claim.setString(3, RunStatus.RUNNING.name());
-              claim.setString(4, previousOwners.get(i));
-              claim.setString(5, previousOwners.get(i));
+              claim.setString(4, previous);
+              claim.setString(5, previous);
               if (claim.executeUpdate() == 1) {
                 taken.add(orphans.get(i));
               }
             }
           }
-          return taken;
+          return new TakenOver(taken, givenUp);
         });
+  }
+
+  /** The summary of a run that is not resumed again. */
+  static String givenUpSummary(int attempts) {
+    return "Given up after "
+        + attempts
+        + " attempts: each time, the Caravan running this run stopped before it ended (a crash,"
+        + " an out-of-memory kill or a restart), and maxRunAttempts allows no more. Its steps'"
+        + " logs show how far it got; replay the event to run it again.";
   }
 
   @Override
   public void heartbeat(String owner) {
-    jdbc.inTransaction(
+    jdbc.write(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
@@ -278,7 +318,7 @@ public class JdbcEventStore implements EventStore {
 
   @Override
   public List<Delivery> replay(String eventId, boolean keepSucceeded) {
-    return jdbc.inTransaction(
+    return jdbc.write(
         connection -> {
           Optional<Event> event = find(connection, eventId);
           if (event.isEmpty()) {

@@ -70,7 +70,10 @@ public class KjobComponent extends DefaultComponent {
   @Metadata(label = "kubernetes", defaultValue = "1Gi")
   private String workspaceSize = "1Gi";
 
-  /** Threads for Kubernetes API calls (create, pod list, log read), shared by all steps. */
+  /**
+   * Threads for Kubernetes API calls (create, pod list), shared by all steps; the log read streams
+   * without one.
+   */
   @Metadata(label = "kubernetes", defaultValue = "4")
   private int apiThreads = 4;
 
@@ -242,8 +245,8 @@ public class KjobComponent extends DefaultComponent {
     }
 
     @Override
-    public void output(StepRequest request, String outputSoFar) {
-      journal().output(request, outputSoFar);
+    public void output(StepRequest request, String newOutput) {
+      journal().output(request, newOutput);
     }
   }
 

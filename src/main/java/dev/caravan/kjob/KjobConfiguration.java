@@ -155,9 +155,14 @@ public class KjobConfiguration implements Cloneable {
   @UriParam(label = "advanced", defaultValue = "20")
   private int logTailLines = 20;
 
-  /** Most bytes of output kept as the body; the rest is dropped and a marker says how much. */
-  @UriParam(label = "advanced", defaultValue = "16777216")
-  private int maxOutputBytes = 16 * 1024 * 1024;
+  /**
+   * Most bytes of output kept: the first half and the last half (where a failure says why), with a
+   * marker line between them saying how many bytes were dropped. The kept output is the body (the
+   * next step's standard input) and is held in memory while the exchange lives, hence the small
+   * default.
+   */
+  @UriParam(label = "advanced", defaultValue = "1048576")
+  private int maxOutputBytes = 1024 * 1024;
 
   public String getStepName() {
     return stepName;

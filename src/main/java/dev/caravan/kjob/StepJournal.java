@@ -18,11 +18,23 @@ public interface StepJournal {
   /** Copies a step record from another run (a replay reusing a succeeded step). */
   void copy(String fromRunId, String toRunId, String stepName, String fanOutIndex);
 
+  /**
+   * The step (this attempt) starts, or starts again after a crash; called again with the pid once a
+   * local process runs.
+   */
   void started(StepRequest request, String executor, String namespace, Long pid);
 
-  /** The output so far of a step that is still running. */
-  void output(StepRequest request, String outputSoFar);
+  /**
+   * Output of a step that is still running: only what it printed since the previous call, to be
+   * appended (never the whole output again). The pieces of all calls together are a prefix of the
+   * {@link StepResult#output()} that {@link #ended} receives.
+   */
+  void output(StepRequest request, String newOutput);
 
+  /**
+   * The step ended: records its result, and appends the rest of its output (what the {@link
+   * #output} calls did not bring, such as the dropped-bytes marker and the tail).
+   */
   void ended(StepRequest request, StepResult result);
 
   /** Whether a run is recorded, and whether it was canceled. */
@@ -52,7 +64,7 @@ public interface StepJournal {
         public void started(StepRequest request, String executor, String namespace, Long pid) {}
 
         @Override
-        public void output(StepRequest request, String outputSoFar) {}
+        public void output(StepRequest request, String newOutput) {}
 
         @Override
         public void ended(StepRequest request, StepResult result) {}

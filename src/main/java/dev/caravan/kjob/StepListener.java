@@ -6,8 +6,11 @@ public interface StepListener {
   /** The local process started (it leads its own process group). */
   void started(StepRequest request, long pid);
 
-  /** The output so far, at most once a second while the step runs. */
-  void output(StepRequest request, String outputSoFar);
+  /**
+   * What the step printed since the previous call, at most once a second while it runs: the head of
+   * its output (see {@link StepOutput#takeNew()}); the rest arrives with the step's result.
+   */
+  void output(StepRequest request, String newOutput);
 
   StepListener NONE =
       new StepListener() {
@@ -15,6 +18,6 @@ public interface StepListener {
         public void started(StepRequest request, long pid) {}
 
         @Override
-        public void output(StepRequest request, String outputSoFar) {}
+        public void output(StepRequest request, String newOutput) {}
       };
 }

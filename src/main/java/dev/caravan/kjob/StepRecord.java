@@ -7,6 +7,7 @@ import java.time.Instant;
  *
  * @param pid the local process (its process group leader) while it runs, else {@code null}
  * @param status {@code null} while the step is still running
+ * @param output the stored log, or {@code null} where it was not read (lists of steps)
  */
 public record StepRecord(
     int attempt,

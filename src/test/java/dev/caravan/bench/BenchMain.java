@@ -2,10 +2,15 @@ package dev.caravan.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.management.GarbageCollectionNotificationInfo;
+import dev.caravan.event.EventComponent;
+import dev.caravan.event.EventConstants;
+import dev.caravan.event.RunStatus;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
 import dev.caravan.kjob.kubernetes.MockApiServers;
+import dev.caravan.run.JdbcRunStore;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -49,7 +54,7 @@ import org.apache.camel.impl.DefaultCamelContext;
  * timing.
  *
  * <p>Arguments: {@code [--wrk-gateway FILE --wrk-bare FILE] [--out FILE] [--scenarios
- * webhook,local,kubernetes,fanout] [--local-steps N]}.
+ * webhook,local,kubernetes,fanout,output] [--local-steps N] [--output-bytes N]}.
  */
 public final class BenchMain {
 
@@ -83,7 +88,7 @@ public final class BenchMain {
     }
     List<String> scenarios =
         Arrays.asList(
-            options.getOrDefault("scenarios", "webhook,local,kubernetes,fanout").split(","));
+            options.getOrDefault("scenarios", "webhook,local,kubernetes,fanout,output").split(","));
     List<Row> rows = new ArrayList<>();
     if (scenarios.contains("webhook") && options.containsKey("wrk-gateway")) {
       rows.addAll(
@@ -99,6 +104,10 @@ public final class BenchMain {
     }
     if (scenarios.contains("fanout")) {
       rows.addAll(fanOut(500));
+    }
+    if (scenarios.contains("output")) {
+      rows.addAll(
+          largeOutput(10, Long.parseLong(options.getOrDefault("output-bytes", "100000000"))));
     }
     System.out.println(table(rows));
     if (options.containsKey("out")) {
@@ -279,6 +288,203 @@ public final class BenchMain {
       }
     }
     return (System.nanoTime() - start) / 1e6 / count;
+  }
+
+  // (5) large step output
+
+  /**
+   * Peak heap with {@code steps} concurrent runs whose step prints {@code bytes} each, beside the
+   * same number of runs whose step prints one line, through the whole path (event component, local
+   * executor, the journal's log chunks in an H2 file store); and the time the loud ones take beside
+   * the same commands run from plain Java with their output discarded.
+   */
+  public static List<Row> largeOutput(int steps, long bytes) throws Exception {
+    Path work = Files.createTempDirectory("caravan-bench-output");
+    String loud = "head -c " + bytes + " /dev/zero | tr '\\0' a; echo; echo the end";
+    try (CamelContext camel = new DefaultCamelContext();
+        HeapAfterGc heap = new HeapAfterGc()) {
+      EventComponent events = new EventComponent();
+      events.setJdbcUrl("jdbc:h2:file:" + work.resolve("db") + ";WRITE_DELAY=0");
+      events.setPollInterval(200);
+      camel.addComponent("event", events);
+      KjobComponent kjob = new KjobComponent();
+      kjob.setExecutor("local");
+      kjob.setLocalWorkDir(work.resolve("steps").toString());
+      camel.addComponent("kjob", kjob);
+      camel.addRoutes(
+          new RouteBuilder() {
+            @Override
+            public void configure() {
+              from("event:bench?types=quiet").routeId("quiet").to("kjob:quiet?script=echo quiet");
+              from("event:bench?types=loud")
+                  .routeId("loud")
+                  .to("kjob:loud?timeout=10m&script=RAW(" + loud + ")");
+            }
+          });
+      camel.start();
+      JdbcRunStore runs = camel.getRegistry().findSingleByType(JdbcRunStore.class);
+      // warm-up: class loading, JIT, the first runs' store writes
+      runAll(camel, runs, "quiet", "warm", steps);
+
+      heap.reset();
+      runAll(camel, runs, "quiet", "quiet", steps);
+      double quietMb = heap.peakMb();
+      heap.reset();
+      long start = System.nanoTime();
+      runAll(camel, runs, "loud", "loud", steps);
+      double loudSeconds = (System.nanoTime() - start) / 1e9;
+      double loudMb = heap.peakMb();
+      double rawSeconds = rawLoud(loud, steps);
+      return List.of(
+          new Row(
+              "large step output",
+              "peak heap after GC (whole JVM): "
+                  + steps
+                  + " concurrent steps printing "
+                  + bytes / 1_000_000
+                  + " MB each vs "
+                  + steps
+                  + " quiet steps (maxOutputBytes 1 MiB)",
+              "MB",
+              loudMb,
+              quietMb,
+              loudMb / quietMb,
+              "<= quiet + 64 MB",
+              loudMb <= quietMb + 64),
+          new Row(
+              "large step output",
+              steps
+                  + " concurrent steps printing "
+                  + bytes / 1_000_000
+                  + " MB each: time until all runs ended vs the same commands from plain Java"
+                  + " (output discarded)",
+              "s",
+              loudSeconds,
+              rawSeconds,
+              loudSeconds / rawSeconds,
+              "report only (no goal set)",
+              null));
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  /** Publishes {@code count} events of the type and waits until their runs ended. */
+  private static void runAll(
+      CamelContext camel, JdbcRunStore runs, String type, String ids, int count) throws Exception {
+    var template = camel.createProducerTemplate();
+    List<String> eventIds = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String id = ids + "-" + i + "-" + System.nanoTime();
+      eventIds.add(id);
+      template.sendBodyAndHeaders(
+          "event:bench",
+          "{}",
+          Map.of(EventConstants.EVENT_ID, id, EventConstants.EVENT_TYPE, type));
+    }
+    waitUntil(
+        () ->
+            eventIds.stream()
+                .allMatch(
+                    id ->
+                        runs.runs(type, null, id, 1, 0).stream()
+                            .anyMatch(run -> run.status() == RunStatus.SUCCEEDED)),
+        900);
+  }
+
+  /**
+   * Seconds for {@code count} concurrent {@code sh -c command} whose output is read and dropped.
+   */
+  static double rawLoud(String command, int count) throws Exception {
+    long start = System.nanoTime();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Process process =
+          new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true).start();
+      all.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try (var in = process.getInputStream()) {
+                  in.transferTo(java.io.OutputStream.nullOutputStream());
+                  process.waitFor();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /**
+   * The largest heap occupancy right after a garbage collection, from the collectors' own
+   * notifications (what is live, not garbage waiting to be collected).
+   */
+  static final class HeapAfterGc implements AutoCloseable {
+    private final List<Runnable> unsubscribe = new ArrayList<>();
+    private volatile long peakBytes;
+
+    HeapAfterGc() {
+      for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        if (gc instanceof javax.management.NotificationEmitter emitter) {
+          javax.management.NotificationListener listener =
+              (notification, handback) -> {
+                if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                    notification.getType())) {
+                  var info =
+                      GarbageCollectionNotificationInfo.from(
+                          (javax.management.openmbean.CompositeData) notification.getUserData());
+                  long used =
+                      info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                          .filter(pool -> isHeap(pool.getKey()))
+                          .mapToLong(pool -> pool.getValue().getUsed())
+                          .sum();
+                  synchronized (this) {
+                    peakBytes = Math.max(peakBytes, used);
+                  }
+                }
+              };
+          emitter.addNotificationListener(listener, null, null);
+          unsubscribe.add(
+              () -> {
+                try {
+                  emitter.removeNotificationListener(listener);
+                } catch (javax.management.ListenerNotFoundException gone) {
+                  // nothing to remove
+                }
+              });
+        }
+      }
+    }
+
+    private static boolean isHeap(String pool) {
+      return ManagementFactory.getMemoryPoolMXBeans().stream()
+          .anyMatch(
+              bean ->
+                  bean.getName().equals(pool)
+                      && bean.getType() == java.lang.management.MemoryType.HEAP);
+    }
+
+    /** Collects now and starts measuring from what is left. */
+    void reset() throws InterruptedException {
+      System.gc();
+      Thread.sleep(200);
+      synchronized (this) {
+        peakBytes = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+      }
+    }
+
+    /** The peak since {@link #reset}, after one more collection. */
+    double peakMb() throws InterruptedException {
+      System.gc();
+      Thread.sleep(200);
+      return peakBytes / 1024.0 / 1024.0;
+    }
+
+    @Override
+    public void close() {
+      unsubscribe.forEach(Runnable::run);
+    }
   }
 
   // (3) and (4): the Kubernetes executor on fabric8's mock API server

@@ -46,6 +46,16 @@ class BenchMainTest {
   }
 
   @Test
+  void largeOutputScenarioProducesItsRows() throws Exception {
+    List<BenchMain.Row> rows = BenchMain.largeOutput(2, 3_000_000);
+
+    assertThat(rows).hasSize(2).allSatisfy(row -> assertThat(row.caravan()).isPositive());
+    assertThat(rows.get(0).unit()).isEqualTo("MB");
+    assertThat(rows.get(0).baseline()).isPositive();
+    assertThat(rows.get(1).unit()).isEqualTo("s");
+  }
+
+  @Test
   void webhookRowsComeFromWrkOutput() {
     List<BenchMain.Row> rows = BenchMain.webhook(WRK, WRK.replace("3200.00", "6400.00"));
 

@@ -1,6 +1,7 @@
 package dev.caravan.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.TestGit;
@@ -350,6 +351,23 @@ class EventComponentTest {
     assertThat(workspace.resolve("source/f.txt")).exists();
     release.countDown();
     await().atMost(Duration.ofSeconds(10)).until(() -> !java.nio.file.Files.exists(workspace));
+  }
+
+  @Test
+  void maxRunAttemptsBelowOneIsRefusedNamingTheOption() {
+    CamelContext context = new DefaultCamelContext();
+    contexts.add(context);
+    EventComponent events = new EventComponent();
+    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
+    events.setMaxRunAttempts(0);
+    context.addComponent("event", events);
+
+    assertThatThrownBy(
+            () -> {
+              context.addRoutes(pipeline("p", "event:github"));
+              context.start();
+            })
+        .hasStackTraceContaining("Invalid event component option maxRunAttempts=0");
   }
 
   /** Starts the context with an event component on the test's H2 file database. */

@@ -21,9 +21,7 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,36 +57,24 @@ class CrashRecoveryIT {
   private static final Duration WAIT = Duration.ofSeconds(25);
   private static final String JOBS_PATH =
       "/apis/batch/v1/namespaces/" + CrashChildMain.NAMESPACE + "/jobs";
-  private static final String EOF = "\u0000eof";
 
   @TempDir Path dir;
 
-  private final List<Child> children = new ArrayList<>();
+  private final List<ChildJvm> children = new ArrayList<>();
   private final List<Long> orphans = new ArrayList<>();
   private Connection held;
 
-  /** A child JVM and what it reported on stdout. */
-  private record Child(Process process, List<String> lines, Path log) {
-    List<String> accepted() {
-      return lines.stream()
-          .filter(line -> line.startsWith("accepted "))
-          .map(line -> line.substring("accepted ".length()))
-          .toList();
-    }
-
-    String tail() {
-      try {
-        List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-        return String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
-      } catch (IOException e) {
-        return "(no child log: " + e + ")";
-      }
-    }
+  /** The ids a child reported as accepted. */
+  private static List<String> accepted(ChildJvm child) {
+    return child.lines().stream()
+        .filter(line -> line.startsWith("accepted "))
+        .map(line -> line.substring("accepted ".length()))
+        .toList();
   }
 
   @AfterEach
   void killEverything() throws InterruptedException {
-    for (Child child : children) {
+    for (ChildJvm child : children) {
       child.process().destroyForcibly();
       child.process().waitFor(10, TimeUnit.SECONDS);
     }
@@ -113,7 +99,7 @@ class CrashRecoveryIT {
   @Test
   void localRunsKilledMidStepCompleteAfterRestartRunningOnlyTheInterruptedStepAgain()
       throws Exception {
-    Child first = start("local", EVENTS, null, 1);
+    ChildJvm first = start("local", EVENTS, null, 1);
     List<String> accepted = awaitPublished(first);
     assertThat(accepted).containsExactlyElementsOf(ids());
     await()
@@ -138,7 +124,7 @@ class CrashRecoveryIT {
           .isEqualTo(RunStatus.RUNNING);
     }
 
-    Child second = start("local", 0, null, 2);
+    ChildJvm second = start("local", 0, null, 2);
     awaitAllSucceeded(runs, accepted, second);
 
     for (String id : accepted) {
@@ -176,7 +162,7 @@ class CrashRecoveryIT {
       kubelet.on("c", succeed("log of c\n"));
       String url = server.url("/");
 
-      Child first = start("kubernetes", EVENTS, url, 1);
+      ChildJvm first = start("kubernetes", EVENTS, url, 1);
       List<String> accepted = awaitPublished(first);
       assertThat(accepted).containsExactlyElementsOf(ids());
       await()
@@ -194,7 +180,7 @@ class CrashRecoveryIT {
             .extracting(RunView::status)
             .isEqualTo(RunStatus.RUNNING);
       }
-      Child second = start("kubernetes", 0, url, 2);
+      ChildJvm second = start("kubernetes", 0, url, 2);
       // let the second Caravan take the runs over (lease 1 s) while b's Jobs still run
       await()
           .atMost(WAIT)
@@ -220,7 +206,9 @@ class CrashRecoveryIT {
                 step -> {
                   assertThat(step.record().status()).isEqualTo(StepStatus.SUCCEEDED);
                   assertThat(step.record().attempt()).isEqualTo(1);
-                  assertThat(step.record().output()).isEqualTo("log of " + step.name() + "\n");
+                  assertThat(
+                          runs.log(runId, step.name(), step.fanOutIndex(), step.record().attempt()))
+                      .isEqualTo("log of " + step.name() + "\n");
                 })
             .extracting(StepView::name)
             .containsExactlyInAnyOrder("a", "b", "c");
@@ -302,62 +290,40 @@ class CrashRecoveryIT {
     return "jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0;AUTO_SERVER=TRUE";
   }
 
-  private Child start(String mode, int publish, String url, int number) throws IOException {
-    Path log = dir.resolve("child-" + number + ".log");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                CrashChildMain.class.getName(),
-                mode,
-                jdbcUrl(),
-                dir.toString(),
-                String.valueOf(publish)));
+  private ChildJvm start(String mode, int publish, String url, int number) throws IOException {
+    List<String> args =
+        new ArrayList<>(List.of(mode, jdbcUrl(), dir.toString(), String.valueOf(publish)));
     if (url != null) {
-      command.add(url);
+      args.add(url);
     }
-    Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
-    List<String> lines = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> readLines(process, lines), "child-stdout-" + number);
-    reader.setDaemon(true);
-    reader.start();
-    Child child = new Child(process, lines, log);
+    ChildJvm child =
+        ChildJvm.start(
+            dir.resolve("child-" + number + ".log"),
+            List.of(),
+            CrashChildMain.class.getName(),
+            args,
+            false);
     children.add(child);
     return child;
   }
 
   /** Waits for the child's "published"; returns the ids it accepted. */
-  private static List<String> awaitPublished(Child child) {
+  private static List<String> awaitPublished(ChildJvm child) {
     await()
         .atMost(WAIT)
         .alias("child published; log:\n" + child.tail())
-        .until(() -> child.lines().contains("published") || child.lines().contains(EOF));
+        .until(() -> child.lines().contains("published") || child.lines().contains(ChildJvm.EOF));
     assertThat(child.lines())
         .as("child report; log:%n%s", child.tail())
         .contains("published")
         .noneMatch(line -> line.startsWith("failed "));
-    return child.accepted();
+    return accepted(child);
   }
 
-  private static void kill(Child child) throws InterruptedException {
+  private static void kill(ChildJvm child) throws InterruptedException {
     child.process().destroyForcibly(); // SIGKILL
     assertThat(child.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertThat(child.process().exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
-  }
-
-  private static void readLines(Process child, List<String> lines) {
-    try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = out.readLine(); line != null; line = out.readLine()) {
-        lines.add(line);
-      }
-    } catch (IOException e) {
-      lines.add("read error " + e);
-    } finally {
-      lines.add(EOF);
-    }
   }
 
   /**
@@ -394,7 +360,7 @@ class CrashRecoveryIT {
     return runs.runs(CrashChildMain.PIPELINE, null, null, 1000, 0);
   }
 
-  private static void awaitAllSucceeded(JdbcRunStore runs, List<String> accepted, Child child) {
+  private static void awaitAllSucceeded(JdbcRunStore runs, List<String> accepted, ChildJvm child) {
     await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(200))

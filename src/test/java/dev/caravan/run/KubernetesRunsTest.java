@@ -209,7 +209,7 @@ class KubernetesRunsTest {
               assertThat(step.record().status()).isEqualTo(StepStatus.SUCCEEDED);
               assertThat(step.record().attempt()).isEqualTo(1);
               assertThat(step.record().executor()).isEqualTo("kubernetes");
-              assertThat(step.record().output()).isEqualTo("log of " + step.name() + "\n");
+              assertThat(logOf(runId, step)).isEqualTo("log of " + step.name() + "\n");
             });
     assertThat(stepsByName(runId).get("b").jobName()).isEqualTo(jobOfB);
     assertThat(jobPostsByStep())
@@ -286,7 +286,7 @@ class KubernetesRunsTest {
             });
 
     assertThat(runs.steps(runId))
-        .extracting(StepView::name, step -> step.record().output())
+        .extracting(StepView::name, step -> logOf(runId, step))
         .containsExactlyInAnyOrder(
             tuple("a", "log of a\n"), tuple("b", "log of b\n"), tuple("c", "log of c\n"));
   }
@@ -322,9 +322,9 @@ class KubernetesRunsTest {
     assertThat(kept.get("a").jobName())
         .as("a is reused from the failed run")
         .isEqualTo(stepsByName(failedRun).get("a").jobName());
-    assertThat(kept.get("a").output()).isEqualTo("log of a\n");
+    assertThat(runs.log(keptRun, "a", "", kept.get("a").attempt())).isEqualTo("log of a\n");
     assertThat(kept.get("b").jobName()).isNotEqualTo(stepsByName(failedRun).get("b").jobName());
-    assertThat(kept.get("b").output()).isEqualTo("log of b\n");
+    assertThat(runs.log(keptRun, "b", "", kept.get("b").attempt())).isEqualTo("log of b\n");
     assertThat(jobPostsByStep())
         .as("Job POSTs after the replay that keeps succeeded steps")
         .isEqualTo(Map.of("a", 1L, "b", 2L, "c", 1L));
@@ -451,6 +451,10 @@ class KubernetesRunsTest {
   }
 
   /** The latest attempt of each step of the run (each step is expected once). */
+  private String logOf(String runId, StepView step) {
+    return runs.log(runId, step.name(), step.fanOutIndex(), step.record().attempt());
+  }
+
   private Map<String, StepRecord> stepsByName(String runId) {
     List<StepView> steps = runs.steps(runId);
     assertThat(steps.stream().map(StepView::name))

@@ -63,6 +63,10 @@ class LocalRunsResumeTest {
                         + " then echo $$ > \"$COUNTS/b.pid\"; sleep 300; fi"
                         + counts)
                 .to("kjob:c?script=echo c >> \"$COUNTS/c\"" + counts);
+            // a step that never gets to its end: each Caravan that runs it stops first
+            from("event:test?types=stuck")
+                .routeId("stuck")
+                .to("kjob:hang?script=echo hang >> \"$COUNTS/hang\"; sleep 300" + counts);
           }
         });
     camel.getShutdownStrategy().setTimeout(1);
@@ -114,5 +118,44 @@ class LocalRunsResumeTest {
         .extracting(
             step -> step.name() + ":" + step.record().attempt() + ":" + step.record().status())
         .containsExactly("a:1:SUCCEEDED", "b:1:SUCCEEDED", "c:1:SUCCEEDED");
+  }
+
+  @Test
+  void aRunWhoseCaravanStopsEveryTimeIsFailedAfterMaxRunAttemptsInsteadOfResumedForEver()
+      throws Exception {
+    context = caravan();
+    context
+        .createProducerTemplate()
+        .sendBodyAndHeaders(
+            "event:test",
+            "{}",
+            Map.of(EventConstants.EVENT_ID, "stuck-1", EventConstants.EVENT_TYPE, "stuck"));
+    String runId =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> runs().runs("stuck", null, "stuck-1", 10, 0), found -> !found.isEmpty())
+            .get(0)
+            .id();
+    // started once, then taken over twice: three attempts (the default maxRunAttempts)
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      int started = attempt;
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .alias("attempt " + attempt + " runs its step")
+          .until(() -> lines("hang").size() == started);
+      context.stop();
+      context = caravan();
+    }
+
+    RunView run =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> runs().run(runId).orElseThrow(),
+                found -> found.status() != RunStatus.RUNNING);
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(run.summary()).startsWith("Given up after 3 attempts").contains("maxRunAttempts");
+    assertThat(run.ended()).isNotNull();
+    assertThat(lines("hang")).as("the step was not started a fourth time").hasSize(3);
   }
 }

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs each step attempt as a {@code batch/v1} Job. No thread waits while a Job runs: creation and
- * log reading run on a small shared pool, and the Job's end arrives through {@link JobWatcher}. Job
- * names are deterministic, so executing the same attempt again re-attaches to its Job.
+ * the pod list run on a small shared pool, the Job's end arrives through {@link JobWatcher}, and
+ * the log is streamed through {@link PodLogReader}. Job names are deterministic, so executing the
+ * same attempt again re-attaches to its Job.
  */
 public final class KubernetesStepExecutor implements StepExecutor {
 
@@ -55,6 +56,7 @@ public final class KubernetesStepExecutor implements StepExecutor {
   private final String defaultNamespace;
   private final JobFactory jobs;
   private final JobWatcher watcher;
+  private final PodLogReader logs;
   private final WorkspaceClaim workspaceClaim;
 
   /**
@@ -100,6 +102,7 @@ public final class KubernetesStepExecutor implements StepExecutor {
     this.defaultNamespace = defaultNamespace;
     this.jobs = new JobFactory(helperImage, gitImage);
     this.watcher = new JobWatcher(client, apiThreads);
+    this.logs = new PodLogReader(client);
     this.workspaceClaim = workspaceClaim;
   }
 
@@ -121,7 +124,7 @@ public final class KubernetesStepExecutor implements StepExecutor {
     return workspace
         .thenRunAsync(() -> createOrAttach(job, namespace), apiThreads)
         .thenCompose(created -> watcher.awaitEnd(namespace, request.jobName()))
-        .thenApplyAsync(
+        .thenComposeAsync(
             ended -> result(namespace, ended, requested, request.spec().maxOutputBytes()),
             apiThreads);
   }
@@ -242,33 +245,52 @@ public final class KubernetesStepExecutor implements StepExecutor {
     }
   }
 
-  private StepResult result(String namespace, Job job, Instant requested, int maxOutputBytes) {
+  /** Lists the Job's pods (on the calling API thread), then streams the log of the latest. */
+  private CompletableFuture<StepResult> result(
+      String namespace, Job job, Instant requested, int maxOutputBytes) {
     String name = job.getMetadata().getName();
     Optional<Pod> pod = latestPod(namespace, name);
-    Integer exitCode = pod.flatMap(p -> exitCode(p, JobLabels.STEP_CONTAINER)).orElse(null);
-    String log;
+    Integer stepExit = pod.flatMap(p -> exitCode(p, JobLabels.STEP_CONTAINER)).orElse(null);
     Optional<String> failedInit =
-        exitCode == null
+        stepExit == null
             ? pod.flatMap(KubernetesStepExecutor::failedInitContainer)
             : Optional.empty();
-    if (failedInit.isPresent()) {
+    Integer exitCode =
+        failedInit.isPresent() ? exitCode(pod.get(), failedInit.get()).orElse(null) : stepExit;
+    CompletableFuture<String> log;
+    if (pod.isEmpty()) {
+      log = CompletableFuture.completedFuture("");
+    } else if (failedInit.isPresent()) {
       // the step never ran: what the failed init container (a checkout, say) said is the output
       String container = failedInit.get();
-      exitCode = exitCode(pod.get(), container).orElse(null);
       log =
-          readLog(namespace, pod.get(), container, maxOutputBytes)
-              + "[caravan: init container "
-              + container
-              + " failed with exit code "
-              + exitCode
-              + "; the step did not run]\n";
+          logs.read(namespace, pod.get().getMetadata().getName(), container, maxOutputBytes)
+              .thenApply(
+                  text ->
+                      text
+                          + "[caravan: init container "
+                          + container
+                          + " failed with exit code "
+                          + exitCode
+                          + "; the step did not run]\n");
     } else {
       log =
-          pod.map(p -> readLog(namespace, p, JobLabels.STEP_CONTAINER, maxOutputBytes)).orElse("");
+          logs.read(
+              namespace,
+              pod.get().getMetadata().getName(),
+              JobLabels.STEP_CONTAINER,
+              maxOutputBytes);
     }
     Instant started = parse(job.getStatus() == null ? null : job.getStatus().getStartTime());
-    return new StepResult(
-        name, statusOf(job), exitCode, log, started == null ? requested : started, endOf(job));
+    return log.thenApply(
+        text ->
+            new StepResult(
+                name,
+                statusOf(job),
+                exitCode,
+                text,
+                started == null ? requested : started,
+                endOf(job)));
   }
 
   static StepStatus statusOf(Job job) {
@@ -343,35 +365,6 @@ public final class KubernetesStepExecutor implements StepExecutor {
         .map(state -> state.getTerminated())
         .map(ContainerStateTerminated::getExitCode)
         .findFirst();
-  }
-
-  /** One GET of the container's log; the plain pod log API would first list and watch the pod. */
-  private String readLog(String namespace, Pod pod, String container, int maxOutputBytes) {
-    String path =
-        "/api/v1/namespaces/"
-            + namespace
-            + "/pods/"
-            + pod.getMetadata().getName()
-            + "/log?container="
-            + container
-            + "&limitBytes="
-            + maxOutputBytes;
-    try {
-      String log = client.raw(path);
-      if (log == null) {
-        return "";
-      }
-      return log.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < maxOutputBytes
-          ? log
-          : log + "\n[caravan: output cut at " + maxOutputBytes + " bytes]\n";
-    } catch (KubernetesClientException e) {
-      LOG.warn(
-          "Could not read the log of pod {}/{}: {}",
-          namespace,
-          pod.getMetadata().getName(),
-          e.getMessage());
-      return "";
-    }
   }
 
   private static Instant parse(String timestamp) {

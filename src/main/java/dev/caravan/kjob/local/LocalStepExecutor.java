@@ -3,11 +3,11 @@ package dev.caravan.kjob.local;
 import dev.caravan.kjob.StepExecutor;
 import dev.caravan.kjob.StepListener;
 import dev.caravan.kjob.StepNames;
+import dev.caravan.kjob.StepOutput;
 import dev.caravan.kjob.StepRequest;
 import dev.caravan.kjob.StepResult;
 import dev.caravan.kjob.StepSpec;
 import dev.caravan.kjob.StepStatus;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -58,7 +58,7 @@ public final class LocalStepExecutor implements StepExecutor {
    * @param timers fires timeouts
    * @param workRoot parent of the per-step directories
    * @param secretsDir holds one directory per Secret, one file per key
-   * @param listener hears each process's pid and, once a second, its output so far
+   * @param listener hears each process's pid and, once a second, the output that is new
    */
   public LocalStepExecutor(
       ExecutorService ioThreads,
@@ -222,12 +222,9 @@ public final class LocalStepExecutor implements StepExecutor {
     } else {
       status = StepStatus.FAILED;
     }
-    OutputBuffer output = new OutputBuffer(spec.maxOutputBytes());
-    try {
-      output.drain(new ByteArrayInputStream(outcome.output().getBytes(StandardCharsets.UTF_8)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    StepOutput output = new StepOutput(spec.maxOutputBytes());
+    byte[] said = outcome.output().getBytes(StandardCharsets.UTF_8);
+    output.write(said, 0, said.length);
     return new StepResult(
         request.jobName(), status, outcome.exitCode(), output.text(), started, Instant.now());
   }
@@ -268,10 +265,9 @@ public final class LocalStepExecutor implements StepExecutor {
     }
     listener.started(request, process.pid());
 
-    OutputBuffer output = new OutputBuffer(spec.maxOutputBytes());
+    StepOutput output = new StepOutput(spec.maxOutputBytes());
     ScheduledFuture<?> progress =
-        timers.scheduleWithFixedDelay(
-            () -> listener.output(request, output.text()), 1, 1, TimeUnit.SECONDS);
+        timers.scheduleWithFixedDelay(() -> progress(request, output), 1, 1, TimeUnit.SECONDS);
     CompletableFuture<Void> drained =
         CompletableFuture.runAsync(() -> drain(process, output), ioThreads);
     feedInput(process, request.input());
@@ -389,7 +385,21 @@ public final class LocalStepExecutor implements StepExecutor {
     return values;
   }
 
-  private static void drain(Process process, OutputBuffer output) {
+  /** Hands the listener what the step printed since the last time, if anything. */
+  private void progress(StepRequest request, StepOutput output) {
+    String fresh = output.takeNew();
+    if (fresh.isEmpty()) {
+      return;
+    }
+    try {
+      listener.output(request, fresh);
+    } catch (RuntimeException e) {
+      // a store that cannot take it now gets the whole output when the step ends
+      LOG.warn("Could not record the output of {}: {}", request.jobName(), e.getMessage());
+    }
+  }
+
+  private static void drain(Process process, StepOutput output) {
     try {
       output.drain(process.getInputStream());
     } catch (IOException e) {

@@ -6,16 +6,17 @@ import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.RunCanceller;
 import dev.caravan.run.RunView;
 import dev.caravan.run.StepView;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -25,25 +26,23 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /** {@code /api/runs}: runs, their steps and logs, and cancel. */
 @RestController
 @RequestMapping("/api/runs")
 class RunsController {
 
-  /** How often a followed log is looked at again. */
-  private static final Duration FOLLOW_POLL = Duration.ofMillis(250);
-
-  /** Longest a follow request stays open. */
-  private static final Duration FOLLOW_LIMIT = Duration.ofHours(1);
+  /** When a follow request refused for too many followers may be tried again. */
+  private static final Duration FOLLOW_RETRY_AFTER = Duration.ofSeconds(10);
 
   private final JdbcRunStore runs;
   private final RunCanceller canceller;
+  private final LogFollowers followers;
 
-  RunsController(JdbcRunStore runs, RunCanceller canceller) {
+  RunsController(JdbcRunStore runs, RunCanceller canceller, LogFollowers followers) {
     this.runs = runs;
     this.canceller = canceller;
+    this.followers = followers;
   }
 
   @GetMapping
@@ -71,27 +70,44 @@ class RunsController {
 
   /**
    * The log of a step (its latest attempt unless {@code attempt} is given); {@code follow=true}
-   * streams it until the step ends.
+   * streams it until the step ends (see {@link LogFollowers}).
    */
   @GetMapping("/{id}/steps/{step}/logs")
-  ResponseEntity<StreamingResponseBody> logs(
+  ResponseEntity<?> logs(
       @PathVariable String id,
       @PathVariable String step,
       @RequestParam(required = false) String index,
       @RequestParam(required = false) Integer attempt,
-      @RequestParam(defaultValue = "false") boolean follow) {
+      @RequestParam(defaultValue = "false") boolean follow,
+      HttpServletRequest request,
+      HttpServletResponse response)
+      throws IOException {
     runs.run(id).orElseThrow(() -> ApiException.notFound("run"));
     StepView found = find(id, step, index, attempt);
-    MediaType text = new MediaType("text", "plain", StandardCharsets.UTF_8);
     if (!follow) {
-      String log = found.record().output() == null ? "" : found.record().output();
+      String log = runs.log(id, found.name(), found.fanOutIndex(), found.record().attempt());
       return ResponseEntity.ok()
-          .contentType(text)
-          .body(out -> out.write(log.getBytes(StandardCharsets.UTF_8)));
+          .contentType(new MediaType("text", "plain", StandardCharsets.UTF_8))
+          .body(log);
     }
-    return ResponseEntity.ok()
-        .contentType(text)
-        .body(out -> follow(out, id, found.name(), found.fanOutIndex(), found.record().attempt()));
+    LogFollower.Step followed =
+        new LogFollower.Step(id, found.name(), found.fanOutIndex(), found.record().attempt());
+    if (!followers.follow(request, response, followed)) {
+      return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+          .header(HttpHeaders.RETRY_AFTER, Long.toString(FOLLOW_RETRY_AFTER.toSeconds()))
+          .contentType(MediaType.APPLICATION_JSON)
+          .body(
+              Map.of(
+                  "error",
+                  "too many log followers",
+                  "detail",
+                  "at most "
+                      + followers.max()
+                      + " clients may follow logs at once (caravan.api.max-followers); try again"
+                      + " later, or read the log without follow=true"));
+    }
+    // the follower writes the response from now on
+    return null;
   }
 
   @PostMapping("/{id}/cancel")
@@ -110,30 +126,6 @@ class RunsController {
     answer.put("status", RunStatus.CANCELED.name());
     answer.put("stopped", stopped.stream().map(step -> step.record().jobName()).toList());
     return ResponseEntity.status(HttpStatus.ACCEPTED).body(answer);
-  }
-
-  private void follow(OutputStream out, String id, String step, String index, int attempt)
-      throws IOException {
-    Instant giveUp = Instant.now().plus(FOLLOW_LIMIT);
-    int sent = 0;
-    while (true) {
-      StepRecord record = find(id, step, index, attempt).record();
-      String log = record.output() == null ? "" : record.output();
-      if (log.length() > sent) {
-        out.write(log.substring(sent).getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        sent = log.length();
-      }
-      if (record.hasEnded() || Instant.now().isAfter(giveUp)) {
-        return;
-      }
-      try {
-        Thread.sleep(FOLLOW_POLL.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
   }
 
   private StepView find(String id, String step, String index, Integer attempt) {

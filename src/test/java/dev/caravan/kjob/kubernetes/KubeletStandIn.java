@@ -42,9 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class KubeletStandIn implements AutoCloseable {
 
-  /** The log limit the executor asks for with kjob's default maxOutputBytes. */
-  static final int DEFAULT_LOG_LIMIT = 16 * 1024 * 1024;
-
   /** How a step's container ends. */
   public record Outcome(
       int exitCode,
@@ -292,9 +289,7 @@ public final class KubeletStandIn implements AutoCloseable {
                 + "/pods/"
                 + podName
                 + "/log?container="
-                + (failedInit == null ? JobLabels.STEP_CONTAINER : failedInit)
-                + "&limitBytes="
-                + DEFAULT_LOG_LIMIT)
+                + (failedInit == null ? JobLabels.STEP_CONTAINER : failedInit))
         .andReturn(200, outcome.logOf(name))
         .always();
 

@@ -234,7 +234,7 @@ class KubernetesExecutorTest {
         .isNotNegative();
     assertThat(done.getMessage().getHeaders())
         .containsKeys(KjobConstants.STEP_STARTED, KjobConstants.STEP_ENDED);
-    assertThat(requests(r -> r.getPath().contains("/log?container=step&limitBytes=")))
+    assertThat(requests(r -> r.getPath().contains("/log?container=step")))
         .as("the log is read with one GET")
         .hasSize(1);
   }
@@ -257,6 +257,35 @@ class KubernetesExecutorTest {
     assertThat(failure).hasMessageContaining("exit code 3").hasMessageContaining("error: boom");
     assertThat(done.getMessage().getHeader(KjobConstants.STEP_STATUS)).isEqualTo(StepStatus.FAILED);
     assertThat(done.getMessage().getHeader(KjobConstants.EXIT_CODE)).isEqualTo(3);
+  }
+
+  @Test
+  void longPodLogKeepsItsHeadAndTailFromOneStreamedGet() {
+    // 3 MB: the why of the failure is in the last line, far beyond the cap
+    String log = "first line\n" + "x".repeat(3_000_000) + "\nerror: the real reason\n";
+    kubelet.on("noisy", fail(1, log));
+    startCamel(
+        route(
+            "direct:noisy",
+            "kjob:noisy?" + KUBERNETES + "&script=make&maxOutputBytes=1000&logTailLines=1"));
+
+    Exchange done = send("direct:noisy", null, Map.of(KjobConstants.RUN_ID, "run-noisy"));
+
+    StepFailedException failure = (StepFailedException) done.getException();
+    assertThat(failure.getLogTail()).isEqualTo("error: the real reason");
+    String body = done.getMessage().getBody(String.class);
+    int dropped = log.length() - 1000;
+    assertThat(body)
+        .startsWith("first line\n" + "x".repeat(500 - "first line\n".length()))
+        .contains("\n[caravan: " + dropped + " bytes of output dropped]\n")
+        .endsWith(
+            "x".repeat(500 - "\nerror: the real reason\n".length()) + "\nerror: the real reason\n");
+    assertThat(body.length()).isLessThan(1100);
+    List<RecordedRequest> logReads = requests(r -> r.getPath().contains("/log?"));
+    assertThat(logReads)
+        .as("one GET of the whole log, no byte limit (the tail is the log's real end)")
+        .singleElement()
+        .satisfies(read -> assertThat(read.getPath()).doesNotContain("limitBytes"));
   }
 
   @Test

@@ -316,11 +316,11 @@ class LocalExecutorTest {
   }
 
   @Test
-  void outputBeyondTheCapIsDroppedWithAMarker() throws Exception {
+  void outputBeyondTheCapKeepsItsHeadAndTailWithAMarkerBetween() throws Exception {
     route("direct:a", "kjob:big?maxOutputBytes=10&script=seq 1 10");
 
     assertThat(template.requestBody("direct:a", "", String.class))
-        .isEqualTo("1\n2\n3\n4\n5\n\n[caravan: 11 bytes of output dropped]\n");
+        .isEqualTo("1\n2\n3\n[caravan: 11 bytes of output dropped]\n9\n10\n");
   }
 
   // checkout and workspace

@@ -1,0 +1,58 @@
+package dev.caravan.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link StepLogContract} on a real PostgreSQL (zonky embedded, as {@code PostgresEventStoreIT}),
+ * plus the migration of logs stored before schema version 3.
+ */
+class StepLogPostgresIT extends StepLogContract {
+
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+  private static EmbeddedPostgres postgres;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  @Override
+  DataSource freshDatabase() throws Exception {
+    String name = "steplog_" + DATABASES.incrementAndGet();
+    try (Connection connection = postgres.getPostgresDatabase().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + name);
+    }
+    return postgres.getDatabase("postgres", name);
+  }
+
+  @Test
+  void logsStoredBeforeVersion3AreReadFromTheirChunksAfterIt() throws Exception {
+    DataSource database = freshDatabase();
+
+    StepLogMigration.migrateFromVersion2(database);
+
+    JdbcRunStore runs = new JdbcRunStore(database);
+    assertThat(runs.log("r-1", "build", "", 1)).isEqualTo(StepLogMigration.LONG_LOG);
+    assertThat(runs.log("r-1", "empty", "", 1)).isEmpty();
+    assertThat(runs.log("r-1", "none", "", 1)).isEmpty();
+    assertThat(runs.latest("r-1", "build", "").orElseThrow().output())
+        .isEqualTo(StepLogMigration.LONG_LOG);
+  }
+}

@@ -1,0 +1,239 @@
+package dev.caravan.run.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.app.CaravanApplication;
+import dev.caravan.event.EventConstants;
+import dev.caravan.event.RunStatus;
+import dev.caravan.gateway.Signatures;
+import dev.caravan.run.JdbcRunStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Log followers hold no thread, go when their client goes, and are capped: 100 clients follow a
+ * quiet step (one that printed a line and then waits), one more is refused, all 100 disconnect and
+ * the follower gauge is back at 0 within seconds, while signed GitHub deliveries keep being
+ * answered 202 quickly throughout.
+ */
+@SpringBootTest(
+    classes = {CaravanApplication.class, LogFollowersIT.Pipelines.class},
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "spring.datasource.url=jdbc:h2:mem:log-followers;DB_CLOSE_DELAY=-1",
+      "camel.main.routes-include-pattern=classpath:routes/common/*.yaml,"
+          + "classpath:routes/gateways/*.yaml",
+      "camel.component.kjob.executor=local",
+      "camel.component.event.poll-interval=200",
+      "caravan.github.webhook-secret=" + LogFollowersIT.SECRET,
+      "caravan.api.max-followers=" + LogFollowersIT.MAX
+    })
+class LogFollowersIT {
+
+  static final String SECRET = "followers-secret-5d1";
+  static final int MAX = 100;
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String GAUGE = "caravan.api.log.followers";
+
+  @LocalServerPort int port;
+  @Autowired CamelContext camel;
+  @Autowired JdbcRunStore runs;
+  @Autowired MeterRegistry meters;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ObjectMapper json = new ObjectMapper();
+  private final List<Socket> sockets = new ArrayList<>();
+  private Path gate;
+
+  /** A step that prints a line, then waits for its gate file. */
+  @TestConfiguration
+  static class Pipelines {
+    @Bean
+    RouteBuilder quietPipeline() {
+      return new RouteBuilder() {
+        @Override
+        public void configure() {
+          from("event:followed")
+              .routeId("followed")
+              .to(
+                  "kjob:quiet?timeout=120s&env.GATE=${body[gate]}&script=echo waiting; while [ !"
+                      + " -f \"$GATE\" ]; do sleep 0.1; done; echo done");
+        }
+      };
+    }
+  }
+
+  @AfterEach
+  void releaseAndClose() throws IOException {
+    if (gate != null && !Files.exists(gate)) {
+      Files.createFile(gate);
+    }
+    for (Socket socket : sockets) {
+      socket.close();
+    }
+  }
+
+  private double followers() {
+    return meters.get(GAUGE).gauge().value();
+  }
+
+  /** Opens a follow request on a raw socket and reads until the first log line arrived. */
+  private Socket follow(String path) throws IOException {
+    Socket socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout((int) WAIT.toMillis());
+    socket
+        .getOutputStream()
+        .write(
+            ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    InputStream in = socket.getInputStream();
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    while (!seen.toString(StandardCharsets.UTF_8).contains("waiting\n")) {
+      int b = in.read();
+      assertThat(b).as("follow stream ended early: %s", seen).isNotNegative();
+      seen.write(b);
+    }
+    assertThat(seen.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 200");
+    return socket;
+  }
+
+  private HttpRequest delivery(int n) {
+    byte[] body =
+        ("{\"ref\":\"refs/heads/main\",\"after\":\"f"
+                + n
+                + "\",\"repository\":{\"full_name\":\"octo/followed\"}}")
+            .getBytes(StandardCharsets.UTF_8);
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/events/github"))
+        .timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json")
+        .header("X-GitHub-Event", "push")
+        .header("X-GitHub-Delivery", "followers-" + n + "-" + UUID.randomUUID())
+        .header(
+            "X-Hub-Signature-256",
+            "sha256=" + HexFormat.of().formatHex(Signatures.hmac("HmacSHA256", SECRET, body)))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+  }
+
+  @Test
+  void hundredFollowersWhoLeaveAreGoneWithinSecondsOneMoreIsRefusedAndGatewaysKeepAnswering()
+      throws Exception {
+    gate = Files.createTempDirectory("followers").resolve("gate");
+    String eventId = UUID.randomUUID().toString();
+    camel
+        .createProducerTemplate()
+        .sendBodyAndHeaders(
+            "event:followed",
+            Map.of("gate", gate.toString()),
+            Map.of(EventConstants.EVENT_ID, eventId, EventConstants.EVENT_TYPE, "go"));
+    String runId =
+        await()
+            .atMost(WAIT)
+            .until(() -> runs.runs("followed", null, eventId, 1, 0), found -> !found.isEmpty())
+            .get(0)
+            .id();
+    await().atMost(WAIT).until(() -> runs.log(runId, "quiet", "", 1).equals("waiting\n"));
+    String path = "/api/runs/" + runId + "/steps/quiet/logs?follow=true";
+
+    // deliveries all along, one after the other
+    AtomicBoolean delivering = new AtomicBoolean(true);
+    List<Long> latencies = new CopyOnWriteArrayList<>();
+    List<Integer> statuses = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> deliveries =
+        CompletableFuture.runAsync(
+            () -> {
+              for (int n = 0; delivering.get() || n < 20; n++) {
+                long start = System.nanoTime();
+                try {
+                  statuses.add(
+                      http.send(delivery(n), HttpResponse.BodyHandlers.discarding()).statusCode());
+                } catch (IOException | InterruptedException e) {
+                  statuses.add(-1);
+                }
+                latencies.add(System.nanoTime() - start);
+              }
+            });
+
+    for (int i = 0; i < MAX; i++) {
+      sockets.add(follow(path));
+    }
+    assertThat(followers()).isEqualTo(MAX);
+
+    HttpResponse<String> refused =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.headers().firstValue("Retry-After"))
+        .hasValueSatisfying(seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
+    JsonNode error = json.readTree(refused.body());
+    assertThat(error.get("error").asText()).isEqualTo("too many log followers");
+    assertThat(error.get("detail").asText()).contains("caravan.api.max-followers");
+
+    for (Socket socket : sockets) {
+      socket.close();
+    }
+    sockets.clear();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .alias("the gauge of followers back at 0 after their clients left")
+        .until(() -> followers() == 0);
+
+    // a follower now is served to the end of the step
+    HttpResponse<InputStream> last =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(last.statusCode()).isEqualTo(200);
+    await().atMost(WAIT).until(() -> followers() == 1);
+    Files.createFile(gate);
+    try (InputStream stream = last.body()) {
+      assertThat(new String(stream.readAllBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("waiting\ndone\n");
+    }
+    await().atMost(WAIT).until(() -> followers() == 0);
+    await().atMost(WAIT).until(() -> runs.run(runId).orElseThrow().status() == RunStatus.SUCCEEDED);
+
+    delivering.set(false);
+    deliveries.get();
+    long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+    double p99Millis = sorted[(int) Math.ceil(0.99 * sorted.length) - 1] / 1e6;
+    System.out.printf(
+        "LogFollowersIT: %d GitHub deliveries while %d clients followed and left, p99 %.1f ms,"
+            + " max %.1f ms%n",
+        sorted.length, MAX, p99Millis, sorted[sorted.length - 1] / 1e6);
+    assertThat(statuses).as("answers to the deliveries").hasSizeGreaterThan(20).containsOnly(202);
+    assertThat(p99Millis).as("p99 of the deliveries in ms").isLessThan(1000);
+  }
+}
