@@ -76,7 +76,7 @@ final class GitCheckout {
       builder.environment().clear();
       builder.environment().putAll(env);
       builder.environment().put("GIT_TERMINAL_PROMPT", "0");
-      Process process = builder.start();
+      Process process = ProcessTree.start(builder);
       running.accept(process);
       try {
         boolean ended;
