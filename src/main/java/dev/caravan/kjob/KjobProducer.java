@@ -86,7 +86,7 @@ public class KjobProducer extends DefaultAsyncProducer {
       return true;
     }
     StepRequest started = request;
-    Optional<String> cannotStart = StepStartCheck.problem(started);
+    Optional<String> cannotStart = StepStartCheck.problem(started, component.checkoutPolicy());
     if (cannotStart.isPresent()) {
       try {
         endUnstarted(exchange, started, recorded, journal, "could not start", cannotStart.get());

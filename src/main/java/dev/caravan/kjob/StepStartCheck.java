@@ -7,14 +7,14 @@ import java.util.Optional;
 /**
  * What stops a step from starting that kjob can tell before handing it to an executor: a value that
  * no process can receive (a NUL character in an environment variable, the script or an argument;
- * the operating system ends strings there). The reason names the variable or option, never its
- * value.
+ * the operating system ends strings there), or a repository the checkout policy refuses. The reason
+ * names the variable or option, never its value.
  */
 final class StepStartCheck {
 
   private StepStartCheck() {}
 
-  static Optional<String> problem(StepRequest request) {
+  static Optional<String> problem(StepRequest request, CheckoutPolicy checkout) {
     StepSpec spec = request.spec();
     for (Map<String, String> env : List.of(spec.env(), request.caravanEnv())) {
       for (Map.Entry<String, String> variable : env.entrySet()) {
@@ -35,6 +35,9 @@ final class StepStartCheck {
     }
     if (hasNul(spec.workingDir())) {
       return Optional.of("the option workingDir holds a NUL character");
+    }
+    if (spec.checkout()) {
+      return checkout.refusal(spec.repository());
     }
     return Optional.empty();
   }

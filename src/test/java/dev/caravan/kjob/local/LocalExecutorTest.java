@@ -39,6 +39,8 @@ class LocalExecutorTest {
     kjob.setExecutor("local");
     kjob.setLocalWorkDir(tmp.resolve("work").toString());
     kjob.setLocalSecretsDir(tmp.resolve("secrets").toString());
+    // the checkout tests clone local repositories
+    kjob.setCheckoutAllowedSchemes("file");
     context.addComponent("kjob", kjob);
     context.start();
     template = context.createProducerTemplate();
