@@ -165,4 +165,30 @@ class StepsThatCannotStartTest {
         .doesNotContain("\r", "\n");
     assertNoLogLineHoldsRaw("\r", "\n2026-01-01");
   }
+
+  @Test
+  void aBadHeaderValueIsEscapedInItsError() throws Exception {
+    context.addRoutes(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:header")
+                .routeId("header")
+                .setHeader(KjobConstants.WORKSPACE, header("title"))
+                .to("kjob:header?script=true");
+          }
+        });
+
+    Exchange result =
+        template.request(
+            "direct:header",
+            e -> e.getMessage().setHeader("title", "yes\r\n2026-01-01 ERROR forged"));
+
+    assertThat(result.getException())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Invalid header CaravanWorkspace=yes\\r\\n2026-01-01 ERROR forged: expected true or"
+                + " false");
+    assertNoLogLineHoldsRaw("\r", "\n2026-01-01");
+  }
 }
