@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>every process in the step's session or process group;
  *   <li>every child of Caravan whose initial environment carries the step's {@code
- *       CARAVAN_JOB_NAME}, or the name of a job that is not running (any more);
- *   <li>every child of Caravan with no {@code CARAVAN_JOB_NAME} at all that is in a session other
- *       than Caravan's own, was not started by Caravan itself and started after the step did;
+ *       CARAVAN_JOB_NAME}, or that of another step that ended here in the last ten minutes;
+ *   <li>every child of Caravan with no {@code CARAVAN_JOB_NAME} at all (or the name of a job this
+ *       Caravan did not run) that is in a session other than Caravan's own, was not started by
+ *       Caravan itself and started after the step did;
  * </ul>
  *
  * <p>and with each its process group and descendants. The children it killed, and orphans of
@@ -43,14 +44,22 @@ final class OrphanReaper {
   /** How long a zombie child nobody claims is left to Java before the reaper reaps it. */
   static final long UNCLAIMED_ZOMBIE_MILLIS = 5000;
 
+  /** How long, and for how many jobs, orphans found later still count as an ended job's. */
+  private static final long RECENTLY_ENDED_MILLIS = 10 * 60 * 1000;
+
+  private static final int RECENTLY_ENDED_MAX = 10_000;
+
   /** How many quick sweeps follow one that killed something (grandchildren reparented late). */
   private static final int FOLLOW_UPS = 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(OrphanReaper.class);
   private static final OrphanReaper SHARED = new OrphanReaper();
 
-  /** A running step: its leader's pid once it has one, and when it started (clock ticks). */
-  private record Step(long leader, long startTicks) {}
+  /**
+   * A running step: its leader's pid once it has one (and when the leader started, -1 if unknown),
+   * and when the step started (clock ticks).
+   */
+  private record Step(long leader, long leaderStartTicks, long startTicks) {}
 
   /** An unclaimed zombie child, and when it was first seen as one. */
   private record Zombie(long startTicks, long firstSeenMillis) {}
@@ -66,6 +75,10 @@ final class OrphanReaper {
   private final Map<Long, Long> adopted = new HashMap<>();
 
   private final Map<Long, Zombie> unclaimed = new HashMap<>();
+
+  /** Jobs that ended here lately, oldest first: their orphans are killed whenever found. */
+  private final Map<String, Long> recentlyEnded = new LinkedHashMap<>();
+
   private int followUps;
   private boolean soonPending;
   private long ticks;
@@ -89,14 +102,15 @@ final class OrphanReaper {
   /** Called before the step's process starts: its orphans are to be left alone until it ends. */
   synchronized void starting(String jobName) {
     ended.remove(jobName);
-    running.put(jobName, new Step(-1, uptimeTicks() - 1));
+    running.put(jobName, new Step(-1, -1, uptimeTicks() - 1));
   }
 
   /** The step's process has started. */
   synchronized void started(String jobName, long leaderPid) {
     Step step = running.get(jobName);
     long startTicks = step == null ? uptimeTicks() - 1 : step.startTicks();
-    running.put(jobName, new Step(leaderPid, startTicks));
+    long leaderStart = ProcFs.stat(leaderPid).map(ProcFs.Stat::startTicks).orElse(-1L);
+    running.put(jobName, new Step(leaderPid, leaderStart, startTicks));
   }
 
   /**
@@ -107,6 +121,11 @@ final class OrphanReaper {
     Step step = running.remove(jobName);
     if (step != null) {
       ended.put(jobName, step);
+      recentlyEnded.remove(jobName);
+      recentlyEnded.put(jobName, System.currentTimeMillis());
+      if (recentlyEnded.size() > RECENTLY_ENDED_MAX) {
+        recentlyEnded.remove(recentlyEnded.keySet().iterator().next());
+      }
     }
   }
 
@@ -147,7 +166,10 @@ final class OrphanReaper {
     }
     Map<String, Step> endedNow = new LinkedHashMap<>(ended);
     ended.clear();
+    long tooOld = System.currentTimeMillis() - RECENTLY_ENDED_MILLIS;
+    recentlyEnded.values().removeIf(endedAt -> endedAt < tooOld);
     List<ProcFs.Stat> processes = ProcFs.all();
+    Map<String, Step> sessions = sessionsToKill(endedNow, processes);
     List<ProcFs.Stat> toKill = new ArrayList<>();
     Map<Long, ProcFs.Stat> zombies = new HashMap<>();
     for (ProcFs.Stat process : processes) {
@@ -160,18 +182,19 @@ final class OrphanReaper {
         }
         continue;
       }
-      if (inSessionOrGroupOf(process, endedNow)) {
+      if (ProcessTree.isStartedByCaravan(process.pid())) {
+        continue; // a step's leader or git: its executor's to kill
+      }
+      if (inSessionOrGroupOf(process, sessions)) {
         toKill.add(process);
-      } else if (process.ppid() == self
-          && !ProcessTree.isStartedByCaravan(process.pid())
-          && belongsToNoRunningStep(process, endedNow)) {
+      } else if (process.ppid() == self && belongsToNoRunningStep(process, endedNow)) {
         toKill.add(process);
       }
     }
     for (ProcFs.Stat process : toKill) {
       kill(process);
     }
-    reap(zombies, endedNow);
+    reap(zombies, sessions);
     if (!toKill.isEmpty()) {
       LOG.debug(
           "Killed {} process(es) left behind by step(s) {}",
@@ -181,6 +204,30 @@ final class OrphanReaper {
     } else if (followUps > 0) {
       followUps--;
     }
+  }
+
+  /**
+   * The ended steps whose session and process group may be killed: those whose leader's pid is not
+   * in use by another process now. (While a member of its session or group lives, the kernel keeps
+   * the pid; once none does, it may hand it out again.)
+   */
+  private static Map<String, Step> sessionsToKill(
+      Map<String, Step> steps, List<ProcFs.Stat> processes) {
+    Map<Long, ProcFs.Stat> byPid = new HashMap<>();
+    processes.forEach(process -> byPid.put(process.pid(), process));
+    Map<String, Step> sessions = new LinkedHashMap<>();
+    steps.forEach(
+        (jobName, step) -> {
+          ProcFs.Stat holder = step.leader() > 0 ? byPid.get(step.leader()) : null;
+          boolean leaderOrNobody =
+              holder == null
+                  || (step.leaderStartTicks() >= 0
+                      && holder.startTicks() == step.leaderStartTicks());
+          if (step.leader() > 0 && leaderOrNobody) {
+            sessions.put(jobName, step);
+          }
+        });
+    return sessions;
   }
 
   private static boolean inSessionOrGroupOf(ProcFs.Stat process, Map<String, Step> steps) {
@@ -202,13 +249,15 @@ final class OrphanReaper {
     if (!marker.readable()) {
       return false;
     }
-    if (marker.jobName() != null) {
-      if (running.containsKey(marker.jobName())) {
-        adopted.putIfAbsent(orphan.pid(), orphan.startTicks());
-        return false;
-      }
+    String jobName = marker.jobName();
+    if (running.containsKey(jobName)) {
+      adopted.putIfAbsent(orphan.pid(), orphan.startTicks());
+      return false;
+    }
+    if (endedNow.containsKey(jobName) || recentlyEnded.containsKey(jobName)) {
       return true;
     }
+    // no marker, or the name of a job this Caravan did not run (another Caravan's, one made up)
     if (orphan.session() == selfSession) {
       // started by other code in this JVM, not orphaned by a step
       return false;
@@ -230,7 +279,7 @@ final class OrphanReaper {
     }
   }
 
-  private void reap(Map<Long, ProcFs.Stat> zombies, Map<String, Step> endedNow) {
+  private void reap(Map<Long, ProcFs.Stat> zombies, Map<String, Step> sessions) {
     long now = System.currentTimeMillis();
     adopted
         .entrySet()
@@ -250,7 +299,7 @@ final class OrphanReaper {
       if (ProcessTree.isStartedByCaravan(zombie.pid())) {
         continue; // Java reaps it
       }
-      if (inSessionOrGroupOf(zombie, endedNow)) {
+      if (inSessionOrGroupOf(zombie, sessions)) {
         linux.get().reap(zombie.pid());
         continue;
       }

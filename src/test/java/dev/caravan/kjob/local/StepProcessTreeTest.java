@@ -168,4 +168,18 @@ class StepProcessTreeTest {
     assertThat(result.getException()).isNull();
     assertChildIsGone();
   }
+
+  @Test
+  void anOrphanThatNamesAJobThatNeverRanDiesWithTheStep() throws Exception {
+    Exchange result =
+        run(
+            "",
+            "(env CARAVAN_JOB_NAME=made-up setsid sh -c 'trap \"\" TERM; echo $$ >"
+                + " \"$PIDS/child\"; exec sleep 300' </dev/null >/dev/null 2>&1 &);"
+                + AWAIT_CHILD
+                + "; echo done");
+
+    assertThat(result.getException()).isNull();
+    assertChildIsGone();
+  }
 }
