@@ -94,7 +94,8 @@ class CaravanCamelArtifactIT {
             "org.postgresql:postgresql",
             "org.flywaydb:flyway-core",
             "org.flywaydb:flyway-database-postgresql",
-            "io.micrometer:micrometer-core");
+            "io.micrometer:micrometer-core",
+            "net.java.dev.jna:jna");
   }
 
   @Test

@@ -20,7 +20,11 @@ public enum ExecutorType {
       return valueOf(value.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "Invalid kjob option " + option + "=" + value + ": expected auto, kubernetes or local");
+          "Invalid kjob option "
+              + option
+              + "="
+              + LogSafe.escape(value)
+              + ": expected auto, kubernetes or local");
     }
   }
 }

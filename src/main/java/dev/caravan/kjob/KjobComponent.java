@@ -85,11 +85,36 @@ public class KjobComponent extends DefaultComponent {
   @Metadata(label = "local", defaultValue = "${java.io.tmpdir}/caravan")
   private String localWorkDir;
 
+  /**
+   * Hosts whose repositories checkout=true may clone over https or SSH, comma-separated: exact
+   * names, {@code *.example.com} for its subdomains, {@code *} for any host. Refused before any
+   * process or Job starts.
+   */
+  @Metadata(label = "source", defaultValue = CheckoutPolicy.DEFAULT_HOSTS)
+  private String checkoutAllowedHosts = CheckoutPolicy.DEFAULT_HOSTS;
+
+  /**
+   * Transports checkout=true may use, comma-separated: https, ssh (ssh:// and scp-like
+   * git@host:path), http (plain, unencrypted), file (local paths and file://, for tests and trusted
+   * setups). ext::, fd::, git:// and every other transport are always refused.
+   */
+  @Metadata(label = "source", defaultValue = CheckoutPolicy.DEFAULT_SCHEMES)
+  private String checkoutAllowedSchemes = CheckoutPolicy.DEFAULT_SCHEMES;
+
+  /**
+   * Whether checkout=true may clone from hosts that resolve to loopback, link-local, private
+   * (site-local), unique-local or unspecified addresses (internal services, cloud metadata). When
+   * false, the host must resolve.
+   */
+  @Metadata(label = "source", defaultValue = "false")
+  private boolean checkoutAllowPrivateAddresses;
+
   /** Records steps of runs (resume, replay, stored logs). Defaults to the one in the registry. */
   @Metadata(autowired = true, label = "advanced")
   private StepJournal journal;
 
   private ClusterDetector clusterDetector = ClusterDetector.ofThisProcess();
+  private volatile CheckoutPolicy checkoutPolicy;
   private ExecutorType resolvedAuto;
   private LocalStepExecutor localExecutor;
   private KubernetesStepExecutor kubernetesExecutor;
@@ -218,6 +243,15 @@ public class KjobComponent extends DefaultComponent {
     return kubernetesExecutor;
   }
 
+  /** What checkout=true may clone (from the options as they were when the component started). */
+  CheckoutPolicy checkoutPolicy() {
+    CheckoutPolicy policy = checkoutPolicy;
+    return policy != null
+        ? policy
+        : CheckoutPolicy.of(
+            checkoutAllowedHosts, checkoutAllowedSchemes, checkoutAllowPrivateAddresses);
+  }
+
   /**
    * The journal: the configured one, else the single one in the registry (bound by the event
    * component when it starts, which may be after this component), else none.
@@ -255,6 +289,9 @@ public class KjobComponent extends DefaultComponent {
     super.doStart();
     ExecutorType.parse(executor, "executor");
     validateWorkspaceOptions();
+    checkoutPolicy =
+        CheckoutPolicy.of(
+            checkoutAllowedHosts, checkoutAllowedSchemes, checkoutAllowPrivateAddresses);
     if (kubernetesClient == null) {
       kubernetesClient =
           CamelContextHelper.findSingleByType(getCamelContext(), KubernetesClient.class);
@@ -407,6 +444,30 @@ public class KjobComponent extends DefaultComponent {
 
   public void setLocalWorkDir(String localWorkDir) {
     this.localWorkDir = localWorkDir;
+  }
+
+  public String getCheckoutAllowedHosts() {
+    return checkoutAllowedHosts;
+  }
+
+  public void setCheckoutAllowedHosts(String checkoutAllowedHosts) {
+    this.checkoutAllowedHosts = checkoutAllowedHosts;
+  }
+
+  public String getCheckoutAllowedSchemes() {
+    return checkoutAllowedSchemes;
+  }
+
+  public void setCheckoutAllowedSchemes(String checkoutAllowedSchemes) {
+    this.checkoutAllowedSchemes = checkoutAllowedSchemes;
+  }
+
+  public boolean isCheckoutAllowPrivateAddresses() {
+    return checkoutAllowPrivateAddresses;
+  }
+
+  public void setCheckoutAllowPrivateAddresses(boolean checkoutAllowPrivateAddresses) {
+    this.checkoutAllowPrivateAddresses = checkoutAllowPrivateAddresses;
   }
 
   /** For tests: where {@code auto} looks for a cluster configuration. */

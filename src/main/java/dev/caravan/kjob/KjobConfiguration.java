@@ -77,8 +77,11 @@ public class KjobConfiguration implements Cloneable {
   private boolean checkout;
 
   /**
-   * Repository URL to check out, instead of the event label {@code cloneUrl}. Any URL {@code git
-   * fetch} accepts (https, ssh, a local path); never the {@code ext::} transport.
+   * Repository URL to check out, instead of the event label {@code cloneUrl}: {@code https://} or
+   * SSH ({@code ssh://}, {@code git@host:path}) on a host the component allows
+   * (checkoutAllowedHosts, checkoutAllowedSchemes, checkoutAllowPrivateAddresses); local paths,
+   * {@code file://} and {@code http://} only where the component allows them, never {@code ext::},
+   * {@code fd::} or other transports.
    */
   @UriParam(label = "source")
   private String repository;

@@ -2,9 +2,11 @@ package dev.caravan.kjob;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -84,28 +86,104 @@ public class KjobProducer extends DefaultAsyncProducer {
       return true;
     }
     StepRequest started = request;
+    Optional<String> cannotStart = StepStartCheck.problem(started, component.checkoutPolicy());
+    if (cannotStart.isPresent()) {
+      try {
+        endUnstarted(exchange, started, recorded, journal, "could not start", cannotStart.get());
+      } catch (RuntimeException e) {
+        exchange.setException(e);
+      }
+      callback.done(true);
+      return true;
+    }
     StepMetrics.started();
-    executor
-        .execute(started)
-        .whenComplete(
-            (result, error) -> {
-              StepMetrics.ended(started, result);
-              try {
-                if (error != null) {
-                  exchange.setException(unwrap(error));
-                } else {
-                  if (recorded) {
-                    journal.ended(started, result);
-                  }
-                  complete(exchange, started, result);
-                }
-              } catch (RuntimeException e) {
-                exchange.setException(e);
-              } finally {
-                callback.done(false);
+    CompletableFuture<StepResult> execution;
+    try {
+      execution = executor.execute(started);
+    } catch (RuntimeException e) {
+      execution = CompletableFuture.failedFuture(e);
+    }
+    execution.whenComplete(
+        (result, error) -> {
+          StepMetrics.ended(started, result);
+          try {
+            if (error != null) {
+              executorFailed(exchange, started, recorded, journal, unwrap(error));
+            } else {
+              if (recorded) {
+                journal.ended(started, result);
               }
-            });
+              complete(exchange, started, result);
+            }
+          } catch (RuntimeException e) {
+            exchange.setException(e);
+          } finally {
+            callback.done(false);
+          }
+        });
     return false;
+  }
+
+  /**
+   * The executor failed instead of giving a result. While Caravan stops, that is no verdict on the
+   * step (its run is resumed); otherwise the step is FAILED, the reason (escaped) in its log.
+   */
+  private void executorFailed(
+      Exchange exchange,
+      StepRequest request,
+      boolean recorded,
+      StepJournal journal,
+      Throwable error) {
+    if (error instanceof StepInterruptedException || stopping()) {
+      exchange.setException(error);
+      return;
+    }
+    boolean notStarted = error instanceof StepStartException;
+    String reason = notStarted ? error.getMessage() : error.toString();
+    endUnstarted(
+        exchange,
+        request,
+        recorded,
+        journal,
+        notStarted ? "could not start" : "failed in Caravan",
+        LogSafe.escape(reason, 1000));
+
+    if (!notStarted || error.getCause() != null) {
+      exchange.getException().initCause(LogSafe.escaped(notStarted ? error.getCause() : error));
+    }
+  }
+
+  /**
+   * Ends a step that never ran (or whose executor failed): FAILED without an exit code, {@code
+   * [caravan: the step <what>: <reason>]} as its log, recorded like any other end. The reason must
+   * already be safe for a log line (see {@link LogSafe}).
+   */
+  private static void endUnstarted(
+      Exchange exchange,
+      StepRequest request,
+      boolean recorded,
+      StepJournal journal,
+      String what,
+      String reason) {
+    Instant now = Instant.now();
+    StepResult result =
+        new StepResult(
+            request.jobName(),
+            StepStatus.FAILED,
+            null,
+            "[caravan: the step " + what + ": " + reason + "]\n",
+            now,
+            now);
+    if (recorded) {
+      journal.ended(request, result);
+    }
+    complete(exchange, request, result);
+  }
+
+  private boolean stopping() {
+    return !isRunAllowed()
+        || endpoint.getComponent().isStoppingOrStopped()
+        || endpoint.getCamelContext().isStopping();
   }
 
   /**

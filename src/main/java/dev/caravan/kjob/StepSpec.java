@@ -107,7 +107,7 @@ public record StepSpec(
       throw new IllegalArgumentException(
           prefix
               + "the option workingDir="
-              + workingDir
+              + LogSafe.escape(workingDir)
               + " must be an absolute path with checkout on Kubernetes (the sources are mounted"
               + " there)");
     }
@@ -135,7 +135,7 @@ public record StepSpec(
       throw new IllegalArgumentException(
           prefix
               + "invalid option imagePullPolicy="
-              + imagePullPolicy
+              + LogSafe.escape(imagePullPolicy)
               + ": expected Always, IfNotPresent or Never");
     }
     if (logTailLines < 0) {
@@ -162,7 +162,7 @@ public record StepSpec(
           "Invalid kjob option "
               + option
               + "="
-              + value
+              + LogSafe.escape(value)
               + ": expected a duration such as 30s or 5m");
     }
     return Duration.ofHours(number(parts.group(1)))
@@ -178,7 +178,12 @@ public record StepSpec(
   private static void requireDnsName(String prefix, String option, String value) {
     if (!DNS_LABEL.matcher(value).matches()) {
       throw new IllegalArgumentException(
-          prefix + "invalid option " + option + "=" + value + ": expected a DNS-1123 label");
+          prefix
+              + "invalid option "
+              + option
+              + "="
+              + LogSafe.escape(value)
+              + ": expected a DNS-1123 label");
     }
   }
 
@@ -196,7 +201,7 @@ public record StepSpec(
               + "invalid "
               + option
               + " '"
-              + value.replaceAll("\\p{Cntrl}", "?")
+              + LogSafe.escape(value)
               + "': must not start with '-' or contain control characters");
     }
   }
@@ -213,7 +218,7 @@ public record StepSpec(
               + "invalid option "
               + option
               + "="
-              + value
+              + LogSafe.escape(value)
               + ": expected a Kubernetes quantity such as 500m or 256Mi");
     }
   }

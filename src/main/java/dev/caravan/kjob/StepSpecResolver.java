@@ -160,7 +160,11 @@ final class StepSpecResolver {
       return false;
     }
     throw new IllegalArgumentException(
-        "Invalid header " + header + "=" + value + ": expected true or false");
+        "Invalid header "
+            + header
+            + "="
+            + LogSafe.escape(value.toString())
+            + ": expected true or false");
   }
 
   private static int integer(Message headers, String header, int option) {
@@ -172,7 +176,11 @@ final class StepSpecResolver {
       return Integer.parseInt(value.toString().trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "Invalid header " + header + "=" + value + ": expected a whole number");
+          "Invalid header "
+              + header
+              + "="
+              + LogSafe.escape(value.toString())
+              + ": expected a whole number");
     }
   }
 

@@ -228,6 +228,7 @@ class ManifestsTest {
     assertThat(strings(kustomization(POSTGRES).get("patchesStrategicMerge")))
         .containsExactly("caravan-database.yaml");
     checkDatabaseEnv(env(named(maps(patch, "spec", "template", "spec", "containers"), "caravan")));
+    checkDatabaseFiles(maps(patch, "spec", "template", "spec", "volumes"));
   }
 
   @Test
@@ -314,6 +315,7 @@ class ManifestsTest {
     checkPostgres(overlay);
     Map<String, Object> server = find(overlay, "Deployment", "caravan");
     checkDatabaseEnv(env(named(maps(server, "spec", "template", "spec", "containers"), "caravan")));
+    checkDatabaseFiles(maps(server, "spec", "template", "spec", "volumes"));
     Map<String, Object> postgres =
         named(
             maps(
@@ -406,15 +408,10 @@ class ManifestsTest {
           .as("%s: the Role only applies in Caravan's namespace", namespace)
           .isEqualTo("$(POD_NAMESPACE)");
     }
-    // required: the pod does not start without a token
-    checkFromSecret(env, "CARAVAN_API_TOKEN", "caravan-secrets", "CARAVAN_API_TOKEN");
-    assertThat(maps(caravan, "envFrom"))
-        .singleElement()
-        .satisfies(
-            from -> {
-              assertThat(string(from, "secretRef", "name")).isEqualTo("caravan-secrets");
-              assertThat(at(from, "secretRef", "optional")).isNotEqualTo(true);
-            });
+    // secrets are files, never environment variables
+    assertThat(caravan).doesNotContainKey("envFrom");
+    assertThat(env.values())
+        .noneMatch(variable -> at(variable, "valueFrom", "secretKeyRef") != null);
 
     Map<String, Map<String, Object>> volumes = new HashMap<>();
     maps(pod, "volumes").forEach(v -> volumes.put((String) v.get("name"), v));
@@ -430,6 +427,41 @@ class ManifestsTest {
     assertThat(routes.get("readOnly")).isEqualTo(true);
     assertThat(string(volumes.get(routes.get("name")), "configMap", "name"))
         .matches("caravan-routes(-[a-z0-9]{10})?");
+    checkSecretFiles(mounts.get(value(env, "CARAVAN_SECRETS_DIR")), volumes);
+  }
+
+  /**
+   * The Secret caravan-secrets as files at CARAVAN_SECRETS_DIR (Spring Boot's configtree), readable
+   * by Caravan's group only; caravan.api.token named on its own, so that the volume, and the pod,
+   * cannot start without it.
+   */
+  private static List<Map<String, Object>> checkSecretFiles(
+      Map<String, Object> mount, Map<String, Map<String, Object>> volumes) {
+    assertThat(mount).as("the mount of CARAVAN_SECRETS_DIR").isNotNull();
+    assertThat(mount.get("readOnly")).isEqualTo(true);
+    Map<String, Object> projected = map(volumes.get(mount.get("name")), "projected");
+    assertThat(projected.get("defaultMode")).as("0440").isEqualTo(0440);
+    List<Map<String, Object>> sources = maps(projected, "sources");
+    assertThat(sources)
+        .anySatisfy(
+            source -> {
+              assertThat(string(source, "secret", "name")).isEqualTo("caravan-secrets");
+              assertThat(at(source, "secret", "items")).as("every key").isNull();
+              assertThat(at(source, "secret", "optional")).isNotEqualTo(true);
+            })
+        .anySatisfy(
+            source -> {
+              assertThat(string(source, "secret", "name")).isEqualTo("caravan-secrets");
+              assertThat(at(source, "secret", "optional")).isNotEqualTo(true);
+              assertThat(maps(source, "secret", "items"))
+                  .singleElement()
+                  .satisfies(
+                      item ->
+                          assertThat(item)
+                              .containsEntry("key", "caravan.api.token")
+                              .containsEntry("path", "caravan.api.token"));
+            });
+    return sources;
   }
 
   private static void checkIdentity(List<Map<String, Object>> objects) {
@@ -486,8 +518,25 @@ class ManifestsTest {
   private static void checkDatabaseEnv(Map<String, Map<String, Object>> env) {
     assertThat(value(env, "CARAVAN_DB_URL"))
         .isEqualTo("jdbc:postgresql://caravan-postgres:5432/caravan");
-    checkFromSecret(env, "CARAVAN_DB_USER", "caravan-postgres", "username");
-    checkFromSecret(env, "CARAVAN_DB_PASSWORD", "caravan-postgres", "password");
+    assertThat(env).doesNotContainKeys("CARAVAN_DB_USER", "CARAVAN_DB_PASSWORD");
+  }
+
+  /** The database credentials as the secret files spring.datasource.username and .password. */
+  private static void checkDatabaseFiles(List<Map<String, Object>> podVolumes) {
+    Map<String, Map<String, Object>> volumes = new HashMap<>();
+    podVolumes.forEach(v -> volumes.put((String) v.get("name"), v));
+    List<Map<String, Object>> sources =
+        checkSecretFiles(Map.of("name", "secrets", "readOnly", true), volumes);
+    assertThat(sources)
+        .anySatisfy(
+            source -> {
+              assertThat(string(source, "secret", "name")).isEqualTo("caravan-postgres");
+              assertThat(maps(source, "secret", "items"))
+                  .extracting(item -> item.get("key") + "->" + item.get("path"))
+                  .containsExactlyInAnyOrder(
+                      "username->spring.datasource.username",
+                      "password->spring.datasource.password");
+            });
   }
 
   private static void checkFromSecret(

@@ -247,6 +247,9 @@ class RbacTest {
     kjob.setKubernetesClient(caravanClient());
     kjob.setNamespace(NAMESPACE);
     kjob.setExecutor("kubernetes");
+    // the checkout's host is made up: allowed, and not resolved
+    kjob.setCheckoutAllowedHosts("git.example.com");
+    kjob.setCheckoutAllowPrivateAddresses(true);
     camel.addComponent("kjob", kjob);
     camel.addRoutes(
         new RouteBuilder() {

@@ -313,6 +313,7 @@ class EventComponentTest {
     KjobComponent kjob = new KjobComponent();
     kjob.setExecutor("local");
     kjob.setLocalWorkDir(dir.resolve("work").toString());
+    kjob.setCheckoutAllowedSchemes("file"); // a local repository
     CountDownLatch release = new CountDownLatch(1);
     CamelContext context = new DefaultCamelContext();
     context.addComponent("kjob", kjob);

@@ -62,6 +62,8 @@ import org.springframework.test.context.DynamicPropertySource;
       "caravan.trello.callback-url=" + ExamplePipelinesIT.TRELLO_CALLBACK,
       "caravan.webhook.tokens.matrix=" + ExamplePipelinesIT.MATRIX_TOKEN,
       "caravan.pipelines.pr-checks.enabled=true",
+      // pr-checks checks out a local repository
+      "caravan.checkout.allowed-schemes=file",
       "caravan.pipelines.matrix.parallelism=2",
       "caravan.pipelines.k8s-warnings.window=1500"
     })

@@ -1,5 +1,6 @@
 package dev.caravan.kjob.kubernetes;
 
+import dev.caravan.kjob.CheckoutPolicy;
 import dev.caravan.kjob.StepNames;
 import dev.caravan.kjob.StepRequest;
 import dev.caravan.kjob.StepSpec;
@@ -55,14 +56,17 @@ final class JobFactory {
   /**
    * Fixed: repository, revision and directory come from environment variables. A shallow fetch of
    * the one revision, then a detached checkout; an existing checkout in a workspace is moved. Any
-   * owner of the directory is trusted (the workspace may have been written by another user), and
-   * the ext:: transport, which runs commands, is refused.
+   * owner of the directory is trusted (the workspace may have been written by another user). The
+   * fetch may use the repository's own transport only ({@code CARAVAN_GIT_PROTOCOL}, which
+   * CheckoutPolicy checked; every other one, ext:: that runs commands included, is refused) and
+   * follows no redirects.
    */
   static final String CHECKOUT_SCRIPT =
       "set -e; mkdir -p \"$CARAVAN_CHECKOUT_DIR\"; cd \"$CARAVAN_CHECKOUT_DIR\";"
           + " git -c safe.directory='*' init -q .;"
-          + " git -c safe.directory='*' -c protocol.ext.allow=never fetch -q --depth 1 --"
-          + " \"$CARAVAN_REPOSITORY\" \"$CARAVAN_REVISION\";"
+          + " git -c safe.directory='*' -c protocol.allow=never"
+          + " -c \"protocol.$CARAVAN_GIT_PROTOCOL.allow=always\" -c http.followRedirects=false"
+          + " fetch -q --depth 1 -- \"$CARAVAN_REPOSITORY\" \"$CARAVAN_REVISION\";"
           + " git -c safe.directory='*' checkout -q FETCH_HEAD";
 
   private final String helperImage;
@@ -230,6 +234,10 @@ final class JobFactory {
         .addNewEnv()
         .withName("CARAVAN_CHECKOUT_DIR")
         .withValue(dir)
+        .endEnv()
+        .addNewEnv()
+        .withName("CARAVAN_GIT_PROTOCOL")
+        .withValue(CheckoutPolicy.gitProtocol(spec.repository()))
         .endEnv()
         .withVolumeMounts(mounts)
         .build();

@@ -1,5 +1,6 @@
 package dev.caravan.kjob.local;
 
+import dev.caravan.kjob.CheckoutPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,8 +16,9 @@ import java.util.function.Consumer;
 /**
  * Clones one revision of a repository into a directory with {@code git} child processes: {@code git
  * init}, {@code git fetch --depth 1 -- <repository> <revision>}, {@code git checkout FETCH_HEAD}.
- * Repository and revision are single arguments after {@code --}, never shell text; the {@code
- * ext::} transport (which runs commands) is refused.
+ * Repository and revision are single arguments after {@code --}, never shell text. The fetch may
+ * use the repository's own transport only ({@code protocol.allow=never} but for it) and follows no
+ * redirects, on top of the {@link CheckoutPolicy} the repository passed before.
  */
 final class GitCheckout {
 
@@ -56,7 +58,11 @@ final class GitCheckout {
         List.of(
             "git",
             "-c",
-            "protocol.ext.allow=never",
+            "protocol.allow=never",
+            "-c",
+            "protocol." + CheckoutPolicy.gitProtocol(repository) + ".allow=always",
+            "-c",
+            "http.followRedirects=false",
             "fetch",
             "-q",
             "--depth",
@@ -76,7 +82,7 @@ final class GitCheckout {
       builder.environment().clear();
       builder.environment().putAll(env);
       builder.environment().put("GIT_TERMINAL_PROMPT", "0");
-      Process process = builder.start();
+      Process process = ProcessTree.start(builder);
       running.accept(process);
       try {
         boolean ended;

@@ -7,6 +7,7 @@ import dev.caravan.kjob.StepOutput;
 import dev.caravan.kjob.StepRequest;
 import dev.caravan.kjob.StepResult;
 import dev.caravan.kjob.StepSpec;
+import dev.caravan.kjob.StepStartException;
 import dev.caravan.kjob.StepStatus;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,12 +48,17 @@ public final class LocalStepExecutor implements StepExecutor {
   /** How long output may stay open after the process exited before its group is killed. */
   private static final long ORPHAN_GRACE_MILLIS = 2000;
 
+  /** Delay of the sweep for orphans after a step ended (sweeps of steps ending together merge). */
+  private static final long ORPHAN_SWEEP_DELAY_MILLIS = 20;
+
   private final ExecutorService ioThreads;
   private final ScheduledExecutorService timers;
   private final Path workRoot;
   private final Path secretsDir;
   private final Map<String, RunningStep> running = new ConcurrentHashMap<>();
   private final StepListener listener;
+  private final OrphanReaper orphans = OrphanReaper.shared();
+  private final ScheduledFuture<?> orphanSweeps;
 
   /**
    * @param ioThreads pumps standard input and output of the processes
@@ -74,6 +81,11 @@ public final class LocalStepExecutor implements StepExecutor {
     LOG.info(
         "kjob local executor: steps run as child processes of Caravan; their image option is not"
             + " used");
+    CaravanProcessGuard.apply();
+    orphanSweeps =
+        orphans.isEnabled()
+            ? timers.scheduleWithFixedDelay(orphans::periodicSweep, 1, 1, TimeUnit.SECONDS)
+            : null;
   }
 
   @Override
@@ -86,7 +98,7 @@ public final class LocalStepExecutor implements StepExecutor {
         return start(request, dirs, step);
       }
     } catch (IOException | RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      return CompletableFuture.failedFuture(notStarted(e));
     }
     // git blocks while it fetches: on an IO thread, not the caller's
     return CompletableFuture.supplyAsync(() -> checkout(request, dirs, step), ioThreads)
@@ -99,7 +111,7 @@ public final class LocalStepExecutor implements StepExecutor {
                 return start(request, dirs, step);
               } catch (IOException | RuntimeException e) {
                 FileUtil.removeDir(dirs.stepDir().toFile());
-                return CompletableFuture.failedFuture(e);
+                return CompletableFuture.failedFuture(notStarted(e));
               }
             });
   }
@@ -147,16 +159,22 @@ public final class LocalStepExecutor implements StepExecutor {
     }
   }
 
-  /** Kills the running steps; their runs are interrupted, to be resumed (see README). */
+  /**
+   * Kills the running steps and what they left behind; their runs are interrupted, to be resumed
+   * (see README).
+   */
   @Override
   public void close() {
-    running
-        .values()
-        .forEach(
-            step -> {
-              step.interrupted.set(true);
-              step.kill();
-            });
+    if (orphanSweeps != null) {
+      orphanSweeps.cancel(false);
+    }
+    running.forEach(
+        (jobName, step) -> {
+          step.interrupted.set(true);
+          step.kill();
+          orphans.ended(jobName);
+        });
+    orphans.sweep();
   }
 
   /** The step's private directory, its working directory and the run's workspace (or null). */
@@ -202,7 +220,7 @@ public final class LocalStepExecutor implements StepExecutor {
     } catch (IOException e) {
       running.remove(request.jobName());
       FileUtil.removeDir(dirs.stepDir().toFile());
-      throw new UncheckedIOException("Checking out the sources of " + request.jobName(), e);
+      throw new StepStartException("checking out the sources failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       running.remove(request.jobName());
@@ -251,12 +269,15 @@ public final class LocalStepExecutor implements StepExecutor {
       builder.environment().clear();
       builder.environment().putAll(environment(request, dirs));
       started = Instant.now();
-      process = builder.start();
+      orphans.starting(request.jobName());
+      process = ProcessTree.start(builder);
     } catch (IOException | RuntimeException e) {
+      orphans.ended(request.jobName());
       running.remove(request.jobName());
       FileUtil.removeDir(stepDir.toFile());
       throw e;
     }
+    orphans.started(request.jobName(), process.pid());
     step.process = process;
     running.put(request.jobName(), step);
     if (step.canceled.get()) {
@@ -278,6 +299,7 @@ public final class LocalStepExecutor implements StepExecutor {
                 () -> {
                   step.timedOut.set(true);
                   ProcessTree.kill(process);
+                  stepEnded(request.jobName());
                 },
                 spec.timeout().toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -289,6 +311,7 @@ public final class LocalStepExecutor implements StepExecutor {
                     () -> {
                       if (!drained.isDone()) {
                         ProcessTree.killGroup(process.pid());
+                        stepEnded(request.jobName());
                       }
                     },
                     ORPHAN_GRACE_MILLIS,
@@ -297,6 +320,7 @@ public final class LocalStepExecutor implements StepExecutor {
     return CompletableFuture.allOf(process.onExit(), drained)
         .handle(
             (ignored, error) -> {
+              stepEnded(request.jobName());
               progress.cancel(false);
               if (timeout != null) {
                 timeout.cancel(false);
@@ -315,6 +339,35 @@ public final class LocalStepExecutor implements StepExecutor {
                   started,
                   Instant.now());
             });
+  }
+
+  /** The step's process has ended or was killed: what it left behind goes too, and is reaped. */
+  private void stepEnded(String jobName) {
+    orphans.ended(jobName);
+    if (!orphans.claimSoonSweep()) {
+      return;
+    }
+    try {
+      timers.schedule(
+          () -> {
+            orphans.sweep();
+            stepEnded(jobName);
+          },
+          ORPHAN_SWEEP_DELAY_MILLIS,
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      orphans.soonSweepRejected();
+      orphans.sweep();
+    }
+  }
+
+  /** What failed before the step's process ran, as the reason the step could not start. */
+  private static StepStartException notStarted(Throwable error) {
+    if (error instanceof StepStartException notStarted) {
+      return notStarted;
+    }
+    String message = error.getMessage() == null ? error.toString() : error.getMessage();
+    return new StepStartException(message, error);
   }
 
   private static StepStatus statusOf(RunningStep step, int exitCode) {
@@ -379,7 +432,18 @@ public final class LocalStepExecutor implements StepExecutor {
     Map<String, String> values = new LinkedHashMap<>();
     try (var files = Files.list(dir)) {
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-        values.put(file.getFileName().toString(), Files.readString(file, StandardCharsets.UTF_8));
+        String key = file.getFileName().toString();
+        String value = Files.readString(file, StandardCharsets.UTF_8);
+        // named, never shown: the value is a secret
+        if (key.indexOf('=') >= 0) {
+          throw new StepStartException(
+              "the key '" + key + "' of Secret '" + secret + "' is no environment variable name");
+        }
+        if (value.indexOf('\0') >= 0) {
+          throw new StepStartException(
+              "the key " + key + " of Secret '" + secret + "' holds a NUL character");
+        }
+        values.put(key, value);
       }
     }
     return values;

@@ -538,12 +538,17 @@ class KubernetesExecutorTest {
                   .containsExactly("/bin/sh", "-c", JobFactory.CHECKOUT_SCRIPT);
               assertThat(JobFactory.CHECKOUT_SCRIPT)
                   .contains("\"$CARAVAN_REPOSITORY\" \"$CARAVAN_REVISION\"")
+                  .contains(
+                      "-c protocol.allow=never",
+                      "-c \"protocol.$CARAVAN_GIT_PROTOCOL.allow=always\"",
+                      "-c http.followRedirects=false")
                   .doesNotContain("github.com");
               assertThat(envOf(init))
                   .containsExactly(
                       Map.entry("CARAVAN_REPOSITORY", "https://github.com/octo/repo.git"),
                       Map.entry("CARAVAN_REVISION", sha),
-                      Map.entry("CARAVAN_CHECKOUT_DIR", "/workspace/source"));
+                      Map.entry("CARAVAN_CHECKOUT_DIR", "/workspace/source"),
+                      Map.entry("CARAVAN_GIT_PROTOCOL", "https"));
               assertThat(init.getVolumeMounts()).isEqualTo(step.getVolumeMounts());
             });
   }
@@ -553,7 +558,8 @@ class KubernetesExecutorTest {
     startCamel(
         route(
             "direct:checkout",
-            "kjob:build?" + KUBERNETES + "&checkout=true&workingDir=/src&script=make"));
+            "kjob:build?" + KUBERNETES + "&checkout=true&workingDir=/src&script=make"),
+        kjob -> kjob.setCheckoutAllowedHosts("github.com,example.org"));
 
     Exchange done =
         send(
@@ -754,6 +760,8 @@ class KubernetesExecutorTest {
     KjobComponent kjob = new KjobComponent();
     kjob.setKubernetesClient(client);
     kjob.setNamespace(NAMESPACE);
+    // github.com does not resolve here: the checkout tests skip the internal-address check
+    kjob.setCheckoutAllowPrivateAddresses(true);
     configure.accept(kjob);
     camel = new DefaultCamelContext();
     camel.addComponent("kjob", kjob);

@@ -1,7 +1,6 @@
 package dev.caravan.kjob.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.TestGit;
@@ -17,7 +16,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelContext;
-import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
@@ -41,6 +39,8 @@ class LocalExecutorTest {
     kjob.setExecutor("local");
     kjob.setLocalWorkDir(tmp.resolve("work").toString());
     kjob.setLocalSecretsDir(tmp.resolve("secrets").toString());
+    // the checkout tests clone local repositories
+    kjob.setCheckoutAllowedSchemes("file");
     context.addComponent("kjob", kjob);
     context.start();
     template = context.createProducerTemplate();
@@ -265,12 +265,15 @@ class LocalExecutorTest {
   void missingSecretFailsNamingIt() throws Exception {
     route("direct:a", "kjob:secret?envFromSecret=absent&script=true");
 
-    assertThatThrownBy(() -> template.requestBody("direct:a", ""))
-        .isInstanceOf(CamelExecutionException.class)
-        .hasRootCauseMessage(
-            "Secret 'absent' not found: the local executor expects a directory "
+    Exchange result = template.request("direct:a", e -> {});
+
+    assertThat(result.getException()).isInstanceOf(StepFailedException.class);
+    assertThat(((StepFailedException) result.getException()).getLogTail())
+        .isEqualTo(
+            "[caravan: the step could not start: Secret 'absent' not found: the local executor"
+                + " expects a directory "
                 + tmp.resolve("secrets/absent")
-                + " with one file per key");
+                + " with one file per key]");
   }
 
   @Test
