@@ -33,6 +33,11 @@ public class JdbcEventStore implements EventStore {
     this.jdbc = new Jdbc(dataSource);
   }
 
+  /** The database the store is kept in (the retention policy deletes from it). */
+  public DataSource dataSource() {
+    return jdbc.dataSource();
+  }
+
   /** Applies the versioned schema migrations (Flyway, table caravan_schema_history). */
   public JdbcEventStore migrate() {
     Flyway.configure()
