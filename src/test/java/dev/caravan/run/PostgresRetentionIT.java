@@ -1,25 +1,18 @@
 package dev.caravan.run;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.sql.Connection;
-import java.sql.Statement;
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.caravan.event.PostgresServer;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/**
- * The retention scenarios on a real PostgreSQL (zonky embedded, as {@code PostgresEventStoreIT}),
- * one fresh database per test.
- */
+/** The retention scenarios on a real PostgreSQL, one fresh database per test. */
 class PostgresRetentionIT extends RetentionScenarios {
 
-  private static final AtomicInteger DATABASES = new AtomicInteger();
-  private static EmbeddedPostgres postgres;
+  private static PostgresServer postgres;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    postgres = PostgresServer.start("retention");
   }
 
   @AfterAll
@@ -31,12 +24,7 @@ class PostgresRetentionIT extends RetentionScenarios {
 
   @Override
   DataSource freshDatabase() throws Exception {
-    String name = "retention_" + DATABASES.incrementAndGet();
-    try (Connection connection = postgres.getPostgresDatabase().getConnection();
-        Statement statement = connection.createStatement()) {
-      statement.execute("CREATE DATABASE " + name);
-    }
-    return postgres.getDatabase("postgres", name);
+    return postgres.freshDatabase();
   }
 
   @Override
