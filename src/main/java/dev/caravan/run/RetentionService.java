@@ -117,13 +117,15 @@ public class RetentionService extends ServiceSupport implements CamelContextAwar
 
   private void scheduledPass() {
     try {
+      long start = System.nanoTime();
       JdbcRetention.Removed removed = sweep();
       if (!removed.isEmpty()) {
         LOG.info(
-            "Retention deleted {} events, {} runs and {} steps",
+            "Retention deleted {} events, {} runs and {} steps in {} ms",
             removed.events(),
             removed.runs(),
-            removed.steps());
+            removed.steps(),
+            (System.nanoTime() - start) / 1_000_000);
       }
     } catch (EventStoreException e) {
       if (!isRunAllowed() || camelContext.isStopping()) {
