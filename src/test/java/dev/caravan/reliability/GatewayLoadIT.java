@@ -61,9 +61,10 @@ import org.springframework.test.context.DynamicPropertySource;
  * SUCCEEDED. Prints the achieved rate, latency percentiles and the time until every run ended.
  *
  * <p>Meanwhile the retention policy runs with small limits ({@value #MAX_EVENTS} events, {@value
- * #MAX_RUNS} ended runs per pipeline, a pass every second): the counts of events and runs, sampled
- * during the load and taken at its end, must stay under their limit plus one batch, and every event
- * must be either still stored or counted as deleted by the retention.
+ * #MAX_RUNS} ended runs per pipeline, a pass every second): at the end the counts of events and
+ * runs must stay under their limit plus one batch, and so must the events (beside those of runs in
+ * flight) while sampled during the load, the ended runs under twice their limit; every event and
+ * run must be either still stored or counted as deleted by the retention.
  *
  * <p>Tagged {@code load}: {@code mvn verify} leaves it out; {@code mvn -Pload
  * failsafe:integration-test failsafe:verify} runs it (and {@code .ci/run} does, after {@code mvn
@@ -399,7 +400,9 @@ class GatewayLoadIT {
         .as("events without a run in flight, while sampled")
         .isLessThanOrEqualTo(MAX_EVENTS + BATCH);
     assertThat(eventsLeft).as("events at the end").isLessThanOrEqualTo(MAX_EVENTS + BATCH);
-    assertThat(sizes.maxRuns).as("ended runs, while sampled").isLessThanOrEqualTo(MAX_RUNS + BATCH);
+    // runs end faster than events arrive while a backlog of deliveries drains (on a busy machine),
+    // so between two passes the ended runs may grow by more than a batch: bounded all the same
+    assertThat(sizes.maxRuns).as("ended runs, while sampled").isLessThanOrEqualTo(2 * MAX_RUNS);
     assertThat(runsLeft).as("runs at the end").isLessThanOrEqualTo(MAX_RUNS + BATCH);
     assertThat(deleted("steps")).as("the pipeline runs no kjob step").isZero();
   }
