@@ -135,11 +135,14 @@ class CaravanCamelArtifactIT {
               "dev/caravan/gateway/GitHubWebhook.class",
               "dev/caravan/gateway/JsonErrorResponse.class",
               "dev/caravan/run/JdbcRunStore.class",
+              "dev/caravan/run/RetentionService.class",
+              "dev/caravan/run/RetentionPlugin.class",
               "dev/caravan/routes/RoutesDirectory.class",
               "META-INF/services/org/apache/camel/component/kjob",
               "META-INF/services/org/apache/camel/component/event",
               "META-INF/services/org.apache.camel.spi.ContextServicePlugin",
               "db/caravan/V1__events.sql",
+              "db/caravan/V4__retention.sql",
               "scripts/pr-checks/unit-tests.sh")
           .noneMatch(name -> name.startsWith("dev/caravan/app/"))
           .noneMatch(name -> name.startsWith("dev/caravan/run/api/"))

@@ -40,6 +40,11 @@ public class JdbcEventStore implements EventStore {
     this.jdbc = new Jdbc(dataSource, health);
   }
 
+  /** The database the store is kept in (the retention policy deletes from it). */
+  public DataSource dataSource() {
+    return jdbc.dataSource();
+  }
+
   /** Applies the versioned schema migrations (Flyway, table caravan_schema_history). */
   public JdbcEventStore migrate() {
     Flyway.configure()

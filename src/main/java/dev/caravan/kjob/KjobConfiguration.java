@@ -154,6 +154,55 @@ public class KjobConfiguration implements Cloneable {
   @UriParam(enums = "auto,kubernetes,local")
   private String executor;
 
+  /**
+   * Whether the step's pod gets a service account token. Default: only when the step names a
+   * serviceAccount (a step without one has no business with the API server, and the namespace's
+   * default account may be bound to more than it should).
+   */
+  @UriParam(label = "security")
+  private Boolean automountServiceAccountToken;
+
+  /**
+   * Whether Kubernetes puts the namespace's Services into the step's environment ({@code
+   * <SERVICE>_SERVICE_HOST}, ...). Off: a step learns no addresses it was not given.
+   */
+  @UriParam(label = "security", defaultValue = "false")
+  private boolean enableServiceLinks;
+
+  /**
+   * Seccomp profile of the step's pod: {@code RuntimeDefault} (the container runtime's filter of
+   * dangerous system calls) or {@code Unconfined}.
+   */
+  @UriParam(
+      label = "security",
+      defaultValue = PodSecurity.RUNTIME_DEFAULT,
+      enums = "RuntimeDefault,Unconfined")
+  private String seccompProfile = PodSecurity.RUNTIME_DEFAULT;
+
+  /**
+   * Whether processes of the pod's containers may gain more privileges than their parent (setuid
+   * binaries such as sudo). Off by default.
+   */
+  @UriParam(label = "security", defaultValue = "false")
+  private boolean allowPrivilegeEscalation;
+
+  /**
+   * Linux capabilities given back to the pod's containers, comma-separated ({@code
+   * NET_ADMIN,SYS_TIME}, without {@code CAP_}). Every container drops all capabilities; none is
+   * added back by default.
+   */
+  @UriParam(label = "security")
+  private String capabilitiesAdd;
+
+  /**
+   * Labels the step's pod {@code caravan.dev/cluster-network=true}, which the NetworkPolicy {@code
+   * caravan-steps-cluster-network} of {@code k8s/} lets reach addresses inside the cluster
+   * (Services, the API server, private networks). Without it a step reaches only DNS and public
+   * addresses.
+   */
+  @UriParam(label = "security", defaultValue = "false")
+  private boolean clusterNetwork;
+
   /** How many lines of output a StepFailedException carries. */
   @UriParam(label = "advanced", defaultValue = "20")
   private int logTailLines = 20;
@@ -349,6 +398,54 @@ public class KjobConfiguration implements Cloneable {
 
   public void setExecutor(String executor) {
     this.executor = executor;
+  }
+
+  public Boolean getAutomountServiceAccountToken() {
+    return automountServiceAccountToken;
+  }
+
+  public void setAutomountServiceAccountToken(Boolean automountServiceAccountToken) {
+    this.automountServiceAccountToken = automountServiceAccountToken;
+  }
+
+  public boolean isEnableServiceLinks() {
+    return enableServiceLinks;
+  }
+
+  public void setEnableServiceLinks(boolean enableServiceLinks) {
+    this.enableServiceLinks = enableServiceLinks;
+  }
+
+  public String getSeccompProfile() {
+    return seccompProfile;
+  }
+
+  public void setSeccompProfile(String seccompProfile) {
+    this.seccompProfile = seccompProfile;
+  }
+
+  public boolean isAllowPrivilegeEscalation() {
+    return allowPrivilegeEscalation;
+  }
+
+  public void setAllowPrivilegeEscalation(boolean allowPrivilegeEscalation) {
+    this.allowPrivilegeEscalation = allowPrivilegeEscalation;
+  }
+
+  public String getCapabilitiesAdd() {
+    return capabilitiesAdd;
+  }
+
+  public void setCapabilitiesAdd(String capabilitiesAdd) {
+    this.capabilitiesAdd = capabilitiesAdd;
+  }
+
+  public boolean isClusterNetwork() {
+    return clusterNetwork;
+  }
+
+  public void setClusterNetwork(boolean clusterNetwork) {
+    this.clusterNetwork = clusterNetwork;
   }
 
   public int getLogTailLines() {

@@ -138,6 +138,29 @@ public final class KjobConstants {
   @Metadata(description = "Overrides the workspace option.", javaType = "Boolean")
   public static final String WORKSPACE = "CaravanWorkspace";
 
+  @Metadata(
+      description = "Overrides the automountServiceAccountToken option.",
+      javaType = "Boolean")
+  public static final String AUTOMOUNT_SERVICE_ACCOUNT_TOKEN =
+      "CaravanAutomountServiceAccountToken";
+
+  @Metadata(description = "Overrides the enableServiceLinks option.", javaType = "Boolean")
+  public static final String ENABLE_SERVICE_LINKS = "CaravanEnableServiceLinks";
+
+  @Metadata(description = "Overrides the seccompProfile option.", javaType = "String")
+  public static final String SECCOMP_PROFILE = "CaravanSeccompProfile";
+
+  @Metadata(description = "Overrides the allowPrivilegeEscalation option.", javaType = "Boolean")
+  public static final String ALLOW_PRIVILEGE_ESCALATION = "CaravanAllowPrivilegeEscalation";
+
+  @Metadata(
+      description = "Overrides the capabilitiesAdd option (comma-separated string or List).",
+      javaType = "Object")
+  public static final String CAPABILITIES_ADD = "CaravanCapabilitiesAdd";
+
+  @Metadata(description = "Overrides the clusterNetwork option.", javaType = "Boolean")
+  public static final String CLUSTER_NETWORK = "CaravanClusterNetwork";
+
   // What the step produces
 
   @Metadata(

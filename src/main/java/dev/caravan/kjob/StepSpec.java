@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  * @param repository URL to clone (option, header, or with checkout the event label cloneUrl)
  * @param revision commit, branch, tag or ref to check out, or {@code null} for the remote's HEAD
  * @param workspace whether the step gets the run's shared directory
+ * @param podSecurity how a Kubernetes step's pod is locked down
  */
 public record StepSpec(
     String stepName,
@@ -42,7 +43,8 @@ public record StepSpec(
     Map<String, String> nodeSelector,
     String imagePullPolicy,
     int logTailLines,
-    int maxOutputBytes) {
+    int maxOutputBytes,
+    PodSecurity podSecurity) {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -144,6 +146,7 @@ public record StepSpec(
     if (maxOutputBytes <= 0) {
       throw new IllegalArgumentException(prefix + "the option maxOutputBytes must be positive");
     }
+    podSecurity.validate(prefix);
     return this;
   }
 

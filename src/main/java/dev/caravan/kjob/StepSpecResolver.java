@@ -124,7 +124,51 @@ final class StepSpecResolver {
         nodeSelector,
         text(headers, KjobConstants.IMAGE_PULL_POLICY, options.getImagePullPolicy(), null),
         options.getLogTailLines(),
-        options.getMaxOutputBytes());
+        options.getMaxOutputBytes(),
+        podSecurity(headers));
+  }
+
+  /** The pod's lock-down from the options; a header's bad value fails naming the header. */
+  private PodSecurity podSecurity(Message headers) {
+    Object automount =
+        headers == null ? null : headers.getHeader(KjobConstants.AUTOMOUNT_SERVICE_ACCOUNT_TOKEN);
+    Object seccomp = headers == null ? null : headers.getHeader(KjobConstants.SECCOMP_PROFILE);
+    if (seccomp != null && !PodSecurity.isSeccompProfile(seccomp.toString())) {
+      throw new IllegalArgumentException(
+          "Invalid header "
+              + KjobConstants.SECCOMP_PROFILE
+              + "="
+              + seccomp.toString().replaceAll("\\p{Cntrl}", "?")
+              + ": expected RuntimeDefault or Unconfined");
+    }
+    if (headers != null && headers.getHeader(KjobConstants.CAPABILITIES_ADD) != null) {
+      for (String capability : list(headers, KjobConstants.CAPABILITIES_ADD, null)) {
+        if (!PodSecurity.isCapability(capability)) {
+          throw new IllegalArgumentException(
+              "Invalid header "
+                  + KjobConstants.CAPABILITIES_ADD
+                  + ": '"
+                  + capability.replaceAll("\\p{Cntrl}", "?")
+                  + "' is not a capability name such as NET_ADMIN (upper case, without CAP_)");
+        }
+      }
+    }
+    return new PodSecurity(
+        automount == null
+            ? options.getAutomountServiceAccountToken()
+            : Boolean.valueOf(bool(headers, KjobConstants.AUTOMOUNT_SERVICE_ACCOUNT_TOKEN, false)),
+        bool(headers, KjobConstants.ENABLE_SERVICE_LINKS, options.isEnableServiceLinks()),
+        text(
+            headers,
+            KjobConstants.SECCOMP_PROFILE,
+            options.getSeccompProfile(),
+            PodSecurity.RUNTIME_DEFAULT),
+        bool(
+            headers,
+            KjobConstants.ALLOW_PRIVILEGE_ESCALATION,
+            options.isAllowPrivilegeEscalation()),
+        list(headers, KjobConstants.CAPABILITIES_ADD, options.getCapabilitiesAdd()),
+        bool(headers, KjobConstants.CLUSTER_NETWORK, options.isClusterNetwork()));
   }
 
   private static String text(Message headers, String header, String option, String fallback) {

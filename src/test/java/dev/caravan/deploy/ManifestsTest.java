@@ -122,7 +122,9 @@ class ManifestsTest {
             "Role/caravan",
             "RoleBinding/caravan",
             "Deployment/caravan",
-            "Service/caravan");
+            "Service/caravan",
+            "NetworkPolicy/caravan-steps",
+            "NetworkPolicy/caravan-steps-cluster-network");
     assertThat(kustomization(BASE)).doesNotContainKey("secretGenerator");
     assertThat(strings(kustomization(K8S).get("bases"))).containsExactly("base");
     assertThat(objects(K8S)).isEqualTo(base);
@@ -197,6 +199,24 @@ class ManifestsTest {
             JobLabels.JOB_NAME,
             "s-1");
     assertThat(matches(selector, stepPod)).as("a step's pod is a candidate").isFalse();
+  }
+
+  @Test
+  void stepPodsGetNoIngressAndReachOnlyDnsAndPublicAddressesUnlessLabelledForTheCluster() {
+    checkStepNetwork(objects(BASE));
+    checkStepNetwork(objects(POSTGRES));
+  }
+
+  @Test
+  void theNetworkPolicyModelOfTheTestReadsAddressesRight() {
+    assertThat(NetworkPolicies.contains("10.0.0.0/8", "10.255.1.2")).isTrue();
+    assertThat(NetworkPolicies.contains("10.0.0.0/8", "11.0.0.1")).isFalse();
+    assertThat(NetworkPolicies.contains("172.16.0.0/12", "172.31.255.255")).isTrue();
+    assertThat(NetworkPolicies.contains("172.16.0.0/12", "172.32.0.1")).isFalse();
+    assertThat(NetworkPolicies.contains("0.0.0.0/0", "8.8.8.8")).isTrue();
+    assertThat(NetworkPolicies.contains("0.0.0.0/0", "2001:db8::1")).isFalse();
+    assertThat(NetworkPolicies.contains("fc00::/7", "fd12:3456::1")).isTrue();
+    assertThat(NetworkPolicies.contains("fc00::/7", "2001:db8::1")).isFalse();
   }
 
   @Test
@@ -293,7 +313,14 @@ class ManifestsTest {
     assertThat(base)
         .extracting(o -> (String) o.get("kind"))
         .containsExactlyInAnyOrder(
-            "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Deployment", "Service");
+            "ServiceAccount",
+            "Role",
+            "RoleBinding",
+            "ConfigMap",
+            "Deployment",
+            "Service",
+            "NetworkPolicy",
+            "NetworkPolicy");
     checkRendered(base);
     assertThat(find(base, "Role", "caravan"))
         .as("the Role as rendered and as written")
@@ -310,7 +337,9 @@ class ManifestsTest {
             "Deployment",
             "Service",
             "Service",
-            "StatefulSet");
+            "StatefulSet",
+            "NetworkPolicy",
+            "NetworkPolicy");
     checkRendered(overlay);
     checkPostgres(overlay);
     Map<String, Object> server = find(overlay, "Deployment", "caravan");
@@ -345,6 +374,76 @@ class ManifestsTest {
     Map<String, Object> configMap = find(objects, "ConfigMap", routes);
     assertThat(map(configMap, "data")).containsKey("example-pipeline.yaml");
     assertThat(ofKind(objects, "Secret")).isEmpty();
+    checkStepNetwork(objects);
+  }
+
+  /**
+   * The step pods' NetworkPolicies: a step (labelled as kjob labels its pods) gets no ingress and
+   * egress to DNS and public addresses only, neither Caravan's Service nor the API server nor a
+   * node's or the cloud's metadata address; with the cluster-network label it may reach those too.
+   * Caravan's own pod and PostgreSQL's are selected by none of them.
+   */
+  private static void checkStepNetwork(List<Map<String, Object>> objects) {
+    Map<String, Object> step = new HashMap<>();
+    step.put(JobLabels.MANAGED_BY, JobLabels.MANAGED_BY_VALUE);
+    step.put(JobLabels.RUN, "r");
+    step.put(JobLabels.STEP, "s");
+    step.put(JobLabels.ATTEMPT, "1");
+    step.put(JobLabels.JOB_NAME, "s-1");
+    Map<String, Object> clusterStep = new HashMap<>(step);
+    clusterStep.put(JobLabels.CLUSTER_NETWORK, JobLabels.CLUSTER_NETWORK_VALUE);
+    Map<String, Object> server =
+        map(find(objects, "Deployment", "caravan"), "spec", "template", "metadata", "labels");
+    assertThat(NetworkPolicies.selecting(objects, server))
+        .as("policies of Caravan's pod")
+        .isEmpty();
+    for (Map<String, Object> statefulSet : ofKind(objects, "StatefulSet")) {
+      assertThat(
+              NetworkPolicies.selecting(
+                  objects, map(statefulSet, "spec", "template", "metadata", "labels")))
+          .as("policies of %s", string(statefulSet, "metadata", "name"))
+          .isEmpty();
+    }
+
+    List<Map<String, Object>> stepPolicies = NetworkPolicies.selecting(objects, step);
+    assertThat(NetworkPolicies.names(stepPolicies)).containsExactly("caravan-steps");
+    assertThat(NetworkPolicies.anyIngress(stepPolicies)).as("ingress to a step").isFalse();
+    // Caravan's Service, the API server's Service and endpoints, pods, nodes, cloud metadata
+    for (String inside :
+        List.of(
+            "10.96.0.1",
+            "10.244.3.7",
+            "172.20.0.10",
+            "192.168.49.2",
+            "100.64.0.5",
+            "169.254.169.254",
+            "fd00:10:96::1",
+            "fe80::1")) {
+      for (int port : List.of(80, 443, 6443, 8080, 5432)) {
+        assertThat(NetworkPolicies.egress(stepPolicies, inside, port, "TCP"))
+            .as("a step reaches %s:%d", inside, port)
+            .isFalse();
+      }
+    }
+    for (String outside : List.of("140.82.112.3", "1.1.1.1", "2606:4700::1111")) {
+      assertThat(NetworkPolicies.egress(stepPolicies, outside, 443, "TCP"))
+          .as("a step reaches %s:443", outside)
+          .isTrue();
+    }
+    for (String resolver : List.of("10.96.0.10", "169.254.20.10")) {
+      for (String protocol : List.of("UDP", "TCP")) {
+        assertThat(NetworkPolicies.egress(stepPolicies, resolver, 53, protocol))
+            .as("a step asks the resolver %s over %s", resolver, protocol)
+            .isTrue();
+      }
+    }
+
+    List<Map<String, Object>> clusterPolicies = NetworkPolicies.selecting(objects, clusterStep);
+    assertThat(NetworkPolicies.names(clusterPolicies))
+        .containsExactlyInAnyOrder("caravan-steps", "caravan-steps-cluster-network");
+    assertThat(NetworkPolicies.anyIngress(clusterPolicies)).as("ingress to a step").isFalse();
+    assertThat(NetworkPolicies.egress(clusterPolicies, "10.96.0.1", 443, "TCP")).isTrue();
+    assertThat(NetworkPolicies.egress(clusterPolicies, "10.244.3.7", 8080, "TCP")).isTrue();
   }
 
   private static void checkServer(Map<String, Object> deployment) {

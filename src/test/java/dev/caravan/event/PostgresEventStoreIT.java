@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -34,21 +32,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link JdbcEventStore} against a real PostgreSQL (zonky embedded, started once per class; as root
- * it runs the server in a user namespace via {@code unshare}). Every test gets its own database,
- * migrated from scratch.
+ * {@link JdbcEventStore} against a real PostgreSQL ({@link PostgresServer}, started once per
+ * class). Every test gets its own database, migrated from scratch.
  */
 class PostgresEventStoreIT {
 
-  private static final AtomicInteger DATABASES = new AtomicInteger();
-  private static EmbeddedPostgres postgres;
+  private static PostgresServer postgres;
 
   private DataSource dataSource;
   private JdbcEventStore store;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    postgres = PostgresServer.start("caravan");
   }
 
   @AfterAll
@@ -60,12 +56,7 @@ class PostgresEventStoreIT {
 
   @BeforeEach
   void freshMigratedDatabase() throws SQLException {
-    String name = "caravan_" + DATABASES.incrementAndGet();
-    try (Connection connection = postgres.getPostgresDatabase().getConnection();
-        Statement statement = connection.createStatement()) {
-      statement.execute("CREATE DATABASE " + name);
-    }
-    dataSource = postgres.getDatabase("postgres", name);
+    dataSource = postgres.freshDatabase();
     store = new JdbcEventStore(dataSource).migrate();
   }
 
@@ -113,7 +104,7 @@ class PostgresEventStoreIT {
         assertThat(rows.getBoolean("success")).isTrue();
         applied.add(rows.getString("version"));
       }
-      assertThat(applied).containsExactly("1", "2", "3");
+      assertThat(applied).containsExactly("1", "2", "3", "4");
     }
     assertThat(count("SELECT count(*) FROM caravan_event")).isZero();
     assertThat(store.append(push("after-remigrate"))).isTrue();

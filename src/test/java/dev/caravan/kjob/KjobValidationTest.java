@@ -71,6 +71,13 @@ class KjobValidationTest {
         "kjob:build?revision=-x&script=true | must not start with '-'",
         "kjob:build?executor=kubernetes&image=i&checkout=true&workingDir=src&script=true"
             + " | workingDir=src must be an absolute path",
+        "kjob:build?seccompProfile=Localhost&script=true | invalid option seccompProfile=Localhost",
+        "kjob:build?seccompProfile=runtimedefault&script=true | expected RuntimeDefault or Unconf",
+        "kjob:build?capabilitiesAdd=net_admin&script=true | invalid option capabilitiesAdd: 'net_",
+        "kjob:build?capabilitiesAdd=CAP_SYS_ADMIN&script=true | 'CAP_SYS_ADMIN' is not a capabil",
+        "kjob:build?clusterNetwork=maybe&script=true | Error binding property (clusterNetwork=may",
+        "kjob:build?allowPrivilegeEscalation=1&script=true | (allowPrivilegeEscalation=1)",
+        "kjob:build?automountServiceAccountToken=sure&script=true | automountServiceAccountToken",
       })
   void invalidOptionsFailWhenTheRouteStartsNamingTheOption(String uri, String message) {
     assertThatThrownBy(() -> startWith(uri))
@@ -127,8 +134,20 @@ class KjobValidationTest {
     assertThat(new ClusterDetector(Map.of(), home).findConfiguration()).isNull();
   }
 
-  @Test
-  void invalidHeaderOverrideFailsTheExchangeNamingTheHeader() throws Exception {
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "CaravanTimeout | later | CaravanTimeout=later",
+        "CaravanSeccompProfile | Localhost | Invalid header CaravanSeccompProfile=Localhost",
+        "CaravanCapabilitiesAdd | NET_ADMIN,sys_time | Invalid header CaravanCapabilitiesAdd: 'sys_",
+        "CaravanAllowPrivilegeEscalation | yes | Invalid header CaravanAllowPrivilegeEscalation=yes",
+        "CaravanClusterNetwork | 1 | Invalid header CaravanClusterNetwork=1",
+        "CaravanEnableServiceLinks | on | Invalid header CaravanEnableServiceLinks=on",
+        "CaravanAutomountServiceAccountToken | no | CaravanAutomountServiceAccountToken=no",
+      })
+  void invalidHeaderOverrideFailsTheExchangeNamingTheHeader(
+      String header, String value, String message) throws Exception {
     kjob.setExecutor("local");
     kjob.setLocalWorkDir(home.resolve("work").toString());
     startWith("kjob:build?script=true");
@@ -136,10 +155,10 @@ class KjobValidationTest {
     var result =
         context
             .createProducerTemplate()
-            .request("direct:a", e -> e.getMessage().setHeader(KjobConstants.TIMEOUT, "later"));
+            .request("direct:a", e -> e.getMessage().setHeader(header, value));
 
     assertThat(result.getException())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("CaravanTimeout=later");
+        .hasMessageContaining(message.trim());
   }
 }

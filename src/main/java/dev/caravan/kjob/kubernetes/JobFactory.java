@@ -1,6 +1,7 @@
 package dev.caravan.kjob.kubernetes;
 
 import dev.caravan.kjob.CheckoutPolicy;
+import dev.caravan.kjob.PodSecurity;
 import dev.caravan.kjob.StepNames;
 import dev.caravan.kjob.StepRequest;
 import dev.caravan.kjob.StepSpec;
@@ -12,6 +13,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -102,6 +104,14 @@ final class JobFactory {
     Volumes volumes = new Volumes(request, needsDataFiles, event, input);
 
     Map<String, String> labels = labels(request);
+    PodSecurity security = spec.podSecurity();
+    Map<String, String> podLabels = new LinkedHashMap<>(labels);
+    if (security.clusterNetwork()) {
+      podLabels.put(JobLabels.CLUSTER_NETWORK, JobLabels.CLUSTER_NETWORK_VALUE);
+    }
+    Container step = stepContainer(request, hasInput, volumes);
+    harden(step, security);
+    volumes.initContainers.forEach(init -> harden(init, security));
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(JobLabels.RUN_ID_ANNOTATION, request.runId());
     annotations.put(JobLabels.STEP_NAME_ANNOTATION, spec.stepName());
@@ -121,20 +131,42 @@ final class JobFactory {
             .withActiveDeadlineSeconds(deadlineSeconds(spec))
             .withNewTemplate()
             .withNewMetadata()
-            .withLabels(labels)
+            .withLabels(podLabels)
             .withAnnotations(annotations)
             .endMetadata()
             .withNewSpec()
             .withRestartPolicy("Never")
             .withServiceAccountName(spec.serviceAccount())
+            .withAutomountServiceAccountToken(security.mountsToken(spec.serviceAccount()))
+            .withEnableServiceLinks(security.enableServiceLinks())
+            .withNewSecurityContext()
+            .withNewSeccompProfile()
+            .withType(security.seccompProfile())
+            .endSeccompProfile()
+            .endSecurityContext()
             .withNodeSelector(spec.nodeSelector().isEmpty() ? null : spec.nodeSelector())
-            .withContainers(stepContainer(request, hasInput, volumes))
+            .withContainers(step)
             .withInitContainers(volumes.initContainers.isEmpty() ? null : volumes.initContainers)
             .withVolumes(volumes.volumes.isEmpty() ? null : volumes.volumes)
             .endSpec()
             .endTemplate()
             .endSpec();
     return job.build();
+  }
+
+  /**
+   * Every container of the pod, Caravan's init containers too: no privilege escalation, every
+   * capability dropped, then those the step asks for added back.
+   */
+  private static void harden(Container container, PodSecurity security) {
+    container.setSecurityContext(
+        new SecurityContextBuilder()
+            .withAllowPrivilegeEscalation(security.allowPrivilegeEscalation())
+            .withNewCapabilities()
+            .withDrop("ALL")
+            .withAdd(security.capabilitiesAdd().isEmpty() ? null : security.capabilitiesAdd())
+            .endCapabilities()
+            .build());
   }
 
   /** The name of the run's workspace claim: {@code caravan-ws-<hash of run id>}. */

@@ -21,7 +21,10 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
@@ -196,6 +199,152 @@ class KubernetesExecutorTest {
                   .singleElement()
                   .satisfies(mount -> assertThat(mount.getMountPath()).isEqualTo("/caravan"));
             });
+  }
+
+  @Test
+  void stepPodsAreLockedDownByDefaultInitContainersToo() {
+    startCamel(route("direct:locked", "kjob:build?" + KUBERNETES + "&checkout=true&script=make"));
+
+    Exchange done =
+        send(
+            "direct:locked",
+            "input",
+            Map.of(
+                KjobConstants.RUN_ID,
+                "run-locked",
+                KjobConstants.EVENT_LABELS,
+                Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc")));
+
+    assertThat(done.getException()).isNull();
+    PodTemplateSpec template = kubelet.jobs().get(0).getSpec().getTemplate();
+    PodSpec pod = template.getSpec();
+    assertThat(pod.getServiceAccountName()).isNull();
+    assertThat(pod.getAutomountServiceAccountToken())
+        .as("a step that names no service account gets no token")
+        .isFalse();
+    assertThat(pod.getEnableServiceLinks()).isFalse();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(template.getMetadata().getLabels()).doesNotContainKey(JobLabels.CLUSTER_NETWORK);
+    assertThat(allContainers(pod))
+        .extracting(Container::getName)
+        .containsExactly("caravan-data", "caravan-checkout", "step");
+    assertThat(allContainers(pod))
+        .allSatisfy(
+            container -> {
+              SecurityContext security = container.getSecurityContext();
+              assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+              assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+              assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
+              assertThat(security.getPrivileged()).isNotEqualTo(true);
+            });
+  }
+
+  @Test
+  void aStepThatNamesItsServiceAccountGetsItsTokenUnlessItSaysNo() {
+    startCamel(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:token")
+                .to("kjob:deploy?" + KUBERNETES + "&serviceAccount=deployer&script=true");
+            from("direct:no-token")
+                .to(
+                    "kjob:deploy?"
+                        + KUBERNETES
+                        + "&serviceAccount=deployer&automountServiceAccountToken=false"
+                        + "&script=true");
+          }
+        });
+
+    assertThat(send("direct:token", null, Map.of(KjobConstants.RUN_ID, "run-token")).getException())
+        .isNull();
+    assertThat(
+            send("direct:no-token", null, Map.of(KjobConstants.RUN_ID, "run-no-token"))
+                .getException())
+        .isNull();
+
+    PodSpec token = podOfRun("run-token");
+    assertThat(token.getServiceAccountName()).isEqualTo("deployer");
+    assertThat(token.getAutomountServiceAccountToken()).isTrue();
+    PodSpec noToken = podOfRun("run-no-token");
+    assertThat(noToken.getServiceAccountName()).isEqualTo("deployer");
+    assertThat(noToken.getAutomountServiceAccountToken()).isFalse();
+  }
+
+  @Test
+  void eachLockOfThePodCanBeRelaxedPerStep() {
+    startCamel(
+        route(
+            "direct:relaxed",
+            "kjob:tools?"
+                + KUBERNETES
+                + "&automountServiceAccountToken=true&enableServiceLinks=true"
+                + "&seccompProfile=Unconfined&allowPrivilegeEscalation=true"
+                + "&capabilitiesAdd=NET_ADMIN, SYS_TIME&clusterNetwork=true&script=true"));
+
+    Exchange done = send("direct:relaxed", "input", Map.of(KjobConstants.RUN_ID, "run-relaxed"));
+
+    assertThat(done.getException()).isNull();
+    Job job = kubelet.jobs().get(0);
+    PodTemplateSpec template = job.getSpec().getTemplate();
+    PodSpec pod = template.getSpec();
+    assertThat(pod.getServiceAccountName()).as("the namespace's default account").isNull();
+    assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+    assertThat(pod.getEnableServiceLinks()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("Unconfined");
+    assertThat(template.getMetadata().getLabels())
+        .containsEntry(JobLabels.CLUSTER_NETWORK, "true")
+        .containsEntry(JobLabels.MANAGED_BY, JobLabels.MANAGED_BY_VALUE);
+    assertThat(job.getMetadata().getLabels()).doesNotContainKey(JobLabels.CLUSTER_NETWORK);
+    assertThat(allContainers(pod)).extracting(Container::getName).contains("caravan-data", "step");
+    assertThat(allContainers(pod))
+        .allSatisfy(
+            container -> {
+              SecurityContext security = container.getSecurityContext();
+              assertThat(security.getAllowPrivilegeEscalation()).isTrue();
+              assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+              assertThat(security.getCapabilities().getAdd())
+                  .containsExactly("NET_ADMIN", "SYS_TIME");
+            });
+  }
+
+  @Test
+  void headersRelaxThePodOfTheirExchangeOnly() {
+    startCamel(route("direct:headers", "kjob:tools?" + KUBERNETES + "&script=true"));
+    Map<String, Object> relaxed = new LinkedHashMap<>();
+    relaxed.put(KjobConstants.RUN_ID, "run-relaxed-by-headers");
+    relaxed.put(KjobConstants.AUTOMOUNT_SERVICE_ACCOUNT_TOKEN, "true");
+    relaxed.put(KjobConstants.ENABLE_SERVICE_LINKS, true);
+    relaxed.put(KjobConstants.SECCOMP_PROFILE, "Unconfined");
+    relaxed.put(KjobConstants.ALLOW_PRIVILEGE_ESCALATION, "TRUE");
+    relaxed.put(KjobConstants.CAPABILITIES_ADD, List.of("NET_RAW"));
+    relaxed.put(KjobConstants.CLUSTER_NETWORK, true);
+
+    assertThat(send("direct:headers", null, relaxed).getException()).isNull();
+    assertThat(
+            send("direct:headers", null, Map.of(KjobConstants.RUN_ID, "run-default"))
+                .getException())
+        .isNull();
+
+    PodSpec pod = podOfRun("run-relaxed-by-headers");
+    assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+    assertThat(pod.getEnableServiceLinks()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("Unconfined");
+    SecurityContext step = pod.getContainers().get(0).getSecurityContext();
+    assertThat(step.getAllowPrivilegeEscalation()).isTrue();
+    assertThat(step.getCapabilities().getAdd()).containsExactly("NET_RAW");
+    assertThat(jobOfRun("run-relaxed-by-headers").getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry(JobLabels.CLUSTER_NETWORK, "true");
+
+    PodSpec locked = podOfRun("run-default");
+    assertThat(locked.getAutomountServiceAccountToken()).isFalse();
+    assertThat(locked.getEnableServiceLinks()).isFalse();
+    assertThat(locked.getSecurityContext().getSeccompProfile().getType())
+        .isEqualTo("RuntimeDefault");
+    assertThat(locked.getContainers().get(0).getSecurityContext().getAllowPrivilegeEscalation())
+        .isFalse();
+    assertThat(jobOfRun("run-default").getSpec().getTemplate().getMetadata().getLabels())
+        .doesNotContainKey(JobLabels.CLUSTER_NETWORK);
   }
 
   @Test
@@ -847,6 +996,26 @@ class KubernetesExecutorTest {
       throw new IllegalStateException(e);
     }
     return requests.stream().filter(filter).toList();
+  }
+
+  private static List<Container> allContainers(PodSpec pod) {
+    List<Container> all = new ArrayList<>();
+    if (pod.getInitContainers() != null) {
+      all.addAll(pod.getInitContainers());
+    }
+    all.addAll(pod.getContainers());
+    return all;
+  }
+
+  private Job jobOfRun(String runId) {
+    return kubelet.jobs().stream()
+        .filter(job -> runId.equals(job.getMetadata().getLabels().get(JobLabels.RUN)))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no Job of run " + runId));
+  }
+
+  private PodSpec podOfRun(String runId) {
+    return jobOfRun(runId).getSpec().getTemplate().getSpec();
   }
 
   private static Map<String, String> envOf(Container container) {
