@@ -142,6 +142,18 @@ public class EventComponent extends DefaultComponent {
     heartbeats.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
   }
 
+  /** The routes have stopped: what this instance left RUNNING is for the next one to resume. */
+  private void retire() {
+    try {
+      store.retire(instanceId);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Could not record that this Caravan stopped (its runs are resumed after the lease"
+              + " timeout): {}",
+          e.getMessage());
+    }
+  }
+
   private void heartbeat() {
     try {
       store.heartbeat(instanceId);
@@ -155,6 +167,7 @@ public class EventComponent extends DefaultComponent {
     if (heartbeats != null) {
       getCamelContext().getExecutorServiceManager().shutdown(heartbeats);
       heartbeats = null;
+      retire();
     }
     if (ownedDataSource != null) {
       ownedDataSource.close();

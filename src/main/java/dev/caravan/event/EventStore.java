@@ -56,6 +56,12 @@ public interface EventStore {
   void heartbeat(String owner);
 
   /**
+   * Says this Caravan instance has stopped: the runs it leaves RUNNING (interrupted by the stop)
+   * are taken over at once by the next instance that looks, not after the lease timeout.
+   */
+  void retire(String owner);
+
+  /**
    * Creates a new PENDING run of the event for each pipeline subscribed to it now.
    *
    * @param keepSucceeded whether each new run reuses the steps that succeeded in the latest run of

@@ -322,6 +322,19 @@ public class JdbcEventStore implements EventStore {
   }
 
   @Override
+  public void retire(String owner) {
+    jdbc.write(
+        connection -> {
+          try (PreparedStatement delete =
+              connection.prepareStatement("DELETE FROM caravan_instance WHERE id = ?")) {
+            delete.setString(1, owner);
+            delete.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
   public List<Delivery> replay(String eventId, boolean keepSucceeded) {
     return jdbc.write(
         connection -> {

@@ -166,6 +166,41 @@ class EventComponentTest {
   }
 
   @Test
+  void aRunInterruptedByAGracefulStopIsResumedAtOnceNotAfterTheLeaseTimeout() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CamelContext first =
+        camel(
+            new RouteBuilder() {
+              @Override
+              public void configure() {
+                from("event:github")
+                    .routeId("checks")
+                    .process(
+                        exchange -> {
+                          started.countDown();
+                          // a step that the stop interrupts
+                          await()
+                              .atMost(Duration.ofSeconds(20))
+                              .until(() -> exchange.getContext().isStopping());
+                          throw new IllegalStateException("interrupted by the stop");
+                        });
+              }
+            });
+    publish(first, "github", pr("d-1"));
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    first.stop();
+
+    long restarted = System.nanoTime();
+    camel(pipeline("checks", "event:github"));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> received.size() == 1);
+    assertThat(Duration.ofNanos(System.nanoTime() - restarted))
+        .as("resumed without waiting for the 30 s lease of the stopped instance")
+        .isLessThan(Duration.ofSeconds(15));
+    assertThat(received.get(0).getMessage().getHeader(EventConstants.EVENT_ID)).isEqualTo("d-1");
+  }
+
+  @Test
   void restartDeliversUndeliveredEventsExactlyOnce() throws Exception {
     CamelContext first = camel(pipeline("checks", "event:github"));
     first.getRouteController().stopRoute("checks");
