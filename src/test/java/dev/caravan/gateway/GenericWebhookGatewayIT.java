@@ -249,7 +249,7 @@ class GenericWebhookGatewayIT {
     String id = "évènement-✓-" + UUID.randomUUID();
     String body = "{}";
     byte[] request =
-        ("POST /events/webhook/ci HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        ("POST /events/webhook/ci HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                 + CI_TOKEN
                 + "\r\nContent-Type: application/json\r\nX-Event-Id: "
                 + id

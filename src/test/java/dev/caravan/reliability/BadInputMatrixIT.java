@@ -418,7 +418,7 @@ class BadInputMatrixIT {
   @Test
   void requestsTomcatRefusesBeforeAnyServletGetTheJsonShape() throws Exception {
     SoftAssertions soft = new SoftAssertions();
-    String end = "Host: x\r\nConnection: close\r\n\r\n";
+    String end = "Host: 127.0.0.1\r\nConnection: close\r\n\r\n";
     Object[][] cases = {
       {"encoded slash", "GET /events/webhook/..%2Fgithub HTTP/1.1\r\n" + end, 400},
       {"encoded slash in the API", "GET /api/events/a%2Fb HTTP/1.1\r\n" + end, 400},
@@ -495,7 +495,7 @@ class BadInputMatrixIT {
           raw(
               "POST "
                   + path
-                  + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                   + TOKEN
                   + "\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: "
                   + id
@@ -529,7 +529,7 @@ class BadInputMatrixIT {
     int before = storedEvents();
     for (String[] c : cases) {
       String name = c[1].substring(0, c[1].indexOf(':'));
-      StringBuilder head = new StringBuilder("POST " + c[0] + " HTTP/1.1\r\nHost: x\r\n");
+      StringBuilder head = new StringBuilder("POST " + c[0] + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
       for (String header :
           new String[] {
             "Authorization: Bearer " + TOKEN,
@@ -555,7 +555,7 @@ class BadInputMatrixIT {
   @Test
   void aChunkedBodyOnePastTheLimitGets413AndOneWithinIsAccepted() throws Exception {
     String head =
-        "POST /events/webhook/ci HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        "POST /events/webhook/ci HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
             + TOKEN
             + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
             + "Connection: close\r\nX-Event-Id: ";

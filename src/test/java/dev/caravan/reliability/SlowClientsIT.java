@@ -112,7 +112,7 @@ class SlowClientsIT {
   private static byte[] head(String path, long length) {
     return ("POST "
             + path
-            + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer "
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer "
             + TOKEN
             + "\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: slow-"
             + UUID.randomUUID()
