@@ -5,12 +5,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.RunStatus;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
 import dev.caravan.kjob.kubernetes.MockApiServers;
 import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunStatus;
+import dev.caravan.run.Runs;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -322,7 +323,7 @@ public final class BenchMain {
             }
           });
       camel.start();
-      JdbcRunStore runs = camel.getRegistry().findSingleByType(JdbcRunStore.class);
+      JdbcRunStore runs = Runs.of(camel).store();
       // warm-up: class loading, JIT, the first runs' store writes
       runAll(camel, runs, "quiet", "warm", steps);
 

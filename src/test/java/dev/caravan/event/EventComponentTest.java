@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caravan.TestGit;
 import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.local.LocalStepExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,7 +95,7 @@ class EventComponentTest {
         .containsEntry(EventConstants.EVENT_TYPE, "pull_request:opened")
         .containsEntry(EventConstants.EVENT_SUBJECT, "octo/repo")
         .containsEntry(EventConstants.EVENT_LABELS, Map.of("ref", "main"))
-        .containsKey(EventConstants.RUN_ID);
+        .containsKey(KjobConstants.RUN_ID);
     assertThat(run.getMessage().getHeader(EventConstants.EVENT, String.class))
         .contains("\"specversion\":\"1.0\"", "\"id\":\"d-1\"", "\"data\":{\"n\": 1");
   }
@@ -383,19 +384,19 @@ class EventComponentTest {
     assertThat(run.getMessage().getBody(String.class)).isEqualTo("checked out\n");
     Path workspace =
         LocalStepExecutor.workspaceDir(
-            dir.resolve("work"), run.getMessage().getHeader(EventConstants.RUN_ID, String.class));
+            dir.resolve("work"), run.getMessage().getHeader(KjobConstants.RUN_ID, String.class));
     assertThat(workspace.resolve("source/f.txt")).exists();
     release.countDown();
     await().atMost(Duration.ofSeconds(10)).until(() -> !java.nio.file.Files.exists(workspace));
   }
 
   @Test
-  void maxRunAttemptsBelowOneIsRefusedNamingTheOption() {
+  void maxAttemptsBelowOneIsRefusedNamingTheSetting() {
     CamelContext context = new DefaultCamelContext();
     contexts.add(context);
     EventComponent events = new EventComponent();
     events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
-    events.setMaxRunAttempts(0);
+    context.getPropertiesComponent().addInitialProperty("caravan.runs.max-attempts", "0");
     context.addComponent("event", events);
 
     assertThatThrownBy(
@@ -403,7 +404,7 @@ class EventComponentTest {
               context.addRoutes(pipeline("p", "event:github"));
               context.start();
             })
-        .hasStackTraceContaining("Invalid event component option maxRunAttempts=0");
+        .hasStackTraceContaining("Invalid caravan.runs.max-attempts=0");
   }
 
   /** Starts the context with an event component on the test's H2 file database. */

@@ -4,11 +4,12 @@ import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.succeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.caravan.event.RunStatus;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.kubernetes.JobLabels;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
 import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
 import dev.caravan.run.StepView;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -133,7 +134,7 @@ class CrashRecoveryIT {
           .hasSize(1);
       assertThat(lines("b-" + id)).as("b of %s was in flight: run again once", id).hasSize(2);
       assertThat(lines("c-" + id)).as("c of %s", id).hasSize(1);
-      assertThat(runs.steps(runsOf(runs, id).get(0).id()))
+      assertThat(journal().steps(runsOf(runs, id).get(0).id()))
           .extracting(
               step -> step.name() + ":" + step.record().attempt() + ":" + step.record().status())
           .containsExactly("a:1:SUCCEEDED", "b:1:SUCCEEDED", "c:1:SUCCEEDED");
@@ -201,13 +202,14 @@ class CrashRecoveryIT {
         for (String step : List.of("a", "b", "c")) {
           expected.put(runId + "/" + step, 1L);
         }
-        assertThat(runs.steps(runId))
+        assertThat(journal().steps(runId))
             .allSatisfy(
                 step -> {
                   assertThat(step.record().status()).isEqualTo(StepStatus.SUCCEEDED);
                   assertThat(step.record().attempt()).isEqualTo(1);
                   assertThat(
-                          runs.log(runId, step.name(), step.fanOutIndex(), step.record().attempt()))
+                          journal()
+                              .log(runId, step.name(), step.fanOutIndex(), step.record().attempt()))
                       .isEqualTo("log of " + step.name() + "\n");
                 })
             .extracting(StepView::name)
@@ -345,11 +347,19 @@ class CrashRecoveryIT {
   }
 
   private JdbcRunStore runs() {
+    return new JdbcRunStore(database());
+  }
+
+  private JdbcStepJournal journal() {
+    return new JdbcStepJournal(database());
+  }
+
+  private JdbcDataSource database() {
     JdbcDataSource database = new JdbcDataSource();
     database.setURL(jdbcUrl());
     database.setUser("sa");
     database.setPassword("");
-    return new JdbcRunStore(database);
+    return database;
   }
 
   private static List<RunView> runsOf(JdbcRunStore runs, String eventId) {

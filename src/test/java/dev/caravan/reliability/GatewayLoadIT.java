@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.RunStatus;
 import dev.caravan.gateway.Signatures;
 import dev.caravan.run.RetentionService;
+import dev.caravan.run.RunStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

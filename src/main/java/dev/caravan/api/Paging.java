@@ -1,4 +1,4 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
 /** {@code limit} (1..500, default 50) and {@code offset} (>= 0) of a list request. */
 record Paging(int limit, int offset) {

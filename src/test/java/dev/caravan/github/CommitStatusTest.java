@@ -1,4 +1,4 @@
-package dev.caravan.gateway;
+package dev.caravan.github;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

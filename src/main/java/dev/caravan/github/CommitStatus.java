@@ -1,4 +1,4 @@
-package dev.caravan.gateway;
+package dev.caravan.github;
 
 import java.io.IOException;
 import java.net.HttpRetryException;

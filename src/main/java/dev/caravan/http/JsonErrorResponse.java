@@ -1,8 +1,9 @@
-package dev.caravan.gateway;
+package dev.caravan.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.event.EventStoreException;
+import dev.caravan.gateway.GatewayException;
 import dev.caravan.kjob.StepException;
+import dev.caravan.store.StoreException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -28,7 +29,7 @@ public class JsonErrorResponse implements Processor {
     if (error instanceof GatewayException refused) {
       status = refused.getStatus();
       kind = refused.getError();
-    } else if (error instanceof EventStoreException) {
+    } else if (error instanceof StoreException) {
       status = 503;
       kind = "store unavailable";
     } else if (error instanceof StepException step) {
