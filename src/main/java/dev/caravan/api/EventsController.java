@@ -6,6 +6,7 @@ import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventJson;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.Runs;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ class EventsController {
     List<Event> found =
         events().getStore().events(source, type, subject, paging.limit(), paging.offset());
     // each event's JSON as written by EventJson, not re-parsed: its data stays as it was sent
-    List<RawValue> items = new java.util.ArrayList<>();
+    List<RawValue> items = new ArrayList<>();
     for (Event event : found) {
       items.add(new RawValue(EventJson.toCloudEvent(event)));
     }

@@ -5,9 +5,12 @@ import dev.caravan.gateway.GatewayException;
 import dev.caravan.kjob.StepException;
 import dev.caravan.store.StoreException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns the exception of a failed HTTP exchange into {@code {"error": ..., "detail": ...}} with a
@@ -18,8 +21,7 @@ import org.apache.camel.Processor;
 public class JsonErrorResponse implements Processor {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(JsonErrorResponse.class);
+  private static final Logger LOG = LoggerFactory.getLogger(JsonErrorResponse.class);
 
   @Override
   public void process(Exchange exchange) throws Exception {
@@ -34,7 +36,7 @@ public class JsonErrorResponse implements Processor {
       kind = "store unavailable";
     } else if (error instanceof StepException step) {
       status = 502;
-      kind = "step " + step.getStatus().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+      kind = "step " + step.getStatus().name().toLowerCase(Locale.ROOT).replace('_', ' ');
     } else if (error instanceof IllegalArgumentException) {
       status = 400;
       kind = "bad request";

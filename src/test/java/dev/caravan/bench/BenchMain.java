@@ -21,9 +21,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,9 +43,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import javax.management.ListenerNotFoundException;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -76,13 +86,12 @@ public final class BenchMain {
   private static final String STAND_IN_AGENT = "kubelet-stand-in";
 
   /** Held here: java.util.logging keeps loggers only weakly. */
-  private static final java.util.logging.Logger MOCK_SERVER_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+  private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
   private BenchMain() {}
 
   public static void main(String[] args) throws Exception {
-    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    MOCK_SERVER_LOG.setLevel(Level.WARNING);
     Map<String, String> options = new LinkedHashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
@@ -406,7 +415,7 @@ public final class BenchMain {
           CompletableFuture.runAsync(
               () -> {
                 try (var in = process.getInputStream()) {
-                  in.transferTo(java.io.OutputStream.nullOutputStream());
+                  in.transferTo(OutputStream.nullOutputStream());
                   process.waitFor();
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
@@ -427,14 +436,14 @@ public final class BenchMain {
 
     HeapAfterGc() {
       for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-        if (gc instanceof javax.management.NotificationEmitter emitter) {
-          javax.management.NotificationListener listener =
+        if (gc instanceof NotificationEmitter emitter) {
+          NotificationListener listener =
               (notification, handback) -> {
                 if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
                     notification.getType())) {
                   var info =
                       GarbageCollectionNotificationInfo.from(
-                          (javax.management.openmbean.CompositeData) notification.getUserData());
+                          (CompositeData) notification.getUserData());
                   long used =
                       info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
                           .filter(pool -> isHeap(pool.getKey()))
@@ -450,7 +459,7 @@ public final class BenchMain {
               () -> {
                 try {
                   emitter.removeNotificationListener(listener);
-                } catch (javax.management.ListenerNotFoundException gone) {
+                } catch (ListenerNotFoundException gone) {
                   // nothing to remove
                 }
               });
@@ -460,10 +469,7 @@ public final class BenchMain {
 
     private static boolean isHeap(String pool) {
       return ManagementFactory.getMemoryPoolMXBeans().stream()
-          .anyMatch(
-              bean ->
-                  bean.getName().equals(pool)
-                      && bean.getType() == java.lang.management.MemoryType.HEAP);
+          .anyMatch(bean -> bean.getName().equals(pool) && bean.getType() == MemoryType.HEAP);
     }
 
     /** Collects now and starts measuring from what is left. */
@@ -534,8 +540,8 @@ public final class BenchMain {
       if (body == null) {
         return request;
       }
-      io.fabric8.mockwebserver.http.Buffer copy = new io.fabric8.mockwebserver.http.Buffer();
-      copy.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      Buffer copy = new Buffer();
+      copy.write(body.getBytes(StandardCharsets.UTF_8));
       return new RecordedRequest(
           request.getHttpVersion(),
           request.method(),

@@ -155,7 +155,7 @@ class PostgresEventStoreIT {
     assertThat(ids(store.waiting("early", 10))).containsExactly("dup");
     assertThat(store.waiting("late", 10)).isEmpty();
     assertThat(count("SELECT count(*) FROM caravan_event")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM caravan_run")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM caravan_delivery")).isEqualTo(1);
     // the connection used by the refused insert is healthy again
     assertThat(store.append(push("next"))).isTrue();
   }
@@ -229,7 +229,7 @@ class PostgresEventStoreIT {
     assertThat(ids(store.waiting("all", 10))).containsExactly("same");
     assertThat(store.waiting("prs", 10)).isEmpty();
     assertThat(count("SELECT count(*) FROM caravan_event")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM caravan_run")).isEqualTo(2);
+    assertThat(count("SELECT count(*) FROM caravan_delivery")).isEqualTo(2);
   }
 
   @Test

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
@@ -244,7 +245,7 @@ class CrashRecoveryIT {
   private static KubernetesMockServer mockServer(List<JobPost> jobPosts) {
     Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
     return new KubernetesMockServer(
-        new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
+        new Context(Serialization.jsonMapper()),
         new MockWebServer(),
         expectations,
         new KubernetesMixedDispatcher(expectations) {
