@@ -2,10 +2,12 @@ package dev.caravan;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.caravan.event.RunStatus;
 import dev.caravan.routes.RoutesDirectory;
 import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
+import dev.caravan.run.Runs;
 import dev.caravan.run.StepView;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,8 +86,8 @@ public final class CamelMainScenario implements Function<Map<String, String>, Ma
       facts.put("gatewayStatus", response.statusCode());
       facts.put("gatewayBody", response.body());
 
-      JdbcRunStore runs =
-          camel.getRegistry().lookupByNameAndType("caravanRunStore", JdbcRunStore.class);
+      JdbcRunStore runs = Runs.of(camel).store();
+      JdbcStepJournal journal = Runs.of(camel).journal();
       RunView run =
           await()
               .atMost(Duration.ofSeconds(30))
@@ -95,8 +97,8 @@ public final class CamelMainScenario implements Function<Map<String, String>, Ma
               .orElseThrow();
       facts.put("runStatus", run.status().name());
       List<String> steps = new ArrayList<>();
-      for (StepView step : runs.steps(run.id())) {
-        var record = runs.latest(run.id(), step.name(), step.fanOutIndex()).orElseThrow();
+      for (StepView step : journal.steps(run.id())) {
+        var record = journal.latest(run.id(), step.name(), step.fanOutIndex()).orElseThrow();
         steps.add(step.name() + " " + record.executor() + " " + record.status());
         facts.put("log:" + step.name(), record.output());
       }

@@ -133,8 +133,11 @@ class CaravanCamelArtifactIT {
               "dev/caravan/kjob/local/LocalStepExecutor.class",
               "dev/caravan/event/EventComponent.class",
               "dev/caravan/gateway/GitHubWebhook.class",
-              "dev/caravan/gateway/JsonErrorResponse.class",
+              "dev/caravan/http/JsonErrorResponse.class",
+              "dev/caravan/github/CommitStatus.class",
+              "dev/caravan/store/Database.class",
               "dev/caravan/run/JdbcRunStore.class",
+              "dev/caravan/run/RunsPlugin.class",
               "dev/caravan/run/RetentionService.class",
               "dev/caravan/run/RetentionPlugin.class",
               "dev/caravan/routes/RoutesDirectory.class",
@@ -143,9 +146,10 @@ class CaravanCamelArtifactIT {
               "META-INF/services/org.apache.camel.spi.ContextServicePlugin",
               "db/caravan/V1__events.sql",
               "db/caravan/V4__retention.sql",
+              "db/caravan/V5__delivery_queue.sql",
               "scripts/pr-checks/unit-tests.sh")
           .noneMatch(name -> name.startsWith("dev/caravan/app/"))
-          .noneMatch(name -> name.startsWith("dev/caravan/run/api/"))
+          .noneMatch(name -> name.startsWith("dev/caravan/api/"))
           .noneMatch(name -> name.endsWith("application.properties"))
           .noneMatch(name -> name.startsWith("routes/"));
     }

@@ -1,11 +1,10 @@
 package dev.caravan.app;
 
 import dev.caravan.event.EventComponent;
-import dev.caravan.event.StoreHealth;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.routes.RoutesDirectory;
-import dev.caravan.run.JdbcRunStore;
-import dev.caravan.run.RunCanceller;
+import dev.caravan.store.Database;
+import dev.caravan.store.StoreHealth;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -38,15 +37,13 @@ class CaravanConfiguration {
     return new EventComponent();
   }
 
-  /** Steps and runs, in the event store's database; kjob records steps in it. */
+  /**
+   * Caravan's database on Spring's DataSource ({@code spring.datasource.*}), migrated here; the
+   * event component and the run layer find it in the registry.
+   */
   @Bean
-  JdbcRunStore runStore(DataSource dataSource, StoreHealth storeHealth) {
-    return new JdbcRunStore(dataSource, storeHealth);
-  }
-
-  @Bean
-  RunCanceller runCanceller(JdbcRunStore runStore, KjobComponent kjob) {
-    return new RunCanceller(runStore, kjob);
+  Database database(DataSource dataSource, StoreHealth storeHealth) {
+    return Database.on(dataSource, storeHealth);
   }
 
   @Bean

@@ -1,6 +1,6 @@
 package dev.caravan.app;
 
-import dev.caravan.event.StoreHealth;
+import dev.caravan.store.StoreHealth;
 import java.time.Duration;
 import java.util.Optional;
 import org.springframework.beans.factory.annotation.Value;

@@ -1,9 +1,9 @@
 package dev.caravan.event;
 
 /**
- * A run waiting to start (or to be resumed): the event for one pipeline.
+ * One event for one subscriber, taken off the queue (or handed back to be resumed).
  *
- * @param reuseFrom a run whose succeeded steps this run reuses (replay with keepSucceeded), or
- *     {@code null}
+ * @param id the delivery's id: the id of the run it starts
+ * @param subscriber the subscribing route's id
  */
-public record Delivery(String runId, Event event, String pipeline, String reuseFrom) {}
+public record Delivery(String id, Event event, String subscriber) {}

@@ -1,46 +1,41 @@
 package dev.caravan.event;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-import dev.caravan.kjob.StepJournal;
-import dev.caravan.run.JdbcRunStore;
+import dev.caravan.store.Database;
+import dev.caravan.store.StoreHealth;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.CamelContextHelper;
 import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.support.service.ServiceHelper;
 
 /**
  * Publishes events durably ({@code to: event:<source>}) and delivers them to the pipelines that
- * subscribe ({@code from: event:<source>?types=...}).
+ * subscribe ({@code from: event:<source>?types=...}). The store is opened by the component when it
+ * starts, and what becomes of a delivery beyond the route (a run) is the {@link DeliveryHandler}'s.
  */
 @Component("event")
 public class EventComponent extends DefaultComponent {
 
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(EventComponent.class);
-
-  /** The default store: an H2 file database that survives a SIGKILL right after a commit. */
-  public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./caravan-data/caravan;WRITE_DELAY=0";
-
-  /** Where events are kept. Defaults to a JDBC store on the dataSource. */
+  /** Where events are kept. Defaults to a JDBC store in the database. */
   @Metadata(autowired = true, label = "advanced")
   private EventStore store;
+
+  /** Caravan's database. Defaults to the one in the registry, else one on the dataSource. */
+  @Metadata(autowired = true, label = "advanced")
+  private Database database;
 
   /** Database of the default store. Defaults to the single DataSource in the registry. */
   @Metadata(autowired = true)
   private DataSource dataSource;
 
   /** JDBC URL of the database when there is no dataSource. */
-  @Metadata(defaultValue = DEFAULT_JDBC_URL)
-  private String jdbcUrl = DEFAULT_JDBC_URL;
+  @Metadata(defaultValue = Database.DEFAULT_JDBC_URL)
+  private String jdbcUrl = Database.DEFAULT_JDBC_URL;
 
   /** Database user when there is no dataSource. */
   @Metadata(defaultValue = "sa")
@@ -58,31 +53,22 @@ public class EventComponent extends DefaultComponent {
   private long pollInterval = 5000;
 
   /**
-   * Milliseconds after which the RUNNING runs of a Caravan instance that stopped sending heartbeats
-   * are taken over and resumed by another (or by the restarted one).
-   */
-  @Metadata(defaultValue = "30000")
-  private long runLeaseTimeout = 30000;
-
-  /**
-   * Most times a run is started or taken over (resumed after its Caravan stopped or crashed); when
-   * a take-over would exceed it, the run becomes FAILED with a summary saying why instead, so that
-   * a run that keeps crashing Caravan is not retried for ever.
-   */
-  @Metadata(defaultValue = "3")
-  private int maxRunAttempts = 3;
-
-  /**
-   * Whether the store takes writes, fed by the writes of the default stores. Defaults to the single
-   * StoreHealth in the registry, else a new one bound there (health checks read it).
+   * Whether the store takes writes, fed by the store's writes. Defaults to the single StoreHealth
+   * in the registry, else a new one bound there (health checks read it).
    */
   @Metadata(autowired = true, label = "advanced")
   private StoreHealth storeHealth;
 
-  private final String instanceId = UUID.randomUUID().toString();
+  /**
+   * What becomes of deliveries beyond their route: Caravan's run layer makes each a run. Defaults
+   * to the single DeliveryHandler in the registry, else deliveries are only delivered.
+   */
+  @Metadata(autowired = true, label = "advanced")
+  private DeliveryHandler deliveryHandler;
+
   private final List<EventConsumer> consumers = new CopyOnWriteArrayList<>();
-  private HikariDataSource ownedDataSource;
-  private ScheduledExecutorService heartbeats;
+  private Database ownedDatabase;
+  private RemovedRoutes removedRoutes;
 
   @Override
   protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters)
@@ -95,12 +81,47 @@ public class EventComponent extends DefaultComponent {
   @Override
   protected void doStart() throws Exception {
     super.doStart();
-    if (maxRunAttempts < 1) {
-      throw new IllegalArgumentException(
-          "Invalid event component option maxRunAttempts="
-              + maxRunAttempts
-              + ": expected 1 or more");
+    if (deliveryHandler == null) {
+      deliveryHandler =
+          CamelContextHelper.findSingleByType(getCamelContext(), DeliveryHandler.class);
     }
+    if (deliveryHandler == null) {
+      deliveryHandler = DeliveryHandler.NONE;
+    }
+    if (store == null) {
+      store = CamelContextHelper.findSingleByType(getCamelContext(), EventStore.class);
+    }
+    if (store == null) {
+      store = new JdbcEventStore(database(), deliveryHandler);
+    }
+    removedRoutes = new RemovedRoutes(this);
+    getCamelContext().getManagementStrategy().addEventNotifier(removedRoutes);
+    ServiceHelper.startService(removedRoutes);
+    deliveryHandler.started(this);
+  }
+
+  /** The database: configured, in the registry, or opened here (and bound for the others). */
+  private Database database() {
+    if (database == null) {
+      database = Database.find(getCamelContext());
+    }
+    if (database == null) {
+      StoreHealth health = storeHealth();
+      DataSource source =
+          dataSource != null
+              ? dataSource
+              : CamelContextHelper.findSingleByType(getCamelContext(), DataSource.class);
+      ownedDatabase =
+          source != null
+              ? Database.on(source, health)
+              : Database.open(jdbcUrl, jdbcUsername, jdbcPassword, health);
+      database = ownedDatabase;
+      getCamelContext().getRegistry().bind("caravanDatabase", database);
+    }
+    return database;
+  }
+
+  private StoreHealth storeHealth() {
     if (storeHealth == null) {
       storeHealth = CamelContextHelper.findSingleByType(getCamelContext(), StoreHealth.class);
     }
@@ -108,70 +129,22 @@ public class EventComponent extends DefaultComponent {
       storeHealth = new StoreHealth();
       getCamelContext().getRegistry().bind("caravanStoreHealth", storeHealth);
     }
-    if (store == null) {
-      store = CamelContextHelper.findSingleByType(getCamelContext(), EventStore.class);
-    }
-    if (store == null) {
-      DataSource database = dataSource;
-      if (database == null) {
-        database = CamelContextHelper.findSingleByType(getCamelContext(), DataSource.class);
-      }
-      if (database == null) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setUsername(jdbcUsername);
-        config.setPassword(jdbcPassword);
-        config.setPoolName("caravan-events");
-        ownedDataSource = new HikariDataSource(config);
-        database = ownedDataSource;
-      }
-      store = new JdbcEventStore(database, storeHealth).migrate();
-      if (CamelContextHelper.findSingleByType(getCamelContext(), StepJournal.class) == null) {
-        // kjob records the steps of runs in the same database
-        getCamelContext()
-            .getRegistry()
-            .bind("caravanRunStore", new JdbcRunStore(database, storeHealth));
-      }
-    }
-    store.heartbeat(instanceId);
-    heartbeats =
-        getCamelContext()
-            .getExecutorServiceManager()
-            .newSingleThreadScheduledExecutor(this, "event-heartbeat");
-    long beat = Math.max(100, runLeaseTimeout / 3);
-    heartbeats.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
-  }
-
-  /** The routes have stopped: what this instance left RUNNING is for the next one to resume. */
-  private void retire() {
-    try {
-      store.retire(instanceId);
-    } catch (RuntimeException e) {
-      LOG.warn(
-          "Could not record that this Caravan stopped (its runs are resumed after the lease"
-              + " timeout): {}",
-          e.getMessage());
-    }
-  }
-
-  private void heartbeat() {
-    try {
-      store.heartbeat(instanceId);
-    } catch (RuntimeException e) {
-      LOG.warn("Could not record the heartbeat of this Caravan: {}", e.getMessage());
-    }
+    return storeHealth;
   }
 
   @Override
   protected void doStop() throws Exception {
-    if (heartbeats != null) {
-      getCamelContext().getExecutorServiceManager().shutdown(heartbeats);
-      heartbeats = null;
-      retire();
+    deliveryHandler.stopping();
+    if (removedRoutes != null) {
+      getCamelContext().getManagementStrategy().removeEventNotifier(removedRoutes);
+      ServiceHelper.stopService(removedRoutes);
+      removedRoutes = null;
     }
-    if (ownedDataSource != null) {
-      ownedDataSource.close();
-      ownedDataSource = null;
+    if (ownedDatabase != null) {
+      getCamelContext().getRegistry().unbind("caravanDatabase");
+      ownedDatabase.close();
+      ownedDatabase = null;
+      database = null;
       store = null;
     }
     super.doStop();
@@ -185,7 +158,7 @@ public class EventComponent extends DefaultComponent {
     consumers.remove(consumer);
   }
 
-  /** Wakes the local subscribers of a newly stored (or replayed) event. */
+  /** Wakes the local subscribers of a newly stored (or queued again) event. */
   public void wakeSubscribers(Event event) {
     for (EventConsumer consumer : consumers) {
       if (consumer.subscription().matches(event)) {
@@ -194,17 +167,28 @@ public class EventComponent extends DefaultComponent {
     }
   }
 
-  /** Identifies this Caravan instance as the owner of the runs it started. */
-  public String getInstanceId() {
-    return instanceId;
+  public EventStore getStore() {
+    return store;
   }
 
-  public int getMaxRunAttempts() {
-    return maxRunAttempts;
+  public void setStore(EventStore store) {
+    this.store = store;
   }
 
-  public void setMaxRunAttempts(int maxRunAttempts) {
-    this.maxRunAttempts = maxRunAttempts;
+  public Database getDatabase() {
+    return database;
+  }
+
+  public void setDatabase(Database database) {
+    this.database = database;
+  }
+
+  public DeliveryHandler getDeliveryHandler() {
+    return deliveryHandler;
+  }
+
+  public void setDeliveryHandler(DeliveryHandler deliveryHandler) {
+    this.deliveryHandler = deliveryHandler;
   }
 
   public StoreHealth getStoreHealth() {
@@ -213,22 +197,6 @@ public class EventComponent extends DefaultComponent {
 
   public void setStoreHealth(StoreHealth storeHealth) {
     this.storeHealth = storeHealth;
-  }
-
-  public long getRunLeaseTimeout() {
-    return runLeaseTimeout;
-  }
-
-  public void setRunLeaseTimeout(long runLeaseTimeout) {
-    this.runLeaseTimeout = runLeaseTimeout;
-  }
-
-  public EventStore getStore() {
-    return store;
-  }
-
-  public void setStore(EventStore store) {
-    this.store = store;
   }
 
   public DataSource getDataSource() {

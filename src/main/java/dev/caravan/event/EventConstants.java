@@ -41,26 +41,8 @@ public final class EventConstants {
       javaType = "Boolean")
   public static final String EVENT_DUPLICATE = "CaravanEventDuplicate";
 
-  @Metadata(
-      description =
-          "Consumer: the whole event as CloudEvents JSON (kjob writes it to the step's"
-              + " event file).",
-      javaType = "String")
+  @Metadata(description = "Consumer: the whole event as CloudEvents JSON.", javaType = "String")
   public static final String EVENT = "CaravanEvent";
-
-  @Metadata(description = "Consumer: id of the run this delivery starts.", javaType = "String")
-  public static final String RUN_ID = "CaravanRunId";
-
-  @Metadata(
-      description =
-          "Consumer: a replay with keepSucceeded: the run whose succeeded steps kjob reuses.",
-      javaType = "String")
-  public static final String REUSE_RUN = "CaravanReuseRun";
-
-  @Metadata(
-      description = "Set by a pipeline: a summary of the run, stored with it when it ends.",
-      javaType = "String")
-  public static final String RUN_SUMMARY = "CaravanRunSummary";
 
   private EventConstants() {}
 }

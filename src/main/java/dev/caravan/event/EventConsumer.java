@@ -1,11 +1,9 @@
 package dev.caravan.event;
 
-import dev.caravan.kjob.KjobComponent;
-import dev.caravan.kjob.StepCanceledException;
-import dev.caravan.kjob.StepInterruptedException;
-import dev.caravan.kjob.StepTimeoutException;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -13,30 +11,29 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.support.DefaultConsumer;
 
 /**
- * Delivers a pipeline's pending events, each as one run. The store is the queue: at most {@code
- * concurrency} runs are in flight, the rest wait in the store (back-pressure, no unbounded memory
- * queue), and a delivery is claimed in the store before its run starts, so no event reaches the
- * same pipeline twice, across restarts and replicas.
+ * Delivers a pipeline's events, each as one exchange. The store is the queue: at most {@code
+ * concurrency} deliveries are in flight, the rest wait in the store (back-pressure, no unbounded
+ * memory queue), and a delivery is taken off the queue before its exchange starts, so no event
+ * reaches the same subscriber twice, across restarts and replicas. One thread per consumer looks at
+ * the store; exchanges start on a bounded pool of the consumer's own, so a route whose first
+ * processor blocks delays no other delivery.
  */
 public class EventConsumer extends DefaultConsumer {
 
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(EventConsumer.class);
-
   private final EventEndpoint endpoint;
-  private final java.util.Map<RunStatus, io.micrometer.core.instrument.Counter> finishedRuns =
-      new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
-  /** When to look for orphaned runs next; read and written on the dispatcher thread only. */
-  private long nextTakeOver;
+  /** When to ask for resumable deliveries next; read and written on the dispatcher thread only. */
+  private long nextResume;
 
   private Subscription subscription;
   private Semaphore slots;
   private ScheduledExecutorService dispatcher;
+  private ExecutorService starter;
 
   public EventConsumer(EventEndpoint endpoint, Processor processor) {
     super(endpoint, processor);
@@ -58,11 +55,11 @@ public class EventConsumer extends DefaultConsumer {
             endpoint.getSubject());
     store().subscribe(subscription);
     slots = new Semaphore(endpoint.getConcurrency());
-    dispatcher =
-        getEndpoint()
-            .getCamelContext()
-            .getExecutorServiceManager()
-            .newSingleThreadScheduledExecutor(this, "event-" + getRouteId());
+    ExecutorServiceManager threads = getEndpoint().getCamelContext().getExecutorServiceManager();
+    dispatcher = threads.newSingleThreadScheduledExecutor(this, "event-" + getRouteId());
+    starter =
+        threads.newFixedThreadPool(
+            this, "event-" + getRouteId() + "-start", endpoint.getConcurrency());
     long interval = endpoint.getComponent().getPollInterval();
     dispatcher.scheduleWithFixedDelay(this::wake, interval, interval, TimeUnit.MILLISECONDS);
     endpoint.getComponent().register(this);
@@ -72,9 +69,14 @@ public class EventConsumer extends DefaultConsumer {
   @Override
   protected void doStop() throws Exception {
     endpoint.getComponent().unregister(this);
+    ExecutorServiceManager threads = getEndpoint().getCamelContext().getExecutorServiceManager();
     if (dispatcher != null) {
-      getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(dispatcher);
+      threads.shutdown(dispatcher);
       dispatcher = null;
+    }
+    if (starter != null) {
+      threads.shutdown(starter);
+      starter = null;
     }
     super.doStop();
   }
@@ -85,7 +87,7 @@ public class EventConsumer extends DefaultConsumer {
     if (current != null && drainScheduled.compareAndSet(false, true)) {
       try {
         current.execute(this::drain);
-      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      } catch (RejectedExecutionException stopping) {
         drainScheduled.set(false);
       }
     }
@@ -99,24 +101,16 @@ public class EventConsumer extends DefaultConsumer {
         if (free == 0) {
           return;
         }
-        EventComponent component = endpoint.getComponent();
-        List<Delivery> orphans = takeOverOrphans(component);
-        for (Delivery orphan : orphans) {
-          LOG.info("Resuming run {} of {} left by a stopped Caravan", orphan.runId(), getRouteId());
-          slots.acquireUninterruptibly();
-          startRun(orphan);
+        List<Delivery> ready = new ArrayList<>(resumable(free));
+        if (ready.size() < free) {
+          ready.addAll(store().take(subscription.subscriber(), free - ready.size()));
         }
-        List<Delivery> pending =
-            store().pending(subscription.subscriber(), slots.availablePermits());
-        if (pending.isEmpty() && orphans.isEmpty()) {
+        if (ready.isEmpty()) {
           return;
         }
-        for (Delivery delivery : pending) {
-          if (slots.availablePermits() > 0
-              && store().start(delivery.runId(), component.getInstanceId())) {
-            slots.acquireUninterruptibly();
-            startRun(delivery);
-          }
+        for (Delivery delivery : ready) {
+          slots.acquireUninterruptibly();
+          dispatch(delivery);
         }
       }
     } catch (RuntimeException e) {
@@ -125,39 +119,30 @@ public class EventConsumer extends DefaultConsumer {
   }
 
   /**
-   * Runs left by a stopped Caravan, looked for at most once per poll interval (not on every
-   * published event: the lease timeout is far longer than that anyway).
+   * What the handler has to resume (deliveries a stopped Caravan left), asked for at most once per
+   * poll interval (not on every published event: a lease takes far longer to expire anyway).
    */
-  private List<Delivery> takeOverOrphans(EventComponent component) {
+  private List<Delivery> resumable(int limit) {
     long now = System.currentTimeMillis();
-    if (now < nextTakeOver) {
+    if (now < nextResume) {
       return List.of();
     }
-    nextTakeOver = now + component.getPollInterval();
-    EventStore.TakenOver found =
-        store()
-            .takeOver(
-                subscription.subscriber(),
-                component.getInstanceId(),
-                Instant.now().minusMillis(component.getRunLeaseTimeout()),
-                component.getMaxRunAttempts());
-    for (String runId : found.givenUp()) {
-      LOG.warn(
-          "Run {} of {} FAILED: its Caravan stopped before it ended {} times (maxRunAttempts); it"
-              + " is not resumed again",
-          runId,
-          getRouteId(),
-          component.getMaxRunAttempts());
-      deleteWorkspace(runId);
-      countFinished(RunStatus.FAILED);
-    }
-    return found.resumed();
+    nextResume = now + endpoint.getComponent().getPollInterval();
+    return handler().resumable(subscription, limit);
   }
 
-  private void startRun(Delivery delivery) {
-    Event event = delivery.event();
-    String runId = delivery.runId();
+  private void dispatch(Delivery delivery) {
+    try {
+      starter.execute(() -> start(delivery));
+    } catch (RejectedExecutionException stopping) {
+      // stopping: the delivery was taken; what the handler recorded resumes it later
+      slots.release();
+    }
+  }
+
+  private void start(Delivery delivery) {
     Exchange exchange = createExchange(false);
+    Event event = delivery.event();
     Message message = exchange.getMessage();
     message.setBody(EventJson.toJava(event.data()));
     message.setHeader(EventConstants.EVENT_ID, event.id());
@@ -167,86 +152,33 @@ public class EventConsumer extends DefaultConsumer {
     message.setHeader(EventConstants.EVENT_TIME, event.time().toString());
     message.setHeader(EventConstants.EVENT_LABELS, event.labels());
     message.setHeader(EventConstants.EVENT, EventJson.toCloudEvent(event));
-    message.setHeader(EventConstants.RUN_ID, runId);
-    if (delivery.reuseFrom() != null) {
-      message.setHeader(EventConstants.REUSE_RUN, delivery.reuseFrom());
+    try {
+      handler().starting(delivery, exchange);
+    } catch (RuntimeException e) {
+      exchange.setException(e);
     }
-    getAsyncProcessor()
-        .process(
-            exchange,
-            doneSync -> {
-              try {
-                if (exchange.getException(StepInterruptedException.class) != null
-                    || (exchange.getException() != null && shuttingDown())) {
-                  // a failure while Caravan stops is no verdict on the run: resuming it replays
-                  // its ended steps from the journal and runs the rest
-                  LOG.info("Run {} interrupted by shutdown; it is resumed on restart", runId);
-                  return;
-                }
-                RunStatus status = outcome(exchange);
-                store()
-                    .finish(
-                        runId,
-                        status,
-                        exchange.getMessage().getHeader(EventConstants.RUN_SUMMARY, String.class));
-                deleteWorkspace(runId);
-                countFinished(status);
-              } catch (RuntimeException e) {
-                getExceptionHandler().handleException("Could not record the end of " + runId, e);
-              } finally {
-                releaseExchange(exchange, false);
-                slots.release();
-                wake();
-              }
-            });
+    if (exchange.getException() != null) {
+      end(delivery, exchange);
+      return;
+    }
+    getAsyncProcessor().process(exchange, doneSync -> end(delivery, exchange));
   }
 
-  private void countFinished(RunStatus status) {
-    finishedRuns
-        .computeIfAbsent(
-            status,
-            s ->
-                io.micrometer.core.instrument.Counter.builder("caravan.runs.finished")
-                    .description("Runs that ended, by pipeline and status")
-                    .tag("pipeline", getRouteId())
-                    .tag("status", s.name())
-                    .register(io.micrometer.core.instrument.Metrics.globalRegistry))
-        .increment();
-  }
-
-  /** The run has ended: its kjob workspace (workspace=true), if any, goes. */
-  private void deleteWorkspace(String runId) {
-    if (getEndpoint().getCamelContext().hasComponent("kjob") instanceof KjobComponent kjob) {
-      try {
-        kjob.deleteWorkspace(runId)
-            .exceptionally(
-                error -> {
-                  LOG.warn("Could not delete the workspace of run {}: {}", runId, error.toString());
-                  return null;
-                });
-      } catch (RuntimeException e) {
-        LOG.warn("Could not delete the workspace of run {}: {}", runId, e.toString());
-      }
+  private void end(Delivery delivery, Exchange exchange) {
+    try {
+      handler().ended(delivery, exchange);
+    } catch (RuntimeException e) {
+      getExceptionHandler()
+          .handleException("Could not record the end of delivery " + delivery.id(), e);
+    } finally {
+      releaseExchange(exchange, false);
+      slots.release();
+      wake();
     }
   }
 
-  /** How the run ended, from the exchange: the kind of step exception that ended it, if any. */
-  static RunStatus outcome(Exchange exchange) {
-    if (exchange.getException() == null) {
-      return RunStatus.SUCCEEDED;
-    }
-    if (exchange.getException(StepCanceledException.class) != null) {
-      return RunStatus.CANCELED;
-    }
-    if (exchange.getException(StepTimeoutException.class) != null) {
-      return RunStatus.TIMED_OUT;
-    }
-    return RunStatus.FAILED;
-  }
-
-  private boolean shuttingDown() {
-    var context = getEndpoint().getCamelContext();
-    return !isRunAllowed() || context.isStopping() || context.isStopped();
+  private DeliveryHandler handler() {
+    return endpoint.getComponent().getDeliveryHandler();
   }
 
   private EventStore store() {

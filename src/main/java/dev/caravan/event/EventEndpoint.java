@@ -3,6 +3,7 @@ package dev.caravan.event;
 import java.util.regex.Pattern;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
+import org.apache.camel.MultipleConsumersSupport;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
 import org.apache.camel.spi.Metadata;
@@ -19,7 +20,7 @@ import org.apache.camel.support.DefaultEndpoint;
     syntax = "event:source",
     category = {Category.MESSAGING},
     headersClass = EventConstants.class)
-public class EventEndpoint extends DefaultEndpoint {
+public class EventEndpoint extends DefaultEndpoint implements MultipleConsumersSupport {
 
   private static final Pattern SOURCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,254}");
 
@@ -76,6 +77,15 @@ public class EventEndpoint extends DefaultEndpoint {
     EventConsumer consumer = new EventConsumer(this, processor);
     configureConsumer(consumer);
     return consumer;
+  }
+
+  /**
+   * Any number of routes may subscribe with the same URI: each is a subscriber of its own (its
+   * route id) and gets each matching event once.
+   */
+  @Override
+  public boolean isMultipleConsumersSupported() {
+    return true;
   }
 
   /** Whether a single source to publish to: letters, digits, {@code . _ / -}. */

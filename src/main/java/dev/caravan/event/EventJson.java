@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -153,7 +154,7 @@ public final class EventJson {
       return Instant.now();
     }
     try {
-      return java.time.OffsetDateTime.parse(text).toInstant();
+      return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
       throw new InvalidEventException("invalid time " + text + ", expected RFC 3339");
     }

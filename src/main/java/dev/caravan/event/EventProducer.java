@@ -1,9 +1,11 @@
 package dev.caravan.event;
 
+import io.micrometer.core.instrument.Metrics;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -33,8 +35,7 @@ public class EventProducer extends DefaultProducer {
     exchange.getMessage().setHeader(EventConstants.EVENT_ID, event.id());
     exchange.getMessage().setHeader(EventConstants.EVENT_DUPLICATE, !stored);
     if (stored) {
-      io.micrometer.core.instrument.Metrics.counter(
-              "caravan.events.received", "source", event.source(), "type", event.type())
+      Metrics.counter("caravan.events.received", "source", event.source(), "type", event.type())
           .increment();
       endpoint.getComponent().wakeSubscribers(event);
     }
@@ -92,7 +93,7 @@ public class EventProducer extends DefaultProducer {
         subject,
         // databases keep microseconds: store what find() will give back
         EventJson.time(message.getHeader(EventConstants.EVENT_TIME, String.class))
-            .truncatedTo(java.time.temporal.ChronoUnit.MICROS),
+            .truncatedTo(ChronoUnit.MICROS),
         labels,
         data(message.getBody()));
   }

@@ -11,11 +11,18 @@ import java.util.List;
  * @param types types to receive; {@code pull_request:*} matches every {@code pull_request:...}
  *     type; empty for all
  * @param subject exact subject, {@code org/*} for a prefix, or {@code null} for any
+ * @param active whether it collects deliveries: a subscription whose route was removed does not
  */
-public record Subscription(String subscriber, String source, List<String> types, String subject) {
+public record Subscription(
+    String subscriber, String source, List<String> types, String subject, boolean active) {
 
   public Subscription {
     types = List.copyOf(types);
+  }
+
+  /** An active subscription. */
+  public Subscription(String subscriber, String source, List<String> types, String subject) {
+    this(subscriber, source, types, subject, true);
   }
 
   public static List<String> parseTypes(String types) {

@@ -3,6 +3,7 @@ package dev.caravan.gateway;
 import dev.caravan.event.EventConstants;
 import dev.caravan.event.EventJson;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,7 +43,7 @@ public class CronTick implements Processor {
     }
     if (scheduled == null) {
       // not fired by Quartz (a test or another timer): the second it fired stands for the tick
-      scheduled = fired.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      scheduled = fired.truncatedTo(ChronoUnit.SECONDS);
     }
 
     Map<String, Object> data = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.event.EventConstants;
 import dev.caravan.event.EventJson;
+import dev.caravan.github.GitHubApi;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;

@@ -7,6 +7,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -86,8 +87,7 @@ public class GitHubWebhook implements Processor {
     }
     String expected =
         "sha256=" + HexFormat.of().formatHex(Signatures.hmac("HmacSHA256", secret, body));
-    if (!Signatures.constantTimeEquals(
-        expected, header.trim().toLowerCase(java.util.Locale.ROOT))) {
+    if (!Signatures.constantTimeEquals(expected, header.trim().toLowerCase(Locale.ROOT))) {
       throw GatewayException.unauthorized("X-Hub-Signature-256 does not match the body");
     }
   }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.LinkedHashMap;
@@ -43,7 +44,7 @@ public class KubernetesEventNormalizer implements Processor {
     }
     Object body = message.getBody();
     Fields event;
-    if (body instanceof io.fabric8.kubernetes.api.model.events.v1.Event v1) {
+    if (body instanceof Event v1) {
       event = fields(v1);
     } else if (body instanceof io.fabric8.kubernetes.api.model.Event core) {
       event = fields(core);
@@ -79,7 +80,7 @@ public class KubernetesEventNormalizer implements Processor {
   private record Fields(
       String reason, String type, Integer count, ObjectReference object, String... times) {}
 
-  private static Fields fields(io.fabric8.kubernetes.api.model.events.v1.Event event) {
+  private static Fields fields(Event event) {
     var series = event.getSeries();
     return new Fields(
         event.getReason(),

@@ -16,6 +16,13 @@ public final class KjobConstants {
 
   @Metadata(
       description =
+          "A run whose succeeded steps this run reuses (a replay that keeps succeeded steps): a"
+              + " step that succeeded there is not run again; set by Caravan's run layer.",
+      javaType = "String")
+  public static final String REUSE_RUN = "CaravanReuseRun";
+
+  @Metadata(
+      description =
           "Fan-out index of the step within its run. Defaults to the split or multicast index;"
               + " set it explicitly for nested splits.",
       javaType = "String")

@@ -29,9 +29,6 @@ public class KjobProducer extends DefaultAsyncProducer {
           KjobConstants.EVENT_SUBJECT, "CARAVAN_EVENT_SUBJECT",
           KjobConstants.EVENT_TIME, "CARAVAN_EVENT_TIME");
 
-  /** Header set by the event consumer on a replay that keeps succeeded steps. */
-  static final String REUSE_RUN = "CaravanReuseRun";
-
   /** Exchange property: the step and attempt number that failed last. */
   static final String FAILED_ATTEMPT = "CaravanFailedAttempt";
 
@@ -197,7 +194,7 @@ public class KjobProducer extends DefaultAsyncProducer {
     if (latest.isPresent()) {
       return latest.get().attempt() >= request.attempt() ? latest : Optional.empty();
     }
-    String reuseRun = exchange.getMessage().getHeader(REUSE_RUN, String.class);
+    String reuseRun = exchange.getMessage().getHeader(KjobConstants.REUSE_RUN, String.class);
     if (reuseRun == null) {
       return Optional.empty();
     }

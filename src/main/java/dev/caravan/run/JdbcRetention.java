@@ -1,9 +1,8 @@
 package dev.caravan.run;
 
-import static dev.caravan.event.Jdbc.utc;
+import static dev.caravan.store.Jdbc.utc;
 
-import dev.caravan.event.Jdbc;
-import dev.caravan.event.RunStatus;
+import dev.caravan.store.Jdbc;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,15 +1,13 @@
 package dev.caravan.run;
 
-import static dev.caravan.event.Jdbc.utc;
+import static dev.caravan.store.Jdbc.utc;
 
-import dev.caravan.event.Jdbc;
-import dev.caravan.event.RunStatus;
-import dev.caravan.event.StoreHealth;
-import dev.caravan.kjob.StepJournal;
-import dev.caravan.kjob.StepRecord;
-import dev.caravan.kjob.StepRequest;
-import dev.caravan.kjob.StepResult;
-import dev.caravan.kjob.StepStatus;
+import dev.caravan.event.Delivery;
+import dev.caravan.event.Event;
+import dev.caravan.event.JdbcEventStore;
+import dev.caravan.event.Subscription;
+import dev.caravan.store.Jdbc;
+import dev.caravan.store.StoreHealth;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,470 +16,321 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
- * Runs and their steps on JDBC (the same database as events): the kjob journal, and the queries
- * behind the runs API. A step's log is a sequence of chunks in {@code caravan_step_log}, appended
- * while the step runs and when it ends, never rewritten.
+ * The records of runs (table caravan_run) and the instances that own running ones (table
+ * caravan_instance): a run is created PENDING with its delivery, becomes RUNNING when the delivery
+ * is taken, is leased to the Caravan that runs it through that instance's heartbeats, taken over
+ * when the lease expires, and ends SUCCEEDED, FAILED, TIMED_OUT or CANCELED.
  */
-public class JdbcRunStore implements StepJournal {
+public class JdbcRunStore {
 
-  /** Most characters of one log chunk (at most 48 KiB of UTF-8). */
-  public static final int CHUNK_CHARS = 16384;
-
-  private static final String STEP_COLUMNS =
-      "attempt, executor, job_name, namespace, pid, status, exit_code, started_at, ended_at";
-  private static final String STEP_KEY =
-      "run_id = ? AND step_name = ? AND fan_out_index = ? AND attempt = ?";
   private static final String RUN_COLUMNS =
       "id, event_id, pipeline, status, created_at, started_at, ended_at, reuse_from, summary";
 
   private final Jdbc jdbc;
 
-  /** How far the log of each step running here has been appended. */
-  private final Map<StepKey, LogProgress> progress = new ConcurrentHashMap<>();
+  public JdbcRunStore(Jdbc jdbc) {
+    this.jdbc = jdbc;
+  }
 
+  /** A store with a health of its own (tests). */
   public JdbcRunStore(DataSource dataSource) {
-    this(dataSource, new StoreHealth());
+    this(new Jdbc(dataSource, new StoreHealth()));
+  }
+
+  /** A run claimed to run here: its delivery, and the run whose succeeded steps it reuses. */
+  public record Claimed(Delivery delivery, String reuseFrom) {}
+
+  /**
+   * What a take-over found.
+   *
+   * @param resumed the runs to resume, now owned by the caller
+   * @param givenUp ids of the runs that became FAILED instead
+   */
+  public record TakenOver(List<Claimed> resumed, List<String> givenUp) {}
+
+  // the lifecycle
+
+  /** Records the PENDING runs of new deliveries, in the event bus's transaction. */
+  static void insertPending(Connection connection, List<Delivery> deliveries, String reuseFrom)
+      throws SQLException {
+    try (PreparedStatement insert =
+        connection.prepareStatement(
+            "INSERT INTO caravan_run (id, event_id, pipeline, status, reuse_from, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?)")) {
+      for (Delivery delivery : deliveries) {
+        insert.setString(1, delivery.id());
+        insert.setString(2, delivery.event().id());
+        insert.setString(3, delivery.subscriber());
+        insert.setString(4, RunStatus.PENDING.name());
+        insert.setString(5, reuseFrom);
+        insert.setObject(6, utc(Instant.now()));
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
   }
 
   /**
-   * @param health hears whether each write worked
+   * Claims the PENDING runs of deliveries just taken, in the event bus's transaction: they become
+   * RUNNING here (their first attempt). A run canceled while it waited stays as it is.
    */
-  public JdbcRunStore(DataSource dataSource, StoreHealth health) {
-    this.jdbc = new Jdbc(dataSource, health);
-  }
-
-  /** One attempt of one step of one run. */
-  private record StepKey(String runId, String stepName, String fanOutIndex, int attempt) {
-    static StepKey of(StepRequest request) {
-      return new StepKey(
-          request.runId(), request.stepName(), request.fanOutIndex(), request.attempt());
+  static List<Claimed> claim(Connection connection, List<Delivery> deliveries, String owner)
+      throws SQLException {
+    List<Claimed> claimed = new ArrayList<>();
+    try (PreparedStatement update =
+            connection.prepareStatement(
+                "UPDATE caravan_run SET status = ?, owner = ?, started_at = ?, attempts ="
+                    + " attempts + 1 WHERE id = ? AND status = ?");
+        PreparedStatement reuse =
+            connection.prepareStatement("SELECT reuse_from FROM caravan_run WHERE id = ?")) {
+      for (Delivery delivery : deliveries) {
+        update.setString(1, RunStatus.RUNNING.name());
+        update.setString(2, owner);
+        update.setObject(3, utc(Instant.now()));
+        update.setString(4, delivery.id());
+        update.setString(5, RunStatus.PENDING.name());
+        if (update.executeUpdate() == 1) {
+          reuse.setString(1, delivery.id());
+          try (ResultSet rows = reuse.executeQuery()) {
+            claimed.add(new Claimed(delivery, rows.next() ? rows.getString(1) : null));
+          }
+        }
+      }
     }
-
-    int bind(PreparedStatement statement, int first) throws SQLException {
-      statement.setString(first, runId);
-      statement.setString(first + 1, stepName);
-      statement.setString(first + 2, fanOutIndex);
-      statement.setInt(first + 3, attempt);
-      return first + 4;
-    }
+    return claimed;
   }
 
   /**
-   * The next chunk number and the characters appended so far of one step's log; guarded by its own
-   * monitor, so that the last live append and the end of the step never interleave.
+   * Records how a run ended; a run canceled meanwhile stays CANCELED.
+   *
+   * @param summary what the pipeline reported (header CaravanRunSummary), or {@code null}
    */
-  private static final class LogProgress {
-    boolean loaded;
-    boolean retired;
-    int nextSeq;
-    long chars;
-  }
-
-  /** One chunk of a log. */
-  public record LogChunk(int seq, String content) {}
-
-  @Override
-  public RunState runState(String runId) {
-    return jdbc.inTransaction(
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement("SELECT status FROM caravan_run WHERE id = ?")) {
-            query.setString(1, runId);
-            try (ResultSet rows = query.executeQuery()) {
-              if (!rows.next()) {
-                return RunState.UNTRACKED;
-              }
-              return RunStatus.CANCELED.name().equals(rows.getString(1))
-                  ? RunState.CANCELED
-                  : RunState.ACTIVE;
-            }
-          }
-        });
-  }
-
-  @Override
-  public Optional<StepRecord> latest(String runId, String stepName, String fanOutIndex) {
-    return jdbc.inTransaction(
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT "
-                      + STEP_COLUMNS
-                      + " FROM caravan_step WHERE run_id = ? AND step_name = ? AND fan_out_index"
-                      + " = ? ORDER BY attempt DESC")) {
-            query.setString(1, runId);
-            query.setString(2, stepName);
-            query.setString(3, fanOutIndex);
-            query.setMaxRows(1);
-            StepRecord found;
-            try (ResultSet rows = query.executeQuery()) {
-              if (!rows.next()) {
-                return Optional.empty();
-              }
-              found = record(rows);
-            }
-            if (!found.hasEnded()) {
-              return Optional.of(found);
-            }
-            // a resumed or replayed run gives back the output of an ended step
-            String output =
-                log(connection, new StepKey(runId, stepName, fanOutIndex, found.attempt()));
-            return Optional.of(withOutput(found, output));
-          }
-        });
-  }
-
-  @Override
-  public void copy(String fromRunId, String toRunId, String stepName, String fanOutIndex) {
+  public void finish(String runId, RunStatus status, String summary) {
     jdbc.write(
         connection -> {
-          Integer attempt = null;
-          try (PreparedStatement query =
+          try (PreparedStatement update =
               connection.prepareStatement(
-                  "SELECT attempt FROM caravan_step WHERE run_id = ? AND step_name = ? AND"
-                      + " fan_out_index = ? AND status = ? ORDER BY attempt DESC")) {
-            query.setString(1, fromRunId);
-            query.setString(2, stepName);
-            query.setString(3, fanOutIndex);
-            query.setString(4, StepStatus.SUCCEEDED.name());
-            query.setMaxRows(1);
-            try (ResultSet rows = query.executeQuery()) {
-              if (rows.next()) {
-                attempt = rows.getInt(1);
-              }
-            }
-          }
-          if (attempt == null) {
-            return null;
-          }
-          StepKey from = new StepKey(fromRunId, stepName, fanOutIndex, attempt);
-          try (PreparedStatement insert =
-              connection.prepareStatement(
-                  "INSERT INTO caravan_step (run_id, step_name, fan_out_index, "
-                      + STEP_COLUMNS
-                      + ") SELECT ?, step_name, fan_out_index, "
-                      + STEP_COLUMNS
-                      + " FROM caravan_step WHERE "
-                      + STEP_KEY)) {
-            insert.setString(1, toRunId);
-            from.bind(insert, 2);
-            insert.executeUpdate();
-          } catch (SQLException e) {
-            if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
-              throw e;
-            }
-            connection.rollback();
-            return null;
-          }
-          try (PreparedStatement chunks =
-              connection.prepareStatement(
-                  "INSERT INTO caravan_step_log (run_id, step_name, fan_out_index, attempt, seq,"
-                      + " content) SELECT ?, step_name, fan_out_index, attempt, seq, content FROM"
-                      + " caravan_step_log WHERE "
-                      + STEP_KEY)) {
-            chunks.setString(1, toRunId);
-            from.bind(chunks, 2);
-            chunks.executeUpdate();
+                  "UPDATE caravan_run SET status = CASE WHEN status = ? THEN status ELSE ? END,"
+                      + " ended_at = COALESCE(ended_at, ?), summary = ? WHERE id = ? AND status"
+                      + " IN (?, ?)")) {
+            update.setString(1, RunStatus.CANCELED.name());
+            update.setString(2, status.name());
+            update.setObject(3, utc(Instant.now()));
+            update.setString(4, summary);
+            update.setString(5, runId);
+            update.setString(6, RunStatus.RUNNING.name());
+            update.setString(7, RunStatus.CANCELED.name());
+            update.executeUpdate();
           }
           return null;
         });
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>A step that runs again as the same attempt (resumed after a crash) starts its log afresh.
+   * Takes over the RUNNING runs of the pipeline whose owner is gone (no heartbeat since {@code
+   * staleBefore}: a Caravan that crashed or stopped), so that they are resumed once; a run that was
+   * started or taken over {@code maxAttempts} times already becomes FAILED instead, with a summary
+   * saying why (a run that keeps crashing Caravan is not resumed for ever).
    */
-  @Override
-  public void started(StepRequest request, String executor, String namespace, Long pid) {
-    StepKey key = StepKey.of(request);
-    LogProgress log = progressOf(key);
-    synchronized (log) {
-      if (!started(request, executor, namespace, pid, key)) {
-        // not a step of a recorded run: nothing to keep track of
-        retire(key, log);
-        return;
+  public TakenOver takeOver(String pipeline, String owner, Instant staleBefore, int maxAttempts) {
+    return jdbc.write(
+        connection -> {
+          List<Claimed> orphans = new ArrayList<>();
+          List<String> previousOwners = new ArrayList<>();
+          List<Integer> attempts = new ArrayList<>();
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT r.id, r.pipeline, r.reuse_from, r.owner, r.attempts, "
+                      + JdbcEventStore.EVENT_COLUMNS
+                      + " FROM caravan_run r JOIN caravan_event e ON e.id = r.event_id"
+                      + " LEFT JOIN caravan_instance i ON i.id = r.owner"
+                      + " WHERE r.pipeline = ? AND r.status = ? AND (r.owner IS NULL OR r.owner"
+                      + " <> ?) AND (i.id IS NULL OR i.heartbeat < ?) ORDER BY r.seq")) {
+            query.setString(1, pipeline);
+            query.setString(2, RunStatus.RUNNING.name());
+            query.setString(3, owner);
+            query.setObject(4, utc(staleBefore));
+            try (ResultSet rows = query.executeQuery()) {
+              while (rows.next()) {
+                Event event = JdbcEventStore.event(rows, 6);
+                orphans.add(
+                    new Claimed(
+                        new Delivery(rows.getString(1), event, rows.getString(2)),
+                        rows.getString(3)));
+                previousOwners.add(rows.getString(4));
+                attempts.add(rows.getInt(5));
+              }
+            }
+          }
+          List<Claimed> taken = new ArrayList<>();
+          List<String> givenUp = new ArrayList<>();
+          try (PreparedStatement claim =
+                  connection.prepareStatement(
+                      "UPDATE caravan_run SET owner = ?, attempts = attempts + 1 WHERE id = ? AND"
+                          + " status = ? AND (owner = ? OR (owner IS NULL AND ? IS NULL))");
+              PreparedStatement fail =
+                  connection.prepareStatement(
+                      "UPDATE caravan_run SET status = ?, owner = ?, ended_at = ?, summary = ?"
+                          + " WHERE id = ? AND status = ? AND (owner = ? OR (owner IS NULL AND ?"
+                          + " IS NULL))")) {
+            for (int i = 0; i < orphans.size(); i++) {
+              String runId = orphans.get(i).delivery().id();
+              String previous = previousOwners.get(i);
+              if (attempts.get(i) >= maxAttempts) {
+                fail.setString(1, RunStatus.FAILED.name());
+                fail.setString(2, owner);
+                fail.setObject(3, utc(Instant.now()));
+                fail.setString(4, givenUpSummary(attempts.get(i)));
+                fail.setString(5, runId);
+                fail.setString(6, RunStatus.RUNNING.name());
+                fail.setString(7, previous);
+                fail.setString(8, previous);
+                if (fail.executeUpdate() == 1) {
+                  givenUp.add(runId);
+                }
+                continue;
+              }
+              claim.setString(1, owner);
+              claim.setString(2, runId);
+              claim.setString(3, RunStatus.RUNNING.name());
+              claim.setString(4, previous);
+              claim.setString(5, previous);
+              if (claim.executeUpdate() == 1) {
+                taken.add(orphans.get(i));
+              }
+            }
+          }
+          return new TakenOver(taken, givenUp);
+        });
+  }
+
+  /** The summary of a run that is not resumed again. */
+  static String givenUpSummary(int attempts) {
+    return "Given up after "
+        + attempts
+        + " attempts: each time, the Caravan running this run stopped before it ended (a crash,"
+        + " an out-of-memory kill or a restart), and caravan.runs.max-attempts allows no more. Its steps'"
+        + " logs show how far it got; replay the event to run it again.";
+  }
+
+  /** Says this Caravan instance is alive (its runs are not taken over). */
+  public void heartbeat(String owner) {
+    jdbc.write(
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE caravan_instance SET heartbeat = ? WHERE id = ?")) {
+            update.setObject(1, utc(Instant.now()));
+            update.setString(2, owner);
+            if (update.executeUpdate() == 1) {
+              return null;
+            }
+          }
+          try (PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO caravan_instance (id, heartbeat) VALUES (?, ?)")) {
+            insert.setString(1, owner);
+            insert.setObject(2, utc(Instant.now()));
+            insert.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Says this Caravan instance has stopped: the runs it leaves RUNNING (interrupted by the stop)
+   * are taken over at once by the next instance that looks, not after the lease timeout.
+   */
+  public void retire(String owner) {
+    jdbc.write(
+        connection -> {
+          try (PreparedStatement delete =
+              connection.prepareStatement("DELETE FROM caravan_instance WHERE id = ?")) {
+            delete.setString(1, owner);
+            delete.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Queues the event again for each pipeline subscribed to it now: a new PENDING run each.
+   *
+   * @param events the event bus, whose queue the new deliveries go to (in this transaction)
+   * @param keepSucceeded whether each new run reuses the steps that succeeded in the latest run of
+   *     the same event and pipeline
+   * @return the new runs, or empty when there is no such event
+   */
+  public Optional<List<Claimed>> replay(
+      JdbcEventStore events, String eventId, boolean keepSucceeded) {
+    return jdbc.write(
+        connection -> {
+          Optional<Event> event = JdbcEventStore.find(connection, eventId);
+          if (event.isEmpty()) {
+            return Optional.empty();
+          }
+          List<Claimed> runs = new ArrayList<>();
+          for (Subscription subscription : JdbcEventStore.subscriptions(connection)) {
+            if (subscription.active() && subscription.matches(event.get())) {
+              String reuseFrom =
+                  keepSucceeded ? latestRun(connection, eventId, subscription.subscriber()) : null;
+              Delivery delivery =
+                  events.enqueue(connection, event.get(), subscription.subscriber());
+              insertPending(connection, List.of(delivery), reuseFrom);
+              runs.add(new Claimed(delivery, reuseFrom));
+            }
+          }
+          return Optional.of(runs);
+        });
+  }
+
+  private static String latestRun(Connection connection, String eventId, String pipeline)
+      throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT id FROM caravan_run WHERE event_id = ? AND pipeline = ? AND status <> ?"
+                + " ORDER BY seq DESC")) {
+      query.setString(1, eventId);
+      query.setString(2, pipeline);
+      query.setString(3, RunStatus.PENDING.name());
+      query.setMaxRows(1);
+      try (ResultSet rows = query.executeQuery()) {
+        return rows.next() ? rows.getString(1) : null;
       }
-      log.loaded = true;
-      log.nextSeq = 0;
-      log.chars = 0;
     }
   }
 
-  /** Whether the step is recorded (the step of a recorded run). */
-  private boolean started(
-      StepRequest request, String executor, String namespace, Long pid, StepKey key) {
+  /**
+   * Marks a PENDING or RUNNING run CANCELED; a PENDING one's delivery leaves the queue.
+   *
+   * @return {@code false} when the run had already ended (or there is none)
+   */
+  public boolean cancel(JdbcEventStore events, String runId) {
     return jdbc.write(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
-                  "UPDATE caravan_step SET pid = COALESCE(?, pid) WHERE " + STEP_KEY)) {
-            update.setObject(1, pid);
-            key.bind(update, 2);
-            if (update.executeUpdate() == 1) {
-              try (PreparedStatement delete =
-                  connection.prepareStatement("DELETE FROM caravan_step_log WHERE " + STEP_KEY)) {
-                key.bind(delete, 1);
-                delete.executeUpdate();
-              }
-              return true;
+                  "UPDATE caravan_run SET status = ?, ended_at = ? WHERE id = ? AND status IN"
+                      + " (?, ?)")) {
+            update.setString(1, RunStatus.CANCELED.name());
+            update.setObject(2, utc(Instant.now()));
+            update.setString(3, runId);
+            update.setString(4, RunStatus.PENDING.name());
+            update.setString(5, RunStatus.RUNNING.name());
+            if (update.executeUpdate() == 0) {
+              return false;
             }
           }
-          // only steps of recorded runs: the SELECT yields no row for an unknown run
-          try (PreparedStatement insert =
-              connection.prepareStatement(
-                  "INSERT INTO caravan_step (run_id, step_name, fan_out_index, attempt, executor,"
-                      + " job_name, namespace, pid, status, started_at) SELECT id, ?, ?, ?, ?, ?,"
-                      + " ?, ?, ?, ? FROM caravan_run WHERE id = ?")) {
-            insert.setString(1, request.stepName());
-            insert.setString(2, request.fanOutIndex());
-            insert.setInt(3, request.attempt());
-            insert.setString(4, executor);
-            insert.setString(5, request.jobName());
-            insert.setString(6, namespace);
-            insert.setObject(7, pid);
-            insert.setString(8, "RUNNING");
-            insert.setObject(9, utc(Instant.now()));
-            insert.setString(10, request.runId());
-            return insert.executeUpdate() == 1;
-          } catch (SQLException e) {
-            if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
-              throw e;
-            }
-            // started at the same moment by another call
-            connection.rollback();
-            return true;
-          }
+          events.discard(connection, runId);
+          return true;
         });
   }
 
-  /** Appends the new output of a running step as chunks (nothing once the step has ended). */
-  @Override
-  public void output(StepRequest request, String newOutput) {
-    if (newOutput.isEmpty()) {
-      return;
-    }
-    StepKey key = StepKey.of(request);
-    LogProgress log = progressOf(key);
-    synchronized (log) {
-      if (log.retired) {
-        return;
-      }
-      boolean appended =
-          jdbc.write(
-              connection -> {
-                load(connection, key, log);
-                return append(connection, key, log.nextSeq, newOutput, true) > 0;
-              });
-      if (appended) {
-        log.nextSeq += chunks(newOutput).size();
-        log.chars += newOutput.length();
-      } else {
-        // not a running step (any more): nothing to follow
-        retire(key, log);
-      }
-    }
-  }
-
-  /**
-   * Records the end of the step and appends the rest of its output: what {@link #output} calls did
-   * not append (all of it for a step that had none).
-   */
-  @Override
-  public void ended(StepRequest request, StepResult result) {
-    StepKey key = StepKey.of(request);
-    LogProgress log = progressOf(key);
-    synchronized (log) {
-      try {
-        jdbc.write(
-            connection -> {
-              try (PreparedStatement update =
-                  connection.prepareStatement(
-                      "UPDATE caravan_step SET status = ?, exit_code = ?, job_name = ?,"
-                          + " started_at = ?, ended_at = ?, pid = NULL WHERE "
-                          + STEP_KEY)) {
-                update.setString(1, result.status().name());
-                update.setObject(2, result.exitCode());
-                update.setString(3, result.jobName());
-                update.setObject(4, utc(result.started()));
-                update.setObject(5, utc(result.ended()));
-                key.bind(update, 6);
-                if (update.executeUpdate() == 0) {
-                  return null;
-                }
-              }
-              load(connection, key, log);
-              String output = result.output();
-              String rest = log.chars < output.length() ? output.substring((int) log.chars) : "";
-              append(connection, key, log.nextSeq, rest, false);
-              return null;
-            });
-      } finally {
-        retire(key, log);
-      }
-    }
-  }
-
-  /** The stored log of one attempt of a step ("" when it has none). */
-  public String log(String runId, String stepName, String fanOutIndex, int attempt) {
-    return jdbc.inTransaction(
-        connection -> log(connection, new StepKey(runId, stepName, fanOutIndex, attempt)));
-  }
-
-  /**
-   * At most {@code limit} chunks of a step's log after chunk {@code afterSeq} (-1: from the start).
-   */
-  public List<LogChunk> logChunks(
-      String runId, String stepName, String fanOutIndex, int attempt, int afterSeq, int limit) {
-    return jdbc.inTransaction(
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT seq, content FROM caravan_step_log WHERE "
-                      + STEP_KEY
-                      + " AND seq > ? ORDER BY seq")) {
-            int next = new StepKey(runId, stepName, fanOutIndex, attempt).bind(query, 1);
-            query.setInt(next, afterSeq);
-            query.setMaxRows(limit);
-            List<LogChunk> found = new ArrayList<>();
-            try (ResultSet rows = query.executeQuery()) {
-              while (rows.next()) {
-                found.add(new LogChunk(rows.getInt(1), rows.getString(2)));
-              }
-            }
-            return found;
-          }
-        });
-  }
-
-  /** Whether the attempt of the step has ended ({@code null}: no such step). */
-  public Boolean hasEnded(String runId, String stepName, String fanOutIndex, int attempt) {
-    return jdbc.inTransaction(
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement("SELECT status FROM caravan_step WHERE " + STEP_KEY)) {
-            new StepKey(runId, stepName, fanOutIndex, attempt).bind(query, 1);
-            try (ResultSet rows = query.executeQuery()) {
-              return rows.next() ? !"RUNNING".equals(rows.getString(1)) : null;
-            }
-          }
-        });
-  }
-
-  private LogProgress progressOf(StepKey key) {
-    return progress.computeIfAbsent(key, k -> new LogProgress());
-  }
-
-  private void retire(StepKey key, LogProgress log) {
-    log.retired = true;
-    progress.remove(key, log);
-  }
-
-  /** Reads how far the log got, for a step this store did not see start. */
-  private static void load(Connection connection, StepKey key, LogProgress log)
-      throws SQLException {
-    if (log.loaded) {
-      return;
-    }
-    try (PreparedStatement query =
-        connection.prepareStatement(
-            "SELECT seq, content FROM caravan_step_log WHERE " + STEP_KEY + " ORDER BY seq")) {
-      key.bind(query, 1);
-      try (ResultSet rows = query.executeQuery()) {
-        while (rows.next()) {
-          log.nextSeq = rows.getInt(1) + 1;
-          log.chars += rows.getString(2).length();
-        }
-      }
-    }
-    log.loaded = true;
-  }
-
-  /**
-   * Inserts the text as chunks numbered from {@code firstSeq}, for a step row that exists (and is
-   * still running, if {@code onlyWhileRunning}).
-   *
-   * @return the number of chunks inserted
-   */
-  private static int append(
-      Connection connection, StepKey key, int firstSeq, String text, boolean onlyWhileRunning)
-      throws SQLException {
-    List<String> pieces = chunks(text);
-    if (pieces.isEmpty()) {
-      return 0;
-    }
-    try (PreparedStatement insert =
-        connection.prepareStatement(
-            "INSERT INTO caravan_step_log (run_id, step_name, fan_out_index, attempt, seq,"
-                + " content) SELECT run_id, step_name, fan_out_index, attempt, ?, ? FROM"
-                + " caravan_step WHERE "
-                + STEP_KEY
-                + (onlyWhileRunning ? " AND status = 'RUNNING'" : ""))) {
-      int inserted = 0;
-      for (int i = 0; i < pieces.size(); i++) {
-        insert.setInt(1, firstSeq + i);
-        insert.setString(2, pieces.get(i));
-        key.bind(insert, 3);
-        inserted += insert.executeUpdate();
-        if (inserted == 0) {
-          return 0;
-        }
-      }
-      return inserted;
-    }
-  }
-
-  /** The text cut into chunks of at most {@link #CHUNK_CHARS}, never inside a surrogate pair. */
-  static List<String> chunks(String text) {
-    List<String> pieces = new ArrayList<>();
-    int from = 0;
-    while (from < text.length()) {
-      int to = Math.min(text.length(), from + CHUNK_CHARS);
-      if (to < text.length() && Character.isHighSurrogate(text.charAt(to - 1))) {
-        to--;
-      }
-      pieces.add(text.substring(from, to));
-      from = to;
-    }
-    return pieces;
-  }
-
-  private static String log(Connection connection, StepKey key) throws SQLException {
-    try (PreparedStatement query =
-        connection.prepareStatement(
-            "SELECT content FROM caravan_step_log WHERE " + STEP_KEY + " ORDER BY seq")) {
-      key.bind(query, 1);
-      StringBuilder log = new StringBuilder();
-      try (ResultSet rows = query.executeQuery()) {
-        while (rows.next()) {
-          log.append(rows.getString(1));
-        }
-      }
-      return log.toString();
-    }
-  }
-
-  private static StepRecord withOutput(StepRecord record, String output) {
-    return new StepRecord(
-        record.attempt(),
-        record.executor(),
-        record.jobName(),
-        record.namespace(),
-        record.pid(),
-        record.status(),
-        record.exitCode(),
-        record.started(),
-        record.ended(),
-        output);
-  }
-
-  // Queries and commands of the runs API
+  // the queries of the runs API
 
   public Optional<RunView> run(String runId) {
     return jdbc.inTransaction(
@@ -535,77 +384,6 @@ public class JdbcRunStore implements StepJournal {
             return found;
           }
         });
-  }
-
-  /** The steps of a run in the order they started, logs left out. */
-  public List<StepView> steps(String runId) {
-    return jdbc.inTransaction(
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT step_name, fan_out_index, "
-                      + STEP_COLUMNS
-                      + " FROM caravan_step WHERE run_id = ? ORDER BY started_at, step_name,"
-                      + " fan_out_index, attempt")) {
-            query.setString(1, runId);
-            List<StepView> found = new ArrayList<>();
-            try (ResultSet rows = query.executeQuery()) {
-              while (rows.next()) {
-                found.add(new StepView(rows.getString(1), rows.getString(2), record(rows, 3)));
-              }
-            }
-            return found;
-          }
-        });
-  }
-
-  /**
-   * Marks a PENDING or RUNNING run CANCELED.
-   *
-   * @return the steps still running (to stop), or empty when the run had already ended
-   */
-  public Optional<List<StepView>> cancel(String runId) {
-    return jdbc.write(
-        connection -> {
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE caravan_run SET status = ?, ended_at = ? WHERE id = ? AND status IN"
-                      + " (?, ?)")) {
-            update.setString(1, RunStatus.CANCELED.name());
-            update.setObject(2, utc(Instant.now()));
-            update.setString(3, runId);
-            update.setString(4, RunStatus.PENDING.name());
-            update.setString(5, RunStatus.RUNNING.name());
-            if (update.executeUpdate() == 0) {
-              return Optional.empty();
-            }
-          }
-          return Optional.of(
-              steps(runId).stream().filter(step -> !step.record().hasEnded()).toList());
-        });
-  }
-
-  private static StepRecord record(ResultSet rows) throws SQLException {
-    return record(rows, 1);
-  }
-
-  private static StepRecord record(ResultSet rows, int first) throws SQLException {
-    String status = rows.getString(first + 5);
-    long pid = rows.getLong(first + 4);
-    Long pidOrNull = rows.wasNull() ? null : pid;
-    int exit = rows.getInt(first + 6);
-    Integer exitCode = rows.wasNull() ? null : exit;
-    return new StepRecord(
-        rows.getInt(first),
-        rows.getString(first + 1),
-        rows.getString(first + 2),
-        rows.getString(first + 3),
-        pidOrNull,
-        "RUNNING".equals(status) ? null : StepStatus.valueOf(status),
-        exitCode,
-        Jdbc.instant(rows.getObject(first + 7, OffsetDateTime.class)),
-        Jdbc.instant(rows.getObject(first + 8, OffsetDateTime.class)),
-        null);
   }
 
   private static RunView run(ResultSet rows) throws SQLException {

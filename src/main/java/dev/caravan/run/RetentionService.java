@@ -1,8 +1,7 @@
 package dev.caravan.run;
 
-import dev.caravan.event.EventComponent;
-import dev.caravan.event.EventStoreException;
-import dev.caravan.event.JdbcEventStore;
+import dev.caravan.store.Database;
+import dev.caravan.store.StoreException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -130,7 +129,7 @@ public class RetentionService extends ServiceSupport implements CamelContextAwar
             removed.logChunks(),
             (System.nanoTime() - start) / 1_000_000);
       }
-    } catch (EventStoreException e) {
+    } catch (StoreException e) {
       if (!isRunAllowed() || camelContext.isStopping()) {
         LOG.debug("Retention pass ended by the stop: {}", e.getMessage());
         return;
@@ -164,12 +163,9 @@ public class RetentionService extends ServiceSupport implements CamelContextAwar
     logs.increment(removed.logChunks());
   }
 
-  /** The database of the context's event component, once it has started on a JDBC store. */
+  /** Caravan's database, once the event component has opened it. */
   private DataSource database() {
-    if (camelContext.hasComponent("event") instanceof EventComponent component
-        && component.getStore() instanceof JdbcEventStore store) {
-      return store.dataSource();
-    }
-    return null;
+    Database database = Database.find(camelContext);
+    return database == null ? null : database.dataSource();
   }
 }

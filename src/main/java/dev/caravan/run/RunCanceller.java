@@ -1,39 +1,46 @@
 package dev.caravan.run;
 
+import dev.caravan.event.JdbcEventStore;
 import dev.caravan.kjob.KjobComponent;
 import java.util.List;
 import java.util.Optional;
+import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cancels a run: marks it CANCELED (so its further steps do not start), then stops the steps that
- * are running: kills local process trees, deletes Kubernetes Jobs with their pods.
+ * Cancels a run: marks it CANCELED (so its further steps do not start, and a waiting run never
+ * does), then stops the steps that are running: kills local process trees, deletes Kubernetes Jobs
+ * with their pods.
  */
-public class RunCanceller {
+final class RunCanceller {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunCanceller.class);
 
-  private final JdbcRunStore runs;
-  private final KjobComponent kjob;
+  private final CamelContext camel;
 
-  public RunCanceller(JdbcRunStore runs, KjobComponent kjob) {
-    this.runs = runs;
-    this.kjob = kjob;
+  RunCanceller(CamelContext camel) {
+    this.camel = camel;
   }
 
   /**
    * @return the steps that were stopped, or empty when the run had already ended
    */
-  public Optional<List<StepView>> cancel(String runId) {
-    Optional<List<StepView>> running = runs.cancel(runId);
-    running.ifPresent(steps -> steps.forEach(this::stop));
-    return running;
+  Optional<List<StepView>> cancel(
+      JdbcRunStore runs, JdbcEventStore events, JdbcStepJournal journal, String runId) {
+    if (!runs.cancel(events, runId)) {
+      return Optional.empty();
+    }
+    List<StepView> running =
+        journal.steps(runId).stream().filter(step -> !step.record().hasEnded()).toList();
+    running.forEach(this::stop);
+    return Optional.of(running);
   }
 
   private void stop(StepView step) {
     String jobName = step.record().jobName();
     try {
+      KjobComponent kjob = camel.getComponent("kjob", KjobComponent.class);
       if ("kubernetes".equals(step.record().executor())) {
         kjob.kubernetesExecutor().cancel(step.record().namespace(), jobName);
       } else {

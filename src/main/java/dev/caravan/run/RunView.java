@@ -1,6 +1,5 @@
 package dev.caravan.run;
 
-import dev.caravan.event.RunStatus;
 import java.time.Instant;
 
 /** One run as the API shows it. */

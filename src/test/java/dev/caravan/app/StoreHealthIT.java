@@ -34,7 +34,7 @@ import org.springframework.test.annotation.DirtiesContext;
           + "classpath:routes/gateways/*.yaml",
       "camel.component.kjob.executor=local",
       // heartbeat (a store write) every 200 ms
-      "camel.component.event.run-lease-timeout=600",
+      "caravan.runs.lease-timeout=600ms",
       "caravan.health.store-grace=5s"
     })
 @DirtiesContext

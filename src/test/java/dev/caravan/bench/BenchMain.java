@@ -5,12 +5,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.RunStatus;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
 import dev.caravan.kjob.kubernetes.MockApiServers;
 import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunStatus;
+import dev.caravan.run.Runs;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -20,9 +21,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -38,9 +43,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import javax.management.ListenerNotFoundException;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -75,13 +86,12 @@ public final class BenchMain {
   private static final String STAND_IN_AGENT = "kubelet-stand-in";
 
   /** Held here: java.util.logging keeps loggers only weakly. */
-  private static final java.util.logging.Logger MOCK_SERVER_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+  private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
   private BenchMain() {}
 
   public static void main(String[] args) throws Exception {
-    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    MOCK_SERVER_LOG.setLevel(Level.WARNING);
     Map<String, String> options = new LinkedHashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
@@ -322,7 +332,7 @@ public final class BenchMain {
             }
           });
       camel.start();
-      JdbcRunStore runs = camel.getRegistry().findSingleByType(JdbcRunStore.class);
+      JdbcRunStore runs = Runs.of(camel).store();
       // warm-up: class loading, JIT, the first runs' store writes
       runAll(camel, runs, "quiet", "warm", steps);
 
@@ -405,7 +415,7 @@ public final class BenchMain {
           CompletableFuture.runAsync(
               () -> {
                 try (var in = process.getInputStream()) {
-                  in.transferTo(java.io.OutputStream.nullOutputStream());
+                  in.transferTo(OutputStream.nullOutputStream());
                   process.waitFor();
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
@@ -426,14 +436,14 @@ public final class BenchMain {
 
     HeapAfterGc() {
       for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-        if (gc instanceof javax.management.NotificationEmitter emitter) {
-          javax.management.NotificationListener listener =
+        if (gc instanceof NotificationEmitter emitter) {
+          NotificationListener listener =
               (notification, handback) -> {
                 if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
                     notification.getType())) {
                   var info =
                       GarbageCollectionNotificationInfo.from(
-                          (javax.management.openmbean.CompositeData) notification.getUserData());
+                          (CompositeData) notification.getUserData());
                   long used =
                       info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
                           .filter(pool -> isHeap(pool.getKey()))
@@ -449,7 +459,7 @@ public final class BenchMain {
               () -> {
                 try {
                   emitter.removeNotificationListener(listener);
-                } catch (javax.management.ListenerNotFoundException gone) {
+                } catch (ListenerNotFoundException gone) {
                   // nothing to remove
                 }
               });
@@ -459,10 +469,7 @@ public final class BenchMain {
 
     private static boolean isHeap(String pool) {
       return ManagementFactory.getMemoryPoolMXBeans().stream()
-          .anyMatch(
-              bean ->
-                  bean.getName().equals(pool)
-                      && bean.getType() == java.lang.management.MemoryType.HEAP);
+          .anyMatch(bean -> bean.getName().equals(pool) && bean.getType() == MemoryType.HEAP);
     }
 
     /** Collects now and starts measuring from what is left. */
@@ -533,8 +540,8 @@ public final class BenchMain {
       if (body == null) {
         return request;
       }
-      io.fabric8.mockwebserver.http.Buffer copy = new io.fabric8.mockwebserver.http.Buffer();
-      copy.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      Buffer copy = new Buffer();
+      copy.write(body.getBytes(StandardCharsets.UTF_8));
       return new RecordedRequest(
           request.getHttpVersion(),
           request.method(),

@@ -1,5 +1,6 @@
 package dev.caravan.deploy;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -183,7 +184,7 @@ final class Manifests {
     if (path == null) {
       return null;
     }
-    for (String dir : path.split(java.io.File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator)) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
         return Path.of(dir, command).toString();
       }

@@ -19,7 +19,6 @@ import static org.awaitility.Awaitility.await;
 import dev.caravan.deploy.Rbac.Access;
 import dev.caravan.deploy.Rbac.Role;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.RunStatus;
 import dev.caravan.gateway.GatewayTestSupport;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
@@ -29,8 +28,10 @@ import dev.caravan.kjob.kubernetes.JobLabels;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
 import dev.caravan.kjob.kubernetes.MockApiServers;
 import dev.caravan.run.JdbcRunStore;
-import dev.caravan.run.RunCanceller;
+import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
+import dev.caravan.run.Runs;
 import dev.caravan.run.StepView;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -281,8 +282,8 @@ class RbacTest {
     assertThat(broken.getException()).isInstanceOf(StepFailedException.class);
     assertThat(broken.getMessage().getHeader(KjobConstants.EXIT_CODE)).isEqualTo(3);
 
-    JdbcRunStore runs =
-        camel.getRegistry().lookupByNameAndType("caravanRunStore", JdbcRunStore.class);
+    JdbcRunStore runs = Runs.of(camel).store();
+    JdbcStepJournal journal = Runs.of(camel).journal();
 
     // a run with a checkout into its workspace claim, which goes when the run ends
     String built = runOf(runs, producer, "build");
@@ -310,7 +311,7 @@ class RbacTest {
     String runId = runOf(runs, producer, "cancel-me");
     await().atMost(WAIT).until(() -> jobStarted("forever"));
 
-    assertThat(new RunCanceller(runs, kjob).cancel(runId))
+    assertThat(Runs.of(camel).cancel(runId))
         .hasValueSatisfying(stopped -> assertThat(stopped).hasSize(1));
 
     await()
@@ -321,7 +322,7 @@ class RbacTest {
                   .get()
                   .extracting(RunView::status)
                   .isEqualTo(RunStatus.CANCELED);
-              assertThat(runs.steps(runId))
+              assertThat(journal.steps(runId))
                   .singleElement()
                   .extracting(StepView::record)
                   .satisfies(step -> assertThat(step.status()).isEqualTo(StepStatus.CANCELED));

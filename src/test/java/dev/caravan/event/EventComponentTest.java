@@ -6,9 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caravan.TestGit;
 import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.local.LocalStepExecutor;
+import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.Runs;
+import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -59,7 +65,7 @@ class EventComponentTest {
         .request(
             "event:" + source,
             e -> {
-              e.getMessage().setHeaders(new java.util.HashMap<>(headers));
+              e.getMessage().setHeaders(new HashMap<>(headers));
               e.getMessage().setBody("{\"n\": 1, \"pull_request\": {\"title\": \"T\"}}");
             });
   }
@@ -94,7 +100,7 @@ class EventComponentTest {
         .containsEntry(EventConstants.EVENT_TYPE, "pull_request:opened")
         .containsEntry(EventConstants.EVENT_SUBJECT, "octo/repo")
         .containsEntry(EventConstants.EVENT_LABELS, Map.of("ref", "main"))
-        .containsKey(EventConstants.RUN_ID);
+        .containsKey(KjobConstants.RUN_ID);
     assertThat(run.getMessage().getHeader(EventConstants.EVENT, String.class))
         .contains("\"specversion\":\"1.0\"", "\"id\":\"d-1\"", "\"data\":{\"n\": 1");
   }
@@ -154,6 +160,72 @@ class EventComponentTest {
   }
 
   @Test
+  void threePipelinesWithTheSameUriEachGetEveryMatchingEventOnce() throws Exception {
+    CamelContext context =
+        camel(
+            new RouteBuilder() {
+              @Override
+              public void configure() {
+                for (String id : List.of("first", "second", "third")) {
+                  from("event:github?types=pull_request:*").routeId(id).process(received::add);
+                }
+              }
+            });
+
+    publish(context, "github", pr("p-1"));
+    publish(context, "github", pr("p-2"));
+
+    JdbcRunStore runs = Runs.of(context).store();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> runs.runs(null, null, null, 100, 0),
+            all -> all.size() == 6 && all.stream().allMatch(run -> run.status().isFinal()));
+    assertThat(received)
+        .extracting(
+            e -> e.getFromRouteId() + " " + e.getMessage().getHeader(EventConstants.EVENT_ID))
+        .containsExactlyInAnyOrder(
+            "first p-1", "second p-1", "third p-1", "first p-2", "second p-2", "third p-2");
+  }
+
+  @Test
+  void aRemovedPipelineStopsCollectingDeliveriesAndKeepsWhatWaitsUntilItReturns() throws Exception {
+    CamelContext context =
+        camel(
+            new RouteBuilder() {
+              @Override
+              public void configure() {
+                from("event:github").routeId("kept").process(received::add);
+                from("event:github").routeId("gone").process(received::add);
+              }
+            });
+    EventStore store = context.getComponent("event", EventComponent.class).getStore();
+    context.getRouteController().stopRoute("gone");
+    publish(context, "github", pr("while-stopped"));
+    context.removeRoute("gone");
+
+    publish(context, "github", pr("after-removal"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+    assertThat(store.subscriptions())
+        .extracting(sub -> sub.subscriber() + " " + sub.active())
+        .containsExactly("gone false", "kept true");
+    assertThat(store.waiting("gone", 10))
+        .extracting(delivery -> delivery.event().id())
+        .containsExactly("while-stopped");
+
+    context.addRoutes(pipeline("gone", "event:github"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+    assertThat(received)
+        .extracting(
+            e -> e.getFromRouteId() + " " + e.getMessage().getHeader(EventConstants.EVENT_ID))
+        .containsExactlyInAnyOrder(
+            "kept while-stopped", "kept after-removal", "gone while-stopped");
+    assertThat(store.subscriptions()).allMatch(Subscription::active);
+  }
+
+  @Test
   void eventStoredWhileTheSubscriberIsStoppedIsDeliveredWhenItStarts() throws Exception {
     CamelContext context = camel(pipeline("checks", "event:github"));
     context.getRouteController().stopRoute("checks");
@@ -202,17 +274,18 @@ class EventComponentTest {
 
   @Test
   void restartDeliversUndeliveredEventsExactlyOnce() throws Exception {
-    CamelContext first = camel(pipeline("checks", "event:github"));
+    // one run at a time, so that the runs also end in the order their events arrived
+    CamelContext first = camel(pipeline("checks", "event:github?concurrency=1"));
     first.getRouteController().stopRoute("checks");
     publish(first, "github", pr("d-1"));
     publish(first, "github", pr("d-2"));
     first.stop();
 
-    CamelContext second = camel(pipeline("checks", "event:github"));
+    CamelContext second = camel(pipeline("checks", "event:github?concurrency=1"));
     await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
     second.stop();
 
-    CamelContext third = camel(pipeline("checks", "event:github"));
+    CamelContext third = camel(pipeline("checks", "event:github?concurrency=1"));
     publish(third, "github", pr("d-3"));
     await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
     assertThat(received)
@@ -263,7 +336,7 @@ class EventComponentTest {
             .request(
                 "event:github",
                 e -> {
-                  e.getMessage().setHeaders(new java.util.HashMap<>(pr("d-bad")));
+                  e.getMessage().setHeaders(new HashMap<>(pr("d-bad")));
                   e.getMessage().setBody("{\"unterminated\": ");
                 });
 
@@ -283,7 +356,7 @@ class EventComponentTest {
             .request(
                 "event:github",
                 e -> {
-                  e.getMessage().setHeaders(new java.util.HashMap<>(pr("d-exact")));
+                  e.getMessage().setHeaders(new HashMap<>(pr("d-exact")));
                   e.getMessage().setBody(sent);
                 });
 
@@ -292,7 +365,7 @@ class EventComponentTest {
     assertThat(store.find("d-exact").orElseThrow().data()).isEqualTo(sent);
     await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
     Map<?, ?> body = received.get(0).getMessage().getBody(Map.class);
-    assertThat(body.get("huge")).isEqualTo(new java.math.BigDecimal("1e999999999"));
+    assertThat(body.get("huge")).isEqualTo(new BigDecimal("1e999999999"));
     assertThat(body.get("price")).hasToString("1.10");
     assertThat(received.get(0).getMessage().getHeader(EventConstants.EVENT, String.class))
         .contains("\"data\":" + sent)
@@ -309,7 +382,7 @@ class EventComponentTest {
             .request(
                 "event:github",
                 e -> {
-                  e.getMessage().setHeaders(new java.util.HashMap<>(pr("d-deep")));
+                  e.getMessage().setHeaders(new HashMap<>(pr("d-deep")));
                   e.getMessage().setBody("[".repeat(10_000) + "]".repeat(10_000));
                 });
 
@@ -383,19 +456,19 @@ class EventComponentTest {
     assertThat(run.getMessage().getBody(String.class)).isEqualTo("checked out\n");
     Path workspace =
         LocalStepExecutor.workspaceDir(
-            dir.resolve("work"), run.getMessage().getHeader(EventConstants.RUN_ID, String.class));
+            dir.resolve("work"), run.getMessage().getHeader(KjobConstants.RUN_ID, String.class));
     assertThat(workspace.resolve("source/f.txt")).exists();
     release.countDown();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !java.nio.file.Files.exists(workspace));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(workspace));
   }
 
   @Test
-  void maxRunAttemptsBelowOneIsRefusedNamingTheOption() {
+  void maxAttemptsBelowOneIsRefusedNamingTheSetting() {
     CamelContext context = new DefaultCamelContext();
     contexts.add(context);
     EventComponent events = new EventComponent();
     events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
-    events.setMaxRunAttempts(0);
+    context.getPropertiesComponent().addInitialProperty("caravan.runs.max-attempts", "0");
     context.addComponent("event", events);
 
     assertThatThrownBy(
@@ -403,7 +476,7 @@ class EventComponentTest {
               context.addRoutes(pipeline("p", "event:github"));
               context.start();
             })
-        .hasStackTraceContaining("Invalid event component option maxRunAttempts=0");
+        .hasStackTraceContaining("Invalid caravan.runs.max-attempts=0");
   }
 
   /** Starts the context with an event component on the test's H2 file database. */

@@ -153,7 +153,6 @@ class EventDurabilityIT {
     config.setPassword("");
     config.setMaximumPoolSize(1);
     try (HikariDataSource database = new HikariDataSource(config)) {
-      EventStore store = new JdbcEventStore(database);
       Set<String> delivered = new HashSet<>();
       try (Connection connection = database.getConnection()) {
         try (ResultSet tables =
@@ -174,7 +173,10 @@ class EventDurabilityIT {
       }
       List<String> lost = new ArrayList<>();
       for (String id : reported) {
-        Optional<Event> event = store.find(id);
+        Optional<Event> event;
+        try (Connection connection = database.getConnection()) {
+          event = JdbcEventStore.find(connection, id);
+        }
         String expectedData = "{\"n\":" + id.substring("e-".length()) + "}";
         if (event.isEmpty()) {
           lost.add(id);

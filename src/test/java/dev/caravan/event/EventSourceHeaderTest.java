@@ -2,7 +2,9 @@ package dev.caravan.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -37,7 +39,7 @@ class EventSourceHeaderTest {
             e -> {
               e.getMessage()
                   .setHeaders(
-                      new java.util.HashMap<>(
+                      new HashMap<>(
                           Map.of(EventConstants.EVENT_ID, id, EventConstants.EVENT_TYPE, "t")));
               e.getMessage().setHeader(EventConstants.EVENT_SOURCE, sourceHeader);
               e.getMessage().setBody("{}");
@@ -60,7 +62,7 @@ class EventSourceHeaderTest {
   })
   void aSourceHeaderUnderTheEndpointsSourceChoosesTheSource(
       String uri, String header, String source) {
-    String id = java.util.UUID.randomUUID().toString();
+    String id = UUID.randomUUID().toString();
 
     Exchange exchange = publish(uri, id, header);
 
@@ -71,7 +73,7 @@ class EventSourceHeaderTest {
   @ParameterizedTest
   @CsvSource({"webhook/", "webhook/a b", "webhook/a&b=c"})
   void anInvalidSourceUnderTheEndpointsSourceIsRefused(String header) {
-    String id = java.util.UUID.randomUUID().toString();
+    String id = UUID.randomUUID().toString();
 
     Exchange exchange = publish("event:webhook", id, header);
 

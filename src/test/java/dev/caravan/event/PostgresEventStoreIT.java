@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.kjob.KjobConstants;
+import dev.caravan.store.Database;
+import dev.caravan.store.StoreHealth;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -57,7 +60,7 @@ class PostgresEventStoreIT {
   @BeforeEach
   void freshMigratedDatabase() throws SQLException {
     dataSource = postgres.freshDatabase();
-    store = new JdbcEventStore(dataSource).migrate();
+    store = new JdbcEventStore(Database.on(dataSource, new StoreHealth()), DeliveryHandler.NONE);
   }
 
   private static Event event(String id, String type, String subject) {
@@ -90,8 +93,8 @@ class PostgresEventStoreIT {
 
   @Test
   void migrateIsIdempotentAndRecordsEveryVersionInItsOwnHistoryTable() throws SQLException {
-    new JdbcEventStore(dataSource).migrate();
-    store.migrate();
+    Database.on(dataSource, new StoreHealth());
+    Database.on(dataSource, new StoreHealth());
 
     try (Connection connection = dataSource.getConnection();
         Statement statement = connection.createStatement();
@@ -104,7 +107,7 @@ class PostgresEventStoreIT {
         assertThat(rows.getBoolean("success")).isTrue();
         applied.add(rows.getString("version"));
       }
-      assertThat(applied).containsExactly("1", "2", "3", "4");
+      assertThat(applied).containsExactly("1", "2", "3", "4", "5");
     }
     assertThat(count("SELECT count(*) FROM caravan_event")).isZero();
     assertThat(store.append(push("after-remigrate"))).isTrue();
@@ -149,10 +152,10 @@ class PostgresEventStoreIT {
     assertThat(store.append(redelivered)).isFalse();
 
     assertThat(store.find("dup")).contains(original);
-    assertThat(ids(store.pending("early", 10))).containsExactly("dup");
-    assertThat(store.pending("late", 10)).isEmpty();
+    assertThat(ids(store.waiting("early", 10))).containsExactly("dup");
+    assertThat(store.waiting("late", 10)).isEmpty();
     assertThat(count("SELECT count(*) FROM caravan_event")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM caravan_run")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM caravan_delivery")).isEqualTo(1);
     // the connection used by the refused insert is healthy again
     assertThat(store.append(push("next"))).isTrue();
   }
@@ -170,31 +173,30 @@ class PostgresEventStoreIT {
     store.append(event("p-4", "pull_request:closed", "other/repo"));
     store.append(push("p-5"));
 
-    assertThat(ids(store.pending("pushes", 10))).containsExactly("p-1", "p-2", "p-5");
-    assertThat(ids(store.pending("pushes", 2))).containsExactly("p-1", "p-2");
-    assertThat(ids(store.pending("prs", 10))).containsExactly("p-3");
-    assertThat(ids(store.pending("all", 10))).containsExactly("p-2", "p-3", "p-4", "p-5");
-    assertThat(store.pending("gitlab", 10)).isEmpty();
-    assertThat(store.pending("nobody", 10)).isEmpty();
-    Delivery first = store.pending("pushes", 1).get(0);
-    assertThat(first.pipeline()).isEqualTo("pushes");
-    assertThat(first.runId()).isNotBlank();
+    assertThat(ids(store.waiting("pushes", 10))).containsExactly("p-1", "p-2", "p-5");
+    assertThat(ids(store.waiting("pushes", 2))).containsExactly("p-1", "p-2");
+    assertThat(ids(store.waiting("prs", 10))).containsExactly("p-3");
+    assertThat(ids(store.waiting("all", 10))).containsExactly("p-2", "p-3", "p-4", "p-5");
+    assertThat(store.waiting("gitlab", 10)).isEmpty();
+    assertThat(store.waiting("nobody", 10)).isEmpty();
+    Delivery first = store.waiting("pushes", 1).get(0);
+    assertThat(first.subscriber()).isEqualTo("pushes");
+    assertThat(first.id()).isNotBlank();
     assertThat(first.event()).isEqualTo(push("p-1"));
   }
 
   @Test
-  void aDeliveryIsClaimedOnceAndThenNoLongerPending() {
+  void aDeliveryIsTakenOnceAndThenNoLongerWaiting() {
     store.subscribe(new Subscription("pushes", "github", List.of("push"), null));
     store.append(push("c-1"));
     store.append(push("c-2"));
 
-    String run = store.pending("pushes", 1).get(0).runId();
+    assertThat(ids(store.take("pushes", 1))).containsExactly("c-1");
 
-    assertThat(store.start(run, "instance-1")).isTrue();
-    assertThat(store.start(run, "instance-2")).isFalse();
-
-    assertThat(ids(store.pending("pushes", 10))).containsExactly("c-2");
-    assertThat(store.start("missing", "instance-1")).isFalse();
+    assertThat(ids(store.waiting("pushes", 10))).containsExactly("c-2");
+    assertThat(ids(store.take("pushes", 10))).containsExactly("c-2");
+    assertThat(store.take("pushes", 10)).isEmpty();
+    assertThat(store.take("missing", 10)).isEmpty();
   }
 
   @Test
@@ -202,12 +204,10 @@ class PostgresEventStoreIT {
     store.subscribe(new Subscription("pushes", "github", List.of("push"), null));
     store.append(push("race"));
 
-    String run = store.pending("pushes", 1).get(0).runId();
-
-    List<Boolean> results = race(20, n -> store.start(run, "instance-" + n));
+    List<Boolean> results = race(20, n -> !store.take("pushes", 1).isEmpty());
 
     assertThat(results).containsOnlyOnce(true).hasSize(20);
-    assertThat(store.pending("pushes", 10)).isEmpty();
+    assertThat(store.waiting("pushes", 10)).isEmpty();
   }
 
   @Test
@@ -225,11 +225,11 @@ class PostgresEventStoreIT {
                         "same", "github", "push", "octo/repo", Instant.now(), Map.of(), null)));
 
     assertThat(results).hasSize(50).containsOnlyOnce(true);
-    assertThat(ids(store.pending("pushes", 10))).containsExactly("same");
-    assertThat(ids(store.pending("all", 10))).containsExactly("same");
-    assertThat(store.pending("prs", 10)).isEmpty();
+    assertThat(ids(store.waiting("pushes", 10))).containsExactly("same");
+    assertThat(ids(store.waiting("all", 10))).containsExactly("same");
+    assertThat(store.waiting("prs", 10)).isEmpty();
     assertThat(count("SELECT count(*) FROM caravan_event")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM caravan_run")).isEqualTo(2);
+    assertThat(count("SELECT count(*) FROM caravan_delivery")).isEqualTo(2);
   }
 
   @Test
@@ -247,7 +247,7 @@ class PostgresEventStoreIT {
     store.append(push("s-1"));
     store.append(event("s-2", "pull_request:opened", "octo/repo"));
     store.append(event("s-3", "pull_request:opened", "other/repo"));
-    assertThat(ids(store.pending("checks", 10))).containsExactly("s-2");
+    assertThat(ids(store.waiting("checks", 10))).containsExactly("s-2");
   }
 
   @Test
@@ -291,12 +291,12 @@ class PostgresEventStoreIT {
           .containsEntry(EventConstants.EVENT_SOURCE, "github")
           .containsEntry(EventConstants.EVENT_TYPE, "push")
           .containsEntry(EventConstants.EVENT_LABELS, Map.of("ref", "main"))
-          .containsKey(EventConstants.RUN_ID);
+          .containsKey(KjobConstants.RUN_ID);
       assertThat(run.getMessage().getBody(Map.class)).containsEntry("n", 1);
       // the pull_request event was stored, but no delivery to this pipeline was ever created
       assertThat(events.getStore().find("pr-1")).isPresent();
       assertThat(count("SELECT count(*) FROM caravan_run WHERE event_id = 'pr-1'")).isZero();
-      assertThat(events.getStore().pending("pushes", 10)).isEmpty();
+      assertThat(events.getStore().waiting("pushes", 10)).isEmpty();
     } finally {
       context.stop();
     }

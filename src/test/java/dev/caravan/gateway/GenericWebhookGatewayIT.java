@@ -9,10 +9,12 @@ import dev.caravan.event.Event;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
 import dev.caravan.event.EventStore;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -133,7 +135,7 @@ class GenericWebhookGatewayIT {
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
     String id = json(response.body()).path("id").asText();
-    assertThat(UUID.fromString(id)).isNotNull();
+    assertThat(UUID.fromString(id).version()).as("a random UUID: %s", id).isEqualTo(4);
     Event event = store().find(id).orElseThrow();
     assertThat(event.type()).isEqualTo("webhook");
     assertThat(event.subject()).isNull();
@@ -257,15 +259,13 @@ class GenericWebhookGatewayIT {
                 + body.length()
                 + "\r\nConnection: close\r\n\r\n"
                 + body)
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            .getBytes(StandardCharsets.UTF_8);
 
     String answer;
-    try (var socket = new java.net.Socket("127.0.0.1", port)) {
+    try (var socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(10_000);
       socket.getOutputStream().write(request);
-      answer =
-          new String(
-              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     assertThat(answer).startsWith("HTTP/1.1 202");

@@ -7,6 +7,9 @@ import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.Event;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventStore;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -186,7 +189,7 @@ class GitHubGatewayIT {
 
   /** Sends bytes as they are (the HTTP client refuses non-ASCII header values) and reads all. */
   private String rawExchange(byte[] head, byte[] body) throws Exception {
-    try (var socket = new java.net.Socket("127.0.0.1", port)) {
+    try (var socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(10_000);
       socket.getOutputStream().write(head);
       socket.getOutputStream().write(body);
@@ -317,7 +320,7 @@ class GitHubGatewayIT {
 
   @Test
   void theDeclaredLengthIsRejectedBeforeTheBodyIsRead() throws Exception {
-    try (var socket = new java.net.Socket("127.0.0.1", port)) {
+    try (var socket = new Socket("127.0.0.1", port)) {
       socket
           .getOutputStream()
           .write(
@@ -326,8 +329,8 @@ class GitHubGatewayIT {
                   .getBytes(StandardCharsets.US_ASCII));
       socket.setSoTimeout(10_000);
       String status =
-          new java.io.BufferedReader(
-                  new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+          new BufferedReader(
+                  new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
               .readLine();
       assertThat(status).startsWith("HTTP/1.1 413");
     }

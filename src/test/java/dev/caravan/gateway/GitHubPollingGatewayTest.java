@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.event.EventConstants;
+import dev.caravan.github.GitHubStub;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -10,6 +10,7 @@ import dev.caravan.event.EventStore;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import org.apache.camel.CamelContext;
@@ -117,7 +119,7 @@ class BadInputMatrixIT {
             break;
           }
         }
-      } catch (SocketTimeoutException | java.net.SocketException e) {
+      } catch (SocketTimeoutException | SocketException e) {
         // what arrived so far is the answer
       }
       return answer.toString(StandardCharsets.UTF_8);
@@ -178,8 +180,7 @@ class BadInputMatrixIT {
 
   private static String sign(byte[] body) {
     return "sha256="
-        + java.util.HexFormat.of()
-            .formatHex(dev.caravan.gateway.Signatures.hmac("HmacSHA256", SECRET, body));
+        + HexFormat.of().formatHex(dev.caravan.gateway.Signatures.hmac("HmacSHA256", SECRET, body));
   }
 
   private static byte[] utf8(String text) {

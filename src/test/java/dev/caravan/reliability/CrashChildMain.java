@@ -41,7 +41,7 @@ public final class CrashChildMain {
     EventComponent events = new EventComponent();
     events.setJdbcUrl(jdbcUrl);
     events.setPollInterval(200);
-    events.setRunLeaseTimeout(1000);
+    context.getPropertiesComponent().addInitialProperty("caravan.runs.lease-timeout", "1s");
     context.addComponent("event", events);
     KjobComponent kjob = new KjobComponent();
     String[] steps;

@@ -4,11 +4,12 @@ import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.succeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.caravan.event.RunStatus;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.kubernetes.JobLabels;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
 import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
 import dev.caravan.run.StepView;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
@@ -133,7 +135,7 @@ class CrashRecoveryIT {
           .hasSize(1);
       assertThat(lines("b-" + id)).as("b of %s was in flight: run again once", id).hasSize(2);
       assertThat(lines("c-" + id)).as("c of %s", id).hasSize(1);
-      assertThat(runs.steps(runsOf(runs, id).get(0).id()))
+      assertThat(journal().steps(runsOf(runs, id).get(0).id()))
           .extracting(
               step -> step.name() + ":" + step.record().attempt() + ":" + step.record().status())
           .containsExactly("a:1:SUCCEEDED", "b:1:SUCCEEDED", "c:1:SUCCEEDED");
@@ -201,13 +203,14 @@ class CrashRecoveryIT {
         for (String step : List.of("a", "b", "c")) {
           expected.put(runId + "/" + step, 1L);
         }
-        assertThat(runs.steps(runId))
+        assertThat(journal().steps(runId))
             .allSatisfy(
                 step -> {
                   assertThat(step.record().status()).isEqualTo(StepStatus.SUCCEEDED);
                   assertThat(step.record().attempt()).isEqualTo(1);
                   assertThat(
-                          runs.log(runId, step.name(), step.fanOutIndex(), step.record().attempt()))
+                          journal()
+                              .log(runId, step.name(), step.fanOutIndex(), step.record().attempt()))
                       .isEqualTo("log of " + step.name() + "\n");
                 })
             .extracting(StepView::name)
@@ -242,7 +245,7 @@ class CrashRecoveryIT {
   private static KubernetesMockServer mockServer(List<JobPost> jobPosts) {
     Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
     return new KubernetesMockServer(
-        new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
+        new Context(Serialization.jsonMapper()),
         new MockWebServer(),
         expectations,
         new KubernetesMixedDispatcher(expectations) {
@@ -345,11 +348,19 @@ class CrashRecoveryIT {
   }
 
   private JdbcRunStore runs() {
+    return new JdbcRunStore(database());
+  }
+
+  private JdbcStepJournal journal() {
+    return new JdbcStepJournal(database());
+  }
+
+  private JdbcDataSource database() {
     JdbcDataSource database = new JdbcDataSource();
     database.setURL(jdbcUrl());
     database.setUser("sa");
     database.setPassword("");
-    return new JdbcRunStore(database);
+    return database;
   }
 
   private static List<RunView> runsOf(JdbcRunStore runs, String eventId) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventComponent;
 import dev.caravan.gateway.Signatures;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -82,7 +83,7 @@ class DuplicateDeliveriesIT {
   private static Path createDir() {
     try {
       return Files.createTempDirectory("duplicate-deliveries");
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -5,12 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.RunStatus;
 import dev.caravan.gateway.Signatures;
 import dev.caravan.run.RetentionService;
+import dev.caravan.run.RunStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -154,7 +155,7 @@ class GatewayLoadIT {
   private static Path createDir() {
     try {
       return Files.createTempDirectory("gateway-load");
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -10,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.caravan.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -74,8 +75,8 @@ class RoutesDirectoryTest {
     Files.move(
         temp,
         dir.resolve(file),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
   }
 
   private void start() throws Exception {

@@ -12,11 +12,8 @@ import ch.qos.logback.core.read.ListAppender;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravan.LogCapture;
-import dev.caravan.event.Delivery;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.EventStore;
-import dev.caravan.event.RunStatus;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.StepRecord;
 import dev.caravan.kjob.StepStatus;
@@ -72,6 +69,7 @@ class KubernetesRunsTest {
   private KubernetesClient client;
   private KubeletStandIn kubelet;
   private JdbcRunStore runs;
+  private JdbcStepJournal journal;
   private HikariDataSource sharedDatabase;
   private final List<CamelContext> contexts = new CopyOnWriteArrayList<>();
   private final List<RecordedRequest> requests = new ArrayList<>();
@@ -111,6 +109,7 @@ class KubernetesRunsTest {
     database.setUser("sa");
     database.setPassword("");
     runs = new JdbcRunStore(database);
+    journal = new JdbcStepJournal(database);
   }
 
   @AfterEach
@@ -201,7 +200,7 @@ class KubernetesRunsTest {
     releaseB.complete(null);
 
     awaitRunStatus(runId, RunStatus.SUCCEEDED);
-    List<StepView> steps = runs.steps(runId);
+    List<StepView> steps = journal.steps(runId);
     assertThat(steps).extracting(StepView::name).containsExactlyInAnyOrder("a", "b", "c");
     assertThat(steps)
         .allSatisfy(
@@ -224,11 +223,7 @@ class KubernetesRunsTest {
     CamelContext camel = startCaravan();
     String runId = runOf(publish(camel));
     String jobOfB = awaitStartedJob(runId, "b");
-    JdbcRunStore store =
-        camel.getRegistry().lookupByNameAndType("caravanRunStore", JdbcRunStore.class);
-    KjobComponent kjob = camel.getComponent("kjob", KjobComponent.class);
-
-    var stopped = new RunCanceller(store, kjob).cancel(runId);
+    var stopped = Runs.of(camel).cancel(runId);
 
     assertThat(stopped)
         .hasValueSatisfying(
@@ -285,7 +280,7 @@ class KubernetesRunsTest {
               assertThat(client.pods().inNamespace(NAMESPACE).list().getItems()).isEmpty();
             });
 
-    assertThat(runs.steps(runId))
+    assertThat(journal.steps(runId))
         .extracting(StepView::name, step -> logOf(runId, step))
         .containsExactlyInAnyOrder(
             tuple("a", "log of a\n"), tuple("b", "log of b\n"), tuple("c", "log of c\n"));
@@ -322,9 +317,9 @@ class KubernetesRunsTest {
     assertThat(kept.get("a").jobName())
         .as("a is reused from the failed run")
         .isEqualTo(stepsByName(failedRun).get("a").jobName());
-    assertThat(runs.log(keptRun, "a", "", kept.get("a").attempt())).isEqualTo("log of a\n");
+    assertThat(journal.log(keptRun, "a", "", kept.get("a").attempt())).isEqualTo("log of a\n");
     assertThat(kept.get("b").jobName()).isNotEqualTo(stepsByName(failedRun).get("b").jobName());
-    assertThat(runs.log(keptRun, "b", "", kept.get("b").attempt())).isEqualTo("log of b\n");
+    assertThat(journal.log(keptRun, "b", "", kept.get("b").attempt())).isEqualTo("log of b\n");
     assertThat(jobPostsByStep())
         .as("Job POSTs after the replay that keeps succeeded steps")
         .isEqualTo(Map.of("a", 1L, "b", 2L, "c", 1L));
@@ -354,7 +349,6 @@ class KubernetesRunsTest {
     EventComponent events = new EventComponent();
     events.setJdbcUrl(jdbcUrl());
     events.setPollInterval(200);
-    events.setRunLeaseTimeout(500);
     if (sharedDatabase != null) {
       events.setDataSource(sharedDatabase);
     }
@@ -379,6 +373,7 @@ class KubernetesRunsTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+    camel.getPropertiesComponent().addInitialProperty("caravan.runs.lease-timeout", "500ms");
     camel.start();
     contexts.add(camel);
     return camel;
@@ -411,12 +406,9 @@ class KubernetesRunsTest {
 
   /** Replays the event the way the runs API does; returns the new run's id. */
   private static String replay(CamelContext camel, String eventId, boolean keepSucceeded) {
-    EventComponent events = camel.getComponent("event", EventComponent.class);
-    EventStore store = events.getStore();
-    List<Delivery> replayed = store.replay(eventId, keepSucceeded);
+    var replayed = Runs.of(camel).replay(eventId, keepSucceeded).orElseThrow();
     assertThat(replayed).hasSize(1);
-    events.wakeSubscribers(store.find(eventId).orElseThrow());
-    return replayed.get(0).runId();
+    return replayed.get(0).delivery().id();
   }
 
   private void awaitRunStatus(String runId, RunStatus status) {
@@ -452,11 +444,11 @@ class KubernetesRunsTest {
 
   /** The latest attempt of each step of the run (each step is expected once). */
   private String logOf(String runId, StepView step) {
-    return runs.log(runId, step.name(), step.fanOutIndex(), step.record().attempt());
+    return journal.log(runId, step.name(), step.fanOutIndex(), step.record().attempt());
   }
 
   private Map<String, StepRecord> stepsByName(String runId) {
-    List<StepView> steps = runs.steps(runId);
+    List<StepView> steps = journal.steps(runId);
     assertThat(steps.stream().map(StepView::name))
         .as("steps of run %s", runId)
         .doesNotHaveDuplicates();

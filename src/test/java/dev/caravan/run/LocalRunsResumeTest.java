@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.RunStatus;
 import dev.caravan.kjob.KjobComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +42,6 @@ class LocalRunsResumeTest {
     EventComponent events = new EventComponent();
     events.setJdbcUrl(jdbcUrl());
     events.setPollInterval(200);
-    events.setRunLeaseTimeout(500);
     camel.addComponent("event", events);
     KjobComponent kjob = new KjobComponent();
     kjob.setExecutor("local");
@@ -69,16 +67,25 @@ class LocalRunsResumeTest {
                 .to("kjob:hang?script=echo hang >> \"$COUNTS/hang\"; sleep 300" + counts);
           }
         });
+    camel.getPropertiesComponent().addInitialProperty("caravan.runs.lease-timeout", "500ms");
     camel.getShutdownStrategy().setTimeout(1);
     camel.start();
     return camel;
   }
 
   private JdbcRunStore runs() {
+    return new JdbcRunStore(database());
+  }
+
+  private JdbcStepJournal journal() {
+    return new JdbcStepJournal(database());
+  }
+
+  private JdbcDataSource database() {
     JdbcDataSource database = new JdbcDataSource();
     database.setURL(jdbcUrl());
     database.setUser("sa");
-    return new JdbcRunStore(database);
+    return database;
   }
 
   private List<String> lines(String file) throws Exception {
@@ -114,7 +121,7 @@ class LocalRunsResumeTest {
     assertThat(lines("a")).as("a ended before the stop: not run again").hasSize(1);
     assertThat(lines("b")).as("b was interrupted: run again").hasSize(2);
     assertThat(lines("c")).hasSize(1);
-    assertThat(runs().steps(runId))
+    assertThat(journal().steps(runId))
         .extracting(
             step -> step.name() + ":" + step.record().attempt() + ":" + step.record().status())
         .containsExactly("a:1:SUCCEEDED", "b:1:SUCCEEDED", "c:1:SUCCEEDED");
@@ -136,7 +143,7 @@ class LocalRunsResumeTest {
             .until(() -> runs().runs("stuck", null, "stuck-1", 10, 0), found -> !found.isEmpty())
             .get(0)
             .id();
-    // started once, then taken over twice: three attempts (the default maxRunAttempts)
+    // started once, then taken over twice: three attempts (the default caravan.runs.max-attempts)
     for (int attempt = 1; attempt <= 3; attempt++) {
       int started = attempt;
       await()
@@ -154,7 +161,9 @@ class LocalRunsResumeTest {
                 () -> runs().run(runId).orElseThrow(),
                 found -> found.status() != RunStatus.RUNNING);
     assertThat(run.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(run.summary()).startsWith("Given up after 3 attempts").contains("maxRunAttempts");
+    assertThat(run.summary())
+        .startsWith("Given up after 3 attempts")
+        .contains("caravan.runs.max-attempts");
     assertThat(run.ended()).isNotNull();
     assertThat(lines("hang")).as("the step was not started a fourth time").hasSize(3);
   }

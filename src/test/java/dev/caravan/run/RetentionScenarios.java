@@ -1,13 +1,12 @@
 package dev.caravan.run;
 
-import static dev.caravan.event.Jdbc.utc;
+import static dev.caravan.store.Jdbc.utc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.event.Event;
-import dev.caravan.event.Jdbc;
 import dev.caravan.event.JdbcEventStore;
-import dev.caravan.event.RunStatus;
 import dev.caravan.event.Subscription;
+import dev.caravan.store.Jdbc;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -33,6 +32,7 @@ abstract class RetentionScenarios {
 
   private DataSource dataSource;
   private Jdbc jdbc;
+  private RunStores stores;
   private JdbcEventStore store;
   private JdbcRunStore runs;
   private Instant now;
@@ -44,8 +44,9 @@ abstract class RetentionScenarios {
   void migratedStore() throws Exception {
     dataSource = freshDatabase();
     jdbc = new Jdbc(dataSource);
-    store = new JdbcEventStore(dataSource).migrate();
-    runs = new JdbcRunStore(dataSource);
+    stores = new RunStores(dataSource);
+    store = stores.events;
+    runs = stores.runs;
     now = Instant.now();
   }
 
@@ -118,7 +119,7 @@ abstract class RetentionScenarios {
     received("running", Duration.ofDays(400));
     // an event with an old ended run and a run still in flight (e.g. a replay)
     String oldEnded = endedRun("mixed", "p", RunStatus.SUCCEEDED, Duration.ofDays(300));
-    List<String> replayed = store.replay("mixed", false).stream().map(d -> d.runId()).toList();
+    List<String> replayed = stores.replay("mixed", false);
     received("mixed", Duration.ofDays(400));
 
     JdbcRetention.Removed removed = sweep(policy(Duration.ofDays(1), 1, 1));
@@ -152,12 +153,12 @@ abstract class RetentionScenarios {
   @Test
   void keepsACanceledRunForAnHourAndARunWhoseStepsAWaitingReplayReuses() {
     String canceledNow = runningRun("canceled-now", "p");
-    runs.cancel(canceledNow);
+    runs.cancel(store, canceledNow);
     String canceledLongAgo = runningRun("canceled-long-ago", "p");
-    runs.cancel(canceledLongAgo);
+    runs.cancel(store, canceledLongAgo);
     ended(canceledLongAgo, Duration.ofHours(2));
     String reused = endedRun("reused", "p", RunStatus.FAILED, Duration.ofDays(90));
-    String replay = store.replay("reused", true).get(0).runId();
+    String replay = stores.replay("reused", true).get(0);
     assertThat(run(replay).reuseFrom()).isEqualTo(reused);
     endedRun("newest", "p", RunStatus.SUCCEEDED, Duration.ZERO);
 
@@ -167,8 +168,8 @@ abstract class RetentionScenarios {
     assertThat(removed.runs()).isEqualTo(1);
 
     // once the replay has ended, the run it reused may go
-    store.start(replay, "instance");
-    store.finish(replay, RunStatus.SUCCEEDED, null);
+    stores.start(replay, "instance");
+    runs.finish(replay, RunStatus.SUCCEEDED, null);
     sweep(policy(Duration.ofDays(30), 1, 0));
     assertThat(runIds()).containsOnly(canceledNow, runIdOf("newest"));
   }
@@ -223,8 +224,8 @@ abstract class RetentionScenarios {
     assertThat(store.append(event("again", "p"))).isTrue();
     assertThat(store.append(event("again", "p"))).as("a duplicate while it is kept").isFalse();
     String first = runIdOf("again");
-    store.start(first, "instance");
-    store.finish(first, RunStatus.SUCCEEDED, null);
+    stores.start(first, "instance");
+    runs.finish(first, RunStatus.SUCCEEDED, null);
     received("again", Duration.ofDays(31));
     ended(first, Duration.ofDays(31));
     assertThat(sweep(policy(Duration.ofDays(30), 0, 0)).events()).isEqualTo(1);
@@ -272,13 +273,13 @@ abstract class RetentionScenarios {
 
   private String runningRun(String eventId, String pipeline) {
     String runId = pendingRun(eventId, pipeline);
-    assertThat(store.start(runId, "instance")).isTrue();
+    assertThat(stores.start(runId, "instance")).isTrue();
     return runId;
   }
 
   private String endedRun(String eventId, String pipeline, RunStatus status, Duration endedAgo) {
     String runId = runningRun(eventId, pipeline);
-    store.finish(runId, status, null);
+    runs.finish(runId, status, null);
     ended(runId, endedAgo);
     received(eventId, endedAgo);
     return runId;

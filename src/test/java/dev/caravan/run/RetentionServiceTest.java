@@ -1,15 +1,15 @@
 package dev.caravan.run;
 
-import static dev.caravan.event.Jdbc.utc;
+import static dev.caravan.store.Jdbc.utc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.Jdbc;
-import dev.caravan.event.JdbcEventStore;
+import dev.caravan.event.EventStore;
 import dev.caravan.kjob.KjobComponent;
+import dev.caravan.store.Database;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -120,14 +120,13 @@ class RetentionServiceTest {
 
     // an event no pipeline subscribed to, received long ago: the age limit takes it
     publish("event:other", "old");
-    JdbcEventStore store =
-        (JdbcEventStore) camel.getComponent("event", EventComponent.class).getStore();
-    age(store, "UPDATE caravan_event SET received_at = ? WHERE id = ?", "old");
+    EventStore store = camel.getComponent("event", EventComponent.class).getStore();
+    age(Database.find(camel), "UPDATE caravan_event SET received_at = ? WHERE id = ?", "old");
     publish("event:test", "in-flight");
     for (int i = 0; i < 5; i++) {
       publish("event:test", "done-" + i);
     }
-    JdbcRunStore runs = new JdbcRunStore(store.dataSource());
+    JdbcRunStore runs = new JdbcRunStore(Database.find(camel).dataSource());
 
     await()
         .atMost(Duration.ofSeconds(20))
@@ -169,10 +168,7 @@ class RetentionServiceTest {
     for (int i = 0; i < 3; i++) {
       publish("event:test", "kept-" + i);
     }
-    JdbcRunStore runs =
-        new JdbcRunStore(
-            ((JdbcEventStore) camel.getComponent("event", EventComponent.class).getStore())
-                .dataSource());
+    JdbcRunStore runs = new JdbcRunStore(Database.find(camel).dataSource());
     await().atMost(Duration.ofSeconds(20)).until(() -> ended(runs) == 3);
 
     assertThat(camel.hasService(RetentionService.class).sweep())
@@ -201,8 +197,9 @@ class RetentionServiceTest {
     return (int) all.stream().filter(run -> run.status().isFinal()).count();
   }
 
-  private static void age(JdbcEventStore store, String update, String id) {
-    new Jdbc(store.dataSource())
+  private static void age(Database store, String update, String id) {
+    store
+        .jdbc()
         .inTransaction(
             connection -> {
               try (PreparedStatement statement = connection.prepareStatement(update)) {

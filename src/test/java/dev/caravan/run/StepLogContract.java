@@ -26,14 +26,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * How {@link JdbcRunStore} keeps step logs: chunks appended while a step runs and when it ends,
+ * How {@link JdbcStepJournal} keeps step logs: chunks appended while a step runs and when it ends,
  * never rewritten. Run on H2 ({@code StepLogH2Test}) and PostgreSQL ({@code StepLogPostgresIT}).
  */
 abstract class StepLogContract {
 
   private DataSource dataSource;
+  private RunStores stores;
   private JdbcEventStore events;
-  private JdbcRunStore runs;
+  private JdbcStepJournal runs;
 
   /** A freshly migrated database. */
   abstract DataSource freshDatabase() throws Exception;
@@ -41,8 +42,9 @@ abstract class StepLogContract {
   @BeforeEach
   void store() throws Exception {
     dataSource = freshDatabase();
-    events = new JdbcEventStore(dataSource).migrate();
-    runs = new JdbcRunStore(dataSource);
+    stores = new RunStores(dataSource);
+    events = stores.events;
+    runs = stores.journal;
     events.subscribe(new Subscription("pipe", "test", List.of(), null));
   }
 
@@ -51,12 +53,12 @@ abstract class StepLogContract {
     String eventId = UUID.randomUUID().toString();
     events.append(new Event(eventId, "test", "go", null, Instant.now(), Map.of(), "{}"));
     Delivery delivery =
-        events.pending("pipe", 100).stream()
+        events.waiting("pipe", 100).stream()
             .filter(d -> d.event().id().equals(eventId))
             .findFirst()
             .orElseThrow();
-    events.start(delivery.runId(), "me");
-    return delivery.runId();
+    stores.start(delivery.id(), "me");
+    return delivery.id();
   }
 
   private static StepResult result(StepRequest request, String output) {
@@ -123,7 +125,7 @@ abstract class StepLogContract {
         .hasSizeGreaterThan(5)
         .allSatisfy(
             chunk -> {
-              assertThat(chunk.length()).isLessThanOrEqualTo(JdbcRunStore.CHUNK_CHARS);
+              assertThat(chunk.length()).isLessThanOrEqualTo(JdbcStepJournal.CHUNK_CHARS);
               assertThat(Character.isHighSurrogate(chunk.charAt(chunk.length() - 1))).isFalse();
             });
     assertThat(runs.log(step.runId(), "long", "0", 1)).isEqualTo(whole);
@@ -135,7 +137,7 @@ abstract class StepLogContract {
     runs.started(step, "local", null, 1L);
     runs.output(step, "before the crash\n");
 
-    JdbcRunStore afterRestart = new JdbcRunStore(dataSource);
+    JdbcStepJournal afterRestart = new JdbcStepJournal(dataSource);
     afterRestart.started(step, "local", null, null);
     afterRestart.output(step, "second life\n");
     afterRestart.ended(step, result(step, "second life\nended\n"));

@@ -1,6 +1,7 @@
 package dev.caravan.run;
 
-import dev.caravan.event.JdbcEventStore;
+import dev.caravan.store.Database;
+import dev.caravan.store.StoreHealth;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -57,6 +58,6 @@ public final class StepLogMigration {
         }
       }
     }
-    new JdbcEventStore(dataSource).migrate();
+    Database.on(dataSource, new StoreHealth());
   }
 }

@@ -25,7 +25,7 @@ class StepLogMigrationTest {
 
     StepLogMigration.migrateFromVersion2(database);
 
-    JdbcRunStore runs = new JdbcRunStore(database);
+    JdbcStepJournal runs = new JdbcStepJournal(database);
     assertThat(runs.log("r-1", "build", "", 1)).isEqualTo(StepLogMigration.LONG_LOG);
     assertThat(runs.log("r-1", "empty", "", 1)).isEmpty();
     assertThat(runs.log("r-1", "none", "", 1)).isEmpty();

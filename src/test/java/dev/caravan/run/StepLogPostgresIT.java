@@ -48,7 +48,7 @@ class StepLogPostgresIT extends StepLogContract {
 
     StepLogMigration.migrateFromVersion2(database);
 
-    JdbcRunStore runs = new JdbcRunStore(database);
+    JdbcStepJournal runs = new JdbcStepJournal(database);
     assertThat(runs.log("r-1", "build", "", 1)).isEqualTo(StepLogMigration.LONG_LOG);
     assertThat(runs.log("r-1", "empty", "", 1)).isEmpty();
     assertThat(runs.log("r-1", "none", "", 1)).isEmpty();

@@ -1,4 +1,8 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** {@code limit} (1..500, default 50) and {@code offset} (>= 0) of a list request. */
 record Paging(int limit, int offset) {
@@ -18,8 +22,8 @@ record Paging(int limit, int offset) {
   }
 
   /** The answer of a list request: {@code {"items": ..., "limit": ..., "offset": ...}}. */
-  java.util.Map<String, Object> page(java.util.List<?> items) {
-    java.util.Map<String, Object> page = new java.util.LinkedHashMap<>();
+  Map<String, Object> page(List<?> items) {
+    Map<String, Object> page = new LinkedHashMap<>();
     page.put("items", items);
     page.put("limit", limit);
     page.put("offset", offset);

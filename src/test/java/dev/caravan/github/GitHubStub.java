@@ -1,4 +1,4 @@
-package dev.caravan.gateway;
+package dev.caravan.github;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -1,4 +1,4 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -89,7 +91,7 @@ class RunsApiIT {
   private static Path createDir() {
     try {
       return Files.createTempDirectory("runs-api");
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -97,7 +99,7 @@ class RunsApiIT {
   /** Publishes an event whose data is {@code {"n": 1}} plus the given fields. */
   private String publish(String source, String type, Map<String, Object> data) {
     String id = UUID.randomUUID().toString();
-    Map<String, Object> body = new java.util.HashMap<>(data);
+    Map<String, Object> body = new HashMap<>(data);
     body.put("n", 1);
     camel
         .createProducerTemplate()

@@ -1,4 +1,4 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package dev.caravan.event;
+package dev.caravan.run;
 
 /** Where a run is: waiting for its pipeline, running, or ended. */
 public enum RunStatus {

@@ -1,4 +1,4 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
-import dev.caravan.event.RunStatus;
 import dev.caravan.gateway.Signatures;
-import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunStatus;
+import dev.caravan.run.Runs;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -68,7 +68,6 @@ class LogFollowersIT {
 
   @LocalServerPort int port;
   @Autowired CamelContext camel;
-  @Autowired JdbcRunStore runs;
   @Autowired MeterRegistry meters;
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -160,10 +159,14 @@ class LogFollowersIT {
     String runId =
         await()
             .atMost(WAIT)
-            .until(() -> runs.runs("followed", null, eventId, 1, 0), found -> !found.isEmpty())
+            .until(
+                () -> Runs.of(camel).store().runs("followed", null, eventId, 1, 0),
+                found -> !found.isEmpty())
             .get(0)
             .id();
-    await().atMost(WAIT).until(() -> runs.log(runId, "quiet", "", 1).equals("waiting\n"));
+    await()
+        .atMost(WAIT)
+        .until(() -> Runs.of(camel).journal().log(runId, "quiet", "", 1).equals("waiting\n"));
     String path = "/api/runs/" + runId + "/steps/quiet/logs?follow=true";
 
     // deliveries all along, one after the other
@@ -223,7 +226,10 @@ class LogFollowersIT {
           .isEqualTo("waiting\ndone\n");
     }
     await().atMost(WAIT).until(() -> followers() == 0);
-    await().atMost(WAIT).until(() -> runs.run(runId).orElseThrow().status() == RunStatus.SUCCEEDED);
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> Runs.of(camel).store().run(runId).orElseThrow().status() == RunStatus.SUCCEEDED);
 
     delivering.set(false);
     deliveries.get();

@@ -1,6 +1,7 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
-import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.run.Runs;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.AsyncContext;
@@ -41,7 +42,6 @@ class LogFollowers implements DisposableBean {
   /** Longest a follow request stays open. */
   static final Duration LIMIT = Duration.ofHours(1);
 
-  private final JdbcRunStore runs;
   private final CamelContext camel;
   private final int max;
   private final ScheduledExecutorService scheduler;
@@ -49,7 +49,6 @@ class LogFollowers implements DisposableBean {
   private final AtomicInteger admitted = new AtomicInteger();
 
   LogFollowers(
-      JdbcRunStore runs,
       CamelContext camel,
       MeterRegistry meters,
       @Value("${caravan.api.max-followers:100}") int max) {
@@ -57,7 +56,6 @@ class LogFollowers implements DisposableBean {
       throw new IllegalArgumentException(
           "Invalid caravan.api.max-followers=" + max + ": expected 0 or more");
     }
-    this.runs = runs;
     this.camel = camel;
     this.max = max;
     this.scheduler =
@@ -142,14 +140,15 @@ class LogFollowers implements DisposableBean {
    */
   private void look(LogFollower follower, Map<LogFollower.Step, Boolean> ended) {
     try {
+      JdbcStepJournal journal = Runs.of(camel).journal();
       LogFollower.Step step = follower.step();
       boolean stepEnded =
           ended.computeIfAbsent(
               step,
               s ->
                   !Boolean.FALSE.equals(
-                      runs.hasEnded(s.runId(), s.name(), s.fanOutIndex(), s.attempt())));
-      follower.poll(runs, stepEnded);
+                      journal.hasEnded(s.runId(), s.name(), s.fanOutIndex(), s.attempt())));
+      follower.poll(journal, stepEnded);
     } catch (RuntimeException e) {
       // the store may be failing: the follower waits for the next look
       LOG.debug("Could not look at a followed log: {}", e.getMessage());

@@ -1,5 +1,6 @@
-package dev.caravan.gateway;
+package dev.caravan.github;
 
+import dev.caravan.event.EventConstants;
 import java.io.IOException;
 import java.net.HttpRetryException;
 import java.net.URI;
@@ -78,12 +79,12 @@ public class CommitStatus implements Processor {
     state = state.toLowerCase(Locale.ROOT);
     String repository = text(message, REPOSITORY);
     if (repository == null) {
-      repository = text(message, "CaravanEventSubject");
+      repository = text(message, EventConstants.EVENT_SUBJECT);
     }
     String[] ownerAndName = repository(repository);
     String sha = text(message, SHA);
     if (sha == null) {
-      Map<?, ?> labels = message.getHeader("CaravanEventLabels", Map.class);
+      Map<?, ?> labels = message.getHeader(EventConstants.EVENT_LABELS, Map.class);
       Object commit = labels == null ? null : labels.get("commit");
       sha = commit == null ? null : commit.toString();
     }

@@ -1,12 +1,16 @@
-package dev.caravan.gateway;
+package dev.caravan.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.event.EventStoreException;
+import dev.caravan.gateway.GatewayException;
 import dev.caravan.kjob.StepException;
+import dev.caravan.store.StoreException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns the exception of a failed HTTP exchange into {@code {"error": ..., "detail": ...}} with a
@@ -17,8 +21,7 @@ import org.apache.camel.Processor;
 public class JsonErrorResponse implements Processor {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(JsonErrorResponse.class);
+  private static final Logger LOG = LoggerFactory.getLogger(JsonErrorResponse.class);
 
   @Override
   public void process(Exchange exchange) throws Exception {
@@ -28,12 +31,12 @@ public class JsonErrorResponse implements Processor {
     if (error instanceof GatewayException refused) {
       status = refused.getStatus();
       kind = refused.getError();
-    } else if (error instanceof EventStoreException) {
+    } else if (error instanceof StoreException) {
       status = 503;
       kind = "store unavailable";
     } else if (error instanceof StepException step) {
       status = 502;
-      kind = "step " + step.getStatus().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+      kind = "step " + step.getStatus().name().toLowerCase(Locale.ROOT).replace('_', ' ');
     } else if (error instanceof IllegalArgumentException) {
       status = 400;
       kind = "bad request";

@@ -1,10 +1,12 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
 import com.fasterxml.jackson.databind.util.RawValue;
-import dev.caravan.event.Delivery;
 import dev.caravan.event.Event;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventJson;
+import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.Runs;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,7 @@ class EventsController {
     List<Event> found =
         events().getStore().events(source, type, subject, paging.limit(), paging.offset());
     // each event's JSON as written by EventJson, not re-parsed: its data stays as it was sent
-    List<RawValue> items = new java.util.ArrayList<>();
+    List<RawValue> items = new ArrayList<>();
     for (Event event : found) {
       items.add(new RawValue(EventJson.toCloudEvent(event)));
     }
@@ -61,9 +63,8 @@ class EventsController {
   @PostMapping("/{id}/replay")
   ResponseEntity<Map<String, Object>> replay(
       @PathVariable String id, @RequestParam(defaultValue = "false") boolean keepSucceeded) {
-    Event event = events().getStore().find(id).orElseThrow(() -> ApiException.notFound("event"));
-    List<Delivery> runs = events().getStore().replay(id, keepSucceeded);
-    events().wakeSubscribers(event);
+    List<JdbcRunStore.Claimed> runs =
+        Runs.of(camel).replay(id, keepSucceeded).orElseThrow(() -> ApiException.notFound("event"));
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("event", id);
     answer.put(
@@ -72,8 +73,8 @@ class EventsController {
             .map(
                 run -> {
                   Map<String, Object> item = new LinkedHashMap<>();
-                  item.put("id", run.runId());
-                  item.put("pipeline", run.pipeline());
+                  item.put("id", run.delivery().id());
+                  item.put("pipeline", run.delivery().subscriber());
                   item.put("reuseFrom", run.reuseFrom());
                   return item;
                 })

@@ -1,4 +1,4 @@
-package dev.caravan.gateway;
+package dev.caravan.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,9 @@
-package dev.caravan.event;
+package dev.caravan.store;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -30,6 +32,31 @@ public final class Jdbc {
 
   public DataSource dataSource() {
     return dataSource;
+  }
+
+  public StoreHealth health() {
+    return health;
+  }
+
+  /**
+   * Runs an insert that may meet a row with the same key: {@code true} when it inserted, {@code
+   * false} when the row was there already. PostgreSQL aborts the transaction on the violation, so
+   * the insert runs under a savepoint that is rolled back to.
+   */
+  public static boolean insertIfAbsent(Connection connection, PreparedStatement insert)
+      throws SQLException {
+    Savepoint savepoint = connection.setSavepoint();
+    try {
+      insert.executeUpdate();
+      connection.releaseSavepoint(savepoint);
+      return true;
+    } catch (SQLException e) {
+      if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+        throw e;
+      }
+      connection.rollback(savepoint);
+      return false;
+    }
   }
 
   /**
@@ -64,7 +91,7 @@ public final class Jdbc {
         connection.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
-      throw new EventStoreException("Store failed: " + e.getMessage(), e);
+      throw new StoreException("Store failed: " + e.getMessage(), e);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.caravan.event;
+package dev.caravan.store;
 
 import java.time.Clock;
 import java.time.Duration;

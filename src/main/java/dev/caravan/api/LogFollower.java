@@ -1,7 +1,7 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
-import dev.caravan.event.EventStoreException;
-import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.store.StoreException;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -125,7 +125,7 @@ final class LogFollower {
    *
    * @param stepEnded whether the step had ended before this look (so that no chunk can follow)
    */
-  synchronized void poll(JdbcRunStore runs, boolean stepEnded) {
+  synchronized void poll(JdbcStepJournal journal, boolean stepEnded) {
     if (ended) {
       return;
     }
@@ -141,8 +141,8 @@ final class LogFollower {
         // the status and headers go out at once, even before the first line
         out.flush();
       }
-      List<JdbcRunStore.LogChunk> chunks =
-          runs.logChunks(
+      List<JdbcStepJournal.LogChunk> chunks =
+          journal.logChunks(
               step.runId(),
               step.name(),
               step.fanOutIndex(),
@@ -156,7 +156,7 @@ final class LogFollower {
         return;
       }
       StringBuilder text = new StringBuilder();
-      for (JdbcRunStore.LogChunk chunk : chunks) {
+      for (JdbcStepJournal.LogChunk chunk : chunks) {
         text.append(chunk.content());
         lastSeq = chunk.seq();
       }
@@ -166,7 +166,7 @@ final class LogFollower {
     } catch (IOException | IllegalStateException e) {
       // the client is gone (a failed write), or the response was already completed
       end();
-    } catch (EventStoreException e) {
+    } catch (StoreException e) {
       // the store may answer at the next look
     }
   }

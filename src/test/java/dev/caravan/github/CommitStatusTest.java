@@ -1,10 +1,11 @@
-package dev.caravan.gateway;
+package dev.caravan.github;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -133,6 +134,6 @@ class CommitStatusTest {
     Exchange exchange = exchange("octo/hello", SHA);
     exchange.getMessage().setHeader(CommitStatus.STATE, "error");
 
-    assertThatThrownBy(() -> status.process(exchange)).isInstanceOf(java.io.IOException.class);
+    assertThatThrownBy(() -> status.process(exchange)).isInstanceOf(IOException.class);
   }
 }

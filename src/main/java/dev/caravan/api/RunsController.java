@@ -1,10 +1,9 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
-import dev.caravan.event.RunStatus;
 import dev.caravan.kjob.StepRecord;
-import dev.caravan.run.JdbcRunStore;
-import dev.caravan.run.RunCanceller;
+import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
+import dev.caravan.run.Runs;
 import dev.caravan.run.StepView;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -16,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.camel.CamelContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -35,14 +35,16 @@ class RunsController {
   /** When a follow request refused for too many followers may be tried again. */
   private static final Duration FOLLOW_RETRY_AFTER = Duration.ofSeconds(10);
 
-  private final JdbcRunStore runs;
-  private final RunCanceller canceller;
+  private final CamelContext camel;
   private final LogFollowers followers;
 
-  RunsController(JdbcRunStore runs, RunCanceller canceller, LogFollowers followers) {
-    this.runs = runs;
-    this.canceller = canceller;
+  RunsController(CamelContext camel, LogFollowers followers) {
+    this.camel = camel;
     this.followers = followers;
+  }
+
+  private Runs runs() {
+    return Runs.of(camel);
   }
 
   @GetMapping
@@ -54,7 +56,10 @@ class RunsController {
       @RequestParam(required = false) Integer offset) {
     Paging paging = Paging.of(limit, offset);
     List<Map<String, Object>> items =
-        runs.runs(pipeline, status(status), event, paging.limit(), paging.offset()).stream()
+        runs()
+            .store()
+            .runs(pipeline, status(status), event, paging.limit(), paging.offset())
+            .stream()
             .map(RunsController::describe)
             .toList();
     return paging.page(items);
@@ -62,9 +67,9 @@ class RunsController {
 
   @GetMapping("/{id}")
   Map<String, Object> get(@PathVariable String id) {
-    RunView run = runs.run(id).orElseThrow(() -> ApiException.notFound("run"));
+    RunView run = runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
     Map<String, Object> answer = describe(run);
-    answer.put("steps", runs.steps(id).stream().map(RunsController::describe).toList());
+    answer.put("steps", runs().journal().steps(id).stream().map(RunsController::describe).toList());
     return answer;
   }
 
@@ -82,10 +87,11 @@ class RunsController {
       HttpServletRequest request,
       HttpServletResponse response)
       throws IOException {
-    runs.run(id).orElseThrow(() -> ApiException.notFound("run"));
+    runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
     StepView found = find(id, step, index, attempt);
     if (!follow) {
-      String log = runs.log(id, found.name(), found.fanOutIndex(), found.record().attempt());
+      String log =
+          runs().journal().log(id, found.name(), found.fanOutIndex(), found.record().attempt());
       return ResponseEntity.ok()
           .contentType(new MediaType("text", "plain", StandardCharsets.UTF_8))
           .body(log);
@@ -112,9 +118,9 @@ class RunsController {
 
   @PostMapping("/{id}/cancel")
   ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
-    RunView run = runs.run(id).orElseThrow(() -> ApiException.notFound("run"));
+    RunView run = runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
     List<StepView> stopped =
-        canceller
+        runs()
             .cancel(id)
             .orElseThrow(
                 () ->
@@ -129,7 +135,7 @@ class RunsController {
   }
 
   private StepView find(String id, String step, String index, Integer attempt) {
-    return runs.steps(id).stream()
+    return runs().journal().steps(id).stream()
         .filter(view -> view.name().equals(step))
         .filter(view -> index == null || view.fanOutIndex().equals(index))
         .filter(view -> attempt == null || view.record().attempt() == attempt)

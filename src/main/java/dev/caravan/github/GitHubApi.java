@@ -1,4 +1,4 @@
-package dev.caravan.gateway;
+package dev.caravan.github;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -9,6 +9,7 @@ import java.util.Locale;
 import org.eclipse.egit.github.core.IRepositoryIdProvider;
 import org.eclipse.egit.github.core.RepositoryCommit;
 import org.eclipse.egit.github.core.client.GitHubClient;
+import org.eclipse.egit.github.core.client.NoSuchPageException;
 import org.eclipse.egit.github.core.client.PageIterator;
 import org.eclipse.egit.github.core.service.CommitService;
 import org.eclipse.egit.github.core.service.PullRequestService;
@@ -134,7 +135,7 @@ public final class GitHubApi {
       }
       try {
         return new ArrayList<>(pages.next());
-      } catch (org.eclipse.egit.github.core.client.NoSuchPageException e) {
+      } catch (NoSuchPageException e) {
         throw e.getCause();
       }
     }

@@ -1,4 +1,4 @@
-package dev.caravan.run.api;
+package dev.caravan.api;
 
 import org.springframework.http.HttpStatus;
 

@@ -1,0 +1,75 @@
+package dev.caravan.api;
+
+import dev.caravan.event.EventComponent;
+import dev.caravan.event.EventEndpoint;
+import dev.caravan.event.EventStore;
+import dev.caravan.event.Subscription;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /api/pipelines}: the routes that subscribe to events, and the subscriptions whose route is
+ * gone (inactive: they collect no more deliveries, and show what still waits for them).
+ */
+@RestController
+class PipelinesController {
+
+  private final CamelContext camel;
+
+  PipelinesController(CamelContext camel) {
+    this.camel = camel;
+  }
+
+  @GetMapping("/api/pipelines")
+  Map<String, Object> list() {
+    List<Map<String, Object>> pipelines = new ArrayList<>();
+    camel.getRoutes().stream()
+        .filter(route -> route.getEndpoint() instanceof EventEndpoint)
+        .sorted(Comparator.comparing(Route::getRouteId))
+        .map(this::describe)
+        .forEach(pipelines::add);
+    Set<String> routes =
+        pipelines.stream().map(pipeline -> (String) pipeline.get("id")).collect(Collectors.toSet());
+    EventStore store = camel.getComponent("event", EventComponent.class).getStore();
+    for (Subscription subscription : store.subscriptions()) {
+      if (!subscription.active() && !routes.contains(subscription.subscriber())) {
+        pipelines.add(describe(subscription, store.waitingCount(subscription.subscriber())));
+      }
+    }
+    return Map.of("items", pipelines);
+  }
+
+  private Map<String, Object> describe(Route route) {
+    EventEndpoint endpoint = (EventEndpoint) route.getEndpoint();
+    Map<String, Object> pipeline = new LinkedHashMap<>();
+    pipeline.put("id", route.getRouteId());
+    pipeline.put("source", endpoint.getSource());
+    pipeline.put("types", Subscription.parseTypes(endpoint.getTypes()));
+    pipeline.put("subject", endpoint.getSubject());
+    pipeline.put("concurrency", endpoint.getConcurrency());
+    pipeline.put("active", true);
+    pipeline.put("status", camel.getRouteController().getRouteStatus(route.getRouteId()).name());
+    return pipeline;
+  }
+
+  private static Map<String, Object> describe(Subscription subscription, int waiting) {
+    Map<String, Object> pipeline = new LinkedHashMap<>();
+    pipeline.put("id", subscription.subscriber());
+    pipeline.put("source", subscription.source());
+    pipeline.put("types", subscription.types());
+    pipeline.put("subject", subscription.subject());
+    pipeline.put("active", false);
+    pipeline.put("status", "Removed");
+    pipeline.put("waiting", waiting);
+    return pipeline;
+  }
+}

@@ -1,0 +1,52 @@
+package dev.caravan.event;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.apache.camel.Exchange;
+
+/**
+ * What the layer above the event bus does with deliveries (Caravan's run layer makes each a run):
+ * the event component uses the single DeliveryHandler in the registry, or {@link #NONE}, with which
+ * the bus delivers each event once and records nothing else. Methods that get a {@link Connection}
+ * run inside the bus's own transaction, so that what the handler writes commits or rolls back with
+ * the queue.
+ */
+public interface DeliveryHandler {
+
+  /** Deliveries were queued: an event was appended, or one was queued again. */
+  default void enqueued(Connection connection, List<Delivery> deliveries) throws SQLException {}
+
+  /**
+   * Deliveries were taken off the queue by this Caravan.
+   *
+   * @return those to dispatch now (a handler may drop one that should not run any more)
+   */
+  default List<Delivery> taken(Connection connection, List<Delivery> deliveries)
+      throws SQLException {
+    return deliveries;
+  }
+
+  /**
+   * Deliveries to dispatch that are not in the queue (runs left by a Caravan that stopped), asked
+   * for at most once per poll interval.
+   */
+  default List<Delivery> resumable(Subscription subscription, int limit) {
+    return List.of();
+  }
+
+  /** The exchange of a delivery, with the event's headers, is about to enter its route. */
+  default void starting(Delivery delivery, Exchange exchange) {}
+
+  /** The route is done with the exchange of a delivery. */
+  default void ended(Delivery delivery, Exchange exchange) {}
+
+  /** The event component started (its store is open). */
+  default void started(EventComponent component) {}
+
+  /** The event component is stopping; its store is still open. */
+  default void stopping() {}
+
+  /** Delivers each event once to each subscriber, and records nothing. */
+  DeliveryHandler NONE = new DeliveryHandler() {};
+}

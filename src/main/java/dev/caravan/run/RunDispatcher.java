@@ -1,0 +1,183 @@
+package dev.caravan.run;
+
+import dev.caravan.event.Delivery;
+import dev.caravan.event.DeliveryHandler;
+import dev.caravan.event.EventComponent;
+import dev.caravan.event.Subscription;
+import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.KjobConstants;
+import dev.caravan.kjob.StepCanceledException;
+import dev.caravan.kjob.StepTimeoutException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ServiceStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes each delivery of the event bus a run: its record is written with the delivery, it becomes
+ * RUNNING here when the delivery is taken, its exchange carries the run id (and the run whose steps
+ * it reuses) for kjob, and how the exchange ended is how the run ended. Runs that a stopped Caravan
+ * left RUNNING are taken over once their lease has expired and resumed.
+ */
+final class RunDispatcher implements DeliveryHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunDispatcher.class);
+
+  private final Runs runs;
+
+  /** The run each claimed run reuses the steps of, until its exchange starts. */
+  private final Map<String, String> reuse = new ConcurrentHashMap<>();
+
+  private final Map<String, Counter> finished = new ConcurrentHashMap<>();
+
+  RunDispatcher(Runs runs) {
+    this.runs = runs;
+  }
+
+  @Override
+  public void started(EventComponent component) {
+    runs.open(component);
+  }
+
+  @Override
+  public void stopping() {
+    runs.close();
+  }
+
+  @Override
+  public void enqueued(Connection connection, List<Delivery> deliveries) throws SQLException {
+    JdbcRunStore.insertPending(connection, deliveries, null);
+  }
+
+  @Override
+  public List<Delivery> taken(Connection connection, List<Delivery> deliveries)
+      throws SQLException {
+    return JdbcRunStore.claim(connection, deliveries, runs.instanceId()).stream()
+        .map(this::remember)
+        .toList();
+  }
+
+  @Override
+  public List<Delivery> resumable(Subscription subscription, int limit) {
+    JdbcRunStore.TakenOver found =
+        runs.store()
+            .takeOver(
+                subscription.subscriber(),
+                runs.instanceId(),
+                Instant.now().minus(runs.getLeaseTimeout()),
+                runs.getMaxAttempts());
+    for (String runId : found.givenUp()) {
+      LOG.warn(
+          "Run {} of {} FAILED: its Caravan stopped before it ended {} times (caravan.runs.max-attempts); it"
+              + " is not resumed again",
+          runId,
+          subscription.subscriber(),
+          runs.getMaxAttempts());
+      deleteWorkspace(runId);
+      count(subscription.subscriber(), RunStatus.FAILED);
+    }
+    return found.resumed().stream()
+        .map(
+            run -> {
+              LOG.info(
+                  "Resuming run {} of {} left by a stopped Caravan",
+                  run.delivery().id(),
+                  subscription.subscriber());
+              return remember(run);
+            })
+        .toList();
+  }
+
+  private Delivery remember(JdbcRunStore.Claimed run) {
+    if (run.reuseFrom() != null) {
+      reuse.put(run.delivery().id(), run.reuseFrom());
+    }
+    return run.delivery();
+  }
+
+  @Override
+  public void starting(Delivery delivery, Exchange exchange) {
+    exchange.getMessage().setHeader(KjobConstants.RUN_ID, delivery.id());
+    String reuseFrom = reuse.remove(delivery.id());
+    if (reuseFrom != null) {
+      exchange.getMessage().setHeader(KjobConstants.REUSE_RUN, reuseFrom);
+    }
+  }
+
+  @Override
+  public void ended(Delivery delivery, Exchange exchange) {
+    String runId = delivery.id();
+    if (exchange.getException() != null && stopping(exchange.getContext(), delivery)) {
+      // a failure while Caravan stops is no verdict on the run: resuming it replays its ended
+      // steps from the journal and runs the rest
+      LOG.info("Run {} interrupted by shutdown; it is resumed on restart", runId);
+      return;
+    }
+    RunStatus status = outcome(exchange);
+    runs.store()
+        .finish(
+            runId, status, exchange.getMessage().getHeader(RunConstants.RUN_SUMMARY, String.class));
+    deleteWorkspace(runId);
+    count(delivery.subscriber(), status);
+  }
+
+  /** How the run ended, from the exchange: the kind of step exception that ended it, if any. */
+  static RunStatus outcome(Exchange exchange) {
+    if (exchange.getException() == null) {
+      return RunStatus.SUCCEEDED;
+    }
+    if (exchange.getException(StepCanceledException.class) != null) {
+      return RunStatus.CANCELED;
+    }
+    if (exchange.getException(StepTimeoutException.class) != null) {
+      return RunStatus.TIMED_OUT;
+    }
+    return RunStatus.FAILED;
+  }
+
+  private static boolean stopping(CamelContext camel, Delivery delivery) {
+    if (camel.isStopping() || camel.isStopped()) {
+      return true;
+    }
+    ServiceStatus route = camel.getRouteController().getRouteStatus(delivery.subscriber());
+    return route == null || route.isStopping() || route.isStopped();
+  }
+
+  /** The run has ended: its kjob workspace (workspace=true), if any, goes. */
+  private void deleteWorkspace(String runId) {
+    if (runs.camel().hasComponent("kjob") instanceof KjobComponent kjob) {
+      try {
+        kjob.deleteWorkspace(runId)
+            .exceptionally(
+                error -> {
+                  LOG.warn("Could not delete the workspace of run {}: {}", runId, error.toString());
+                  return null;
+                });
+      } catch (RuntimeException e) {
+        LOG.warn("Could not delete the workspace of run {}: {}", runId, e.toString());
+      }
+    }
+  }
+
+  private void count(String pipeline, RunStatus status) {
+    finished
+        .computeIfAbsent(
+            pipeline + '\n' + status,
+            key ->
+                Counter.builder("caravan.runs.finished")
+                    .description("Runs that ended, by pipeline and status")
+                    .tag("pipeline", pipeline)
+                    .tag("status", status.name())
+                    .register(Metrics.globalRegistry))
+        .increment();
+  }
+}

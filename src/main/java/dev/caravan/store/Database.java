@@ -1,0 +1,87 @@
+package dev.caravan.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.CamelContextHelper;
+import org.flywaydb.core.Flyway;
+
+/**
+ * Caravan's database: events, deliveries, runs, steps and their logs, in one schema that is
+ * migrated with Flyway ({@code classpath:db/caravan}, history table {@code caravan_schema_history})
+ * when the database is opened. Embedded H2 by default, PostgreSQL in production. Every write goes
+ * through {@link #jdbc()}, whose {@link StoreHealth} tells health checks whether the store takes
+ * writes.
+ */
+public final class Database implements AutoCloseable {
+
+  /** The default database: an H2 file that survives a SIGKILL right after a commit. */
+  public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./caravan-data/caravan;WRITE_DELAY=0";
+
+  private final Jdbc jdbc;
+  private final HikariDataSource owned;
+
+  private Database(DataSource dataSource, HikariDataSource owned, StoreHealth health) {
+    this.jdbc = new Jdbc(dataSource, health);
+    this.owned = owned;
+  }
+
+  /** A database on a DataSource someone else owns (and closes). */
+  public static Database on(DataSource dataSource, StoreHealth health) {
+    return new Database(dataSource, null, health).migrate();
+  }
+
+  /** A database with a connection pool of its own, closed by {@link #close()}. */
+  public static Database open(String url, String user, String password, StoreHealth health) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setPoolName("caravan-store");
+    HikariDataSource pool = new HikariDataSource(config);
+    try {
+      return new Database(pool, pool, health).migrate();
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+  }
+
+  /** The database of the context (bound by the event component when it starts), or null. */
+  public static Database find(CamelContext context) {
+    return CamelContextHelper.findSingleByType(context, Database.class);
+  }
+
+  private Database migrate() {
+    Flyway.configure()
+        .dataSource(jdbc.dataSource())
+        .locations("classpath:db/caravan")
+        .table("caravan_schema_history")
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
+        .load()
+        .migrate();
+    return this;
+  }
+
+  public Jdbc jdbc() {
+    return jdbc;
+  }
+
+  public DataSource dataSource() {
+    return jdbc.dataSource();
+  }
+
+  public StoreHealth health() {
+    return jdbc.health();
+  }
+
+  /** Closes the connection pool if this database opened it. */
+  @Override
+  public void close() {
+    if (owned != null) {
+      owned.close();
+    }
+  }
+}
