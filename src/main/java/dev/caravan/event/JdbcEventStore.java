@@ -5,6 +5,7 @@ import static dev.caravan.store.Jdbc.utc;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.caravan.store.Database;
 import dev.caravan.store.Jdbc;
+import dev.caravan.store.TimeOrderedIds;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 /** {@link EventStore} in Caravan's database (tables caravan_event, _subscription, _delivery). */
 public class JdbcEventStore implements EventStore {
@@ -74,7 +74,7 @@ public class JdbcEventStore implements EventStore {
    */
   public Delivery enqueue(Connection connection, Event event, String subscriber)
       throws SQLException {
-    String id = UUID.randomUUID().toString();
+    String id = TimeOrderedIds.next();
     try (PreparedStatement insert =
         connection.prepareStatement(
             "INSERT INTO caravan_delivery (id, event_id, subscriber, created_at) VALUES (?, ?, ?,"
@@ -124,9 +124,11 @@ public class JdbcEventStore implements EventStore {
             "SELECT d.id, d.subscriber, "
                 + EVENT_COLUMNS
                 + " FROM caravan_delivery d JOIN caravan_event e ON e.id = d.event_id"
-                + " WHERE d.subscriber = ? ORDER BY d.seq")) {
+                + " WHERE d.subscriber = ? ORDER BY d.subscriber, d.seq LIMIT ?")) {
+      // the ORDER BY names the queue index's columns, or H2 sorts the whole queue of the
+      // subscriber on every take instead of reading the first rows of the index
       query.setString(1, subscriber);
-      query.setMaxRows(limit);
+      query.setInt(2, limit);
       List<Delivery> waiting = new ArrayList<>();
       try (ResultSet rows = query.executeQuery()) {
         while (rows.next()) {

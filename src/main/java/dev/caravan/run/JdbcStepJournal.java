@@ -166,13 +166,9 @@ public class JdbcStepJournal implements StepJournal {
                       + STEP_KEY)) {
             insert.setString(1, toRunId);
             from.bind(insert, 2);
-            insert.executeUpdate();
-          } catch (SQLException e) {
-            if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
-              throw e;
+            if (!Jdbc.insertIfAbsent(connection, insert)) {
+              return null;
             }
-            connection.rollback();
-            return null;
           }
           try (PreparedStatement chunks =
               connection.prepareStatement(
@@ -244,14 +240,9 @@ public class JdbcStepJournal implements StepJournal {
             insert.setString(8, "RUNNING");
             insert.setObject(9, utc(Instant.now()));
             insert.setString(10, request.runId());
-            return insert.executeUpdate() == 1;
-          } catch (SQLException e) {
-            if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
-              throw e;
-            }
-            // started at the same moment by another call
-            connection.rollback();
-            return true;
+            int inserted = Jdbc.insertedRows(connection, insert);
+            // a duplicate: started at the same moment by another call
+            return inserted == 1 || inserted == Jdbc.DUPLICATE;
           }
         });
   }
@@ -340,10 +331,10 @@ public class JdbcStepJournal implements StepJournal {
               connection.prepareStatement(
                   "SELECT seq, content FROM caravan_step_log WHERE "
                       + STEP_KEY
-                      + " AND seq > ? ORDER BY seq")) {
+                      + " AND seq > ? ORDER BY seq LIMIT ?")) {
             int next = new StepKey(runId, stepName, fanOutIndex, attempt).bind(query, 1);
             query.setInt(next, afterSeq);
-            query.setMaxRows(limit);
+            query.setInt(next + 1, limit);
             List<LogChunk> found = new ArrayList<>();
             try (ResultSet rows = query.executeQuery()) {
               while (rows.next()) {

@@ -17,6 +17,7 @@ public final class Jdbc {
 
   private final DataSource dataSource;
   private final StoreHealth health;
+  private final GroupCommit groupCommit;
 
   public Jdbc(DataSource dataSource) {
     this(dataSource, new StoreHealth());
@@ -28,6 +29,7 @@ public final class Jdbc {
   public Jdbc(DataSource dataSource, StoreHealth health) {
     this.dataSource = dataSource;
     this.health = health;
+    this.groupCommit = new GroupCommit(dataSource);
   }
 
   public DataSource dataSource() {
@@ -45,34 +47,62 @@ public final class Jdbc {
    */
   public static boolean insertIfAbsent(Connection connection, PreparedStatement insert)
       throws SQLException {
+    return insertedRows(connection, insert) != DUPLICATE;
+  }
+
+  /** Returned by {@link #insertedRows} when a row with the same key was there already. */
+  public static final int DUPLICATE = -1;
+
+  /**
+   * Runs an insert (possibly an {@code INSERT ... SELECT}) that may meet a row with the same key,
+   * under a savepoint: the number of rows it inserted, or {@link #DUPLICATE}.
+   */
+  public static int insertedRows(Connection connection, PreparedStatement insert)
+      throws SQLException {
     Savepoint savepoint = connection.setSavepoint();
     try {
-      insert.executeUpdate();
+      int rows = insert.executeUpdate();
       connection.releaseSavepoint(savepoint);
-      return true;
+      return rows;
     } catch (SQLException e) {
       if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
         throw e;
       }
       connection.rollback(savepoint);
-      return false;
+      return DUPLICATE;
     }
   }
 
   /**
-   * Runs work that writes in one transaction, as {@link #inTransaction}, and tells the store's
-   * health whether it worked.
+   * Runs work that writes, committed when this returns, and tells the store's health whether it
+   * worked. Writes that arrive together share one transaction (see {@link GroupCommit}), each under
+   * a savepoint of its own: a work must not commit or roll back the connection itself (it rolls
+   * back to a savepoint of its own, as {@link #insertIfAbsent} does), and whatever it throws undoes
+   * its own statements only. A write from inside a write's work gets a transaction of its own.
    */
   public <T> T write(Work<T> work) {
     T result;
     try {
-      result = inTransaction(work);
+      result = groupCommit.isWriting() ? inTransaction(work) : grouped(work);
     } catch (RuntimeException | Error e) {
       health.failed(e);
       throw e;
     }
     health.written();
     return result;
+  }
+
+  /** How many writes wait for the writer (for tests and metrics). */
+  public int queuedWrites() {
+    return groupCommit.queued();
+  }
+
+  private <T> T grouped(Work<T> work) {
+    try {
+      return groupCommit.write(work);
+    } catch (SQLException e) {
+      throw new StoreException("Store failed: " + e.getMessage(), e);
+    }
   }
 
   /** Runs the work in one transaction: committed when it returns, rolled back when it throws. */

@@ -1,0 +1,144 @@
+package dev.caravan.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
+
+/**
+ * Writes that arrive together share one transaction and one commit, without a thread of its own:
+ * each caller queues its work and takes the writer's lock; whoever holds it runs every work queued
+ * so far (up to {@value #MAX_BATCH}), each under a savepoint so that a failing work is undone
+ * alone, commits once and hands every caller its own result. A caller whose work was run by an
+ * earlier holder finds it done when it gets the lock. On an embedded database, where each commit
+ * writes the changed pages to the file, this turns many small commits into a few larger ones; a
+ * caller still returns only after its work was committed.
+ */
+final class GroupCommit {
+
+  static final int MAX_BATCH = 64;
+
+  private final DataSource dataSource;
+  private final ReentrantLock writer = new ReentrantLock();
+  private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
+
+  GroupCommit(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  /** Whether the calling thread is running a batch (a write from inside a work). */
+  boolean isWriting() {
+    return writer.isHeldByCurrentThread();
+  }
+
+  int queued() {
+    return queue.size();
+  }
+
+  /** Runs the work in a transaction shared with concurrent writes; returns once committed. */
+  <T> T write(Jdbc.Work<T> work) throws SQLException {
+    Pending<T> pending = new Pending<>(work);
+    queue.add(pending);
+    writer.lock();
+    try {
+      while (!pending.done) {
+        runBatch();
+      }
+    } finally {
+      writer.unlock();
+    }
+    return pending.result();
+  }
+
+  private void runBatch() {
+    List<Pending<?>> batch = new ArrayList<>();
+    for (Pending<?> next = queue.poll(); next != null; next = queue.poll()) {
+      batch.add(next);
+      if (batch.size() == MAX_BATCH) {
+        break;
+      }
+    }
+    try (Connection connection = dataSource.getConnection()) {
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(false);
+      try {
+        runAll(connection, batch);
+        connection.commit();
+      } catch (SQLException | RuntimeException | Error e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException | RuntimeException | Error e) {
+      // the commit (or the connection) failed: no work of the batch was stored
+      for (Pending<?> pending : batch) {
+        pending.fail(e);
+      }
+    } finally {
+      for (Pending<?> pending : batch) {
+        pending.done = true;
+      }
+    }
+  }
+
+  private static void runAll(Connection connection, List<Pending<?>> batch) throws SQLException {
+    if (batch.size() == 1) {
+      // alone: its failure rolls the whole transaction back
+      batch.get(0).runOn(connection);
+      return;
+    }
+    for (Pending<?> pending : batch) {
+      Savepoint savepoint = connection.setSavepoint();
+      try {
+        pending.runOn(connection);
+        connection.releaseSavepoint(savepoint);
+      } catch (SQLException | RuntimeException e) {
+        pending.fail(e);
+        connection.rollback(savepoint);
+      }
+    }
+  }
+
+  /** One caller's work, its result or failure; read and written under the writer's lock. */
+  private static final class Pending<T> {
+
+    private final Jdbc.Work<T> work;
+    private T result;
+    private Throwable failure;
+    private boolean done;
+
+    Pending(Jdbc.Work<T> work) {
+      this.work = work;
+    }
+
+    void runOn(Connection connection) throws SQLException {
+      result = work.run(connection);
+    }
+
+    void fail(Throwable error) {
+      if (failure == null) {
+        failure = error;
+      }
+      result = null;
+    }
+
+    T result() throws SQLException {
+      if (failure instanceof SQLException e) {
+        throw e;
+      }
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+      return result;
+    }
+  }
+}
