@@ -3,6 +3,7 @@ package dev.caravan.app;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.StoreHealth;
 import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.StepExecutors;
 import dev.caravan.routes.RoutesDirectory;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.RunCanceller;
@@ -45,14 +46,14 @@ class CaravanConfiguration {
   }
 
   @Bean
-  RunCanceller runCanceller(JdbcRunStore runStore, KjobComponent kjob) {
-    return new RunCanceller(runStore, kjob);
+  RunCanceller runCanceller(JdbcRunStore runStore, CamelContext camel) {
+    return new RunCanceller(runStore, StepExecutors.of(camel));
   }
 
   @Bean
-  HealthIndicator kubernetesInformer(KjobComponent kjob) {
+  HealthIndicator kubernetesInformer(CamelContext camel) {
     return () -> {
-      var executor = kjob.startedKubernetesExecutor();
+      var executor = StepExecutors.of(camel).startedKubernetesExecutor();
       if (executor == null) {
         return Health.up().withDetail("executor", "not in use").build();
       }

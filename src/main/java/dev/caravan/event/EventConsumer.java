@@ -1,7 +1,10 @@
 package dev.caravan.event;
 
 import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.StepCanceledException;
+import dev.caravan.kjob.StepEvent;
+import dev.caravan.kjob.StepExecutors;
 import dev.caravan.kjob.StepInterruptedException;
 import dev.caravan.kjob.StepTimeoutException;
 import java.time.Instant;
@@ -166,8 +169,19 @@ public class EventConsumer extends DefaultConsumer {
     message.setHeader(EventConstants.EVENT_SUBJECT, event.subject());
     message.setHeader(EventConstants.EVENT_TIME, event.time().toString());
     message.setHeader(EventConstants.EVENT_LABELS, event.labels());
-    message.setHeader(EventConstants.EVENT, EventJson.toCloudEvent(event));
+    String cloudEvent = EventJson.toCloudEvent(event);
+    message.setHeader(EventConstants.EVENT, cloudEvent);
     message.setHeader(EventConstants.RUN_ID, runId);
+    exchange.setProperty(
+        KjobConstants.STEP_EVENT,
+        new StepEvent(
+            event.id(),
+            event.source(),
+            event.type(),
+            event.subject(),
+            event.time(),
+            event.labels(),
+            cloudEvent));
     if (delivery.reuseFrom() != null) {
       message.setHeader(EventConstants.REUSE_RUN, delivery.reuseFrom());
     }
@@ -218,7 +232,8 @@ public class EventConsumer extends DefaultConsumer {
   private void deleteWorkspace(String runId) {
     if (getEndpoint().getCamelContext().hasComponent("kjob") instanceof KjobComponent kjob) {
       try {
-        kjob.deleteWorkspace(runId)
+        StepExecutors.of(kjob.getCamelContext())
+            .deleteWorkspace(runId)
             .exceptionally(
                 error -> {
                   LOG.warn("Could not delete the workspace of run {}: {}", runId, error.toString());

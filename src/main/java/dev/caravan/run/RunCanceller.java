@@ -1,6 +1,6 @@
 package dev.caravan.run;
 
-import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.StepExecutors;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -15,11 +15,11 @@ public class RunCanceller {
   private static final Logger LOG = LoggerFactory.getLogger(RunCanceller.class);
 
   private final JdbcRunStore runs;
-  private final KjobComponent kjob;
+  private final StepExecutors executors;
 
-  public RunCanceller(JdbcRunStore runs, KjobComponent kjob) {
+  public RunCanceller(JdbcRunStore runs, StepExecutors executors) {
     this.runs = runs;
-    this.kjob = kjob;
+    this.executors = executors;
   }
 
   /**
@@ -34,11 +34,7 @@ public class RunCanceller {
   private void stop(StepView step) {
     String jobName = step.record().jobName();
     try {
-      if ("kubernetes".equals(step.record().executor())) {
-        kjob.kubernetesExecutor().cancel(step.record().namespace(), jobName);
-      } else {
-        kjob.localExecutor().cancel(jobName);
-      }
+      executors.cancel(step.record());
       LOG.info("Canceled step {} ({})", step.name(), jobName);
     } catch (RuntimeException e) {
       LOG.warn("Could not stop step {} ({}): {}", step.name(), jobName, e.getMessage());

@@ -310,7 +310,7 @@ class RbacTest {
     String runId = runOf(runs, producer, "cancel-me");
     await().atMost(WAIT).until(() -> jobStarted("forever"));
 
-    assertThat(new RunCanceller(runs, kjob).cancel(runId))
+    assertThat(new RunCanceller(runs, kjob.executors()).cancel(runId))
         .hasValueSatisfying(stopped -> assertThat(stopped).hasSize(1));
 
     await()

@@ -110,7 +110,7 @@ class KjobValidationTest {
   void autoPicksLocalWithoutClusterConfiguration() throws Exception {
     startWith("kjob:build?script=true");
 
-    assertThat(kjob.resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.LOCAL);
+    assertThat(kjob.executors().resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.LOCAL);
   }
 
   @Test
@@ -120,7 +120,7 @@ class KjobValidationTest {
 
     assertThatThrownBy(() -> startWith("kjob:build?script=true"))
         .hasStackTraceContaining("the option image is required on Kubernetes");
-    assertThat(kjob.resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.KUBERNETES);
+    assertThat(kjob.executors().resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.KUBERNETES);
   }
 
   @Test

@@ -228,7 +228,7 @@ class KubernetesRunsTest {
         camel.getRegistry().lookupByNameAndType("caravanRunStore", JdbcRunStore.class);
     KjobComponent kjob = camel.getComponent("kjob", KjobComponent.class);
 
-    var stopped = new RunCanceller(store, kjob).cancel(runId);
+    var stopped = new RunCanceller(store, kjob.executors()).cancel(runId);
 
     assertThat(stopped)
         .hasValueSatisfying(
