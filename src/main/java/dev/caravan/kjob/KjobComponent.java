@@ -98,8 +98,8 @@ public class KjobComponent extends DefaultComponent {
 
   /**
    * Hosts whose repositories checkout=true may clone over https or SSH, comma-separated: exact
-   * names, or a name with a leading star label for its subdomains (not the name itself), or a lone
-   * star for any host; empty allows none. Refused before any process or Job starts.
+   * names; a name prefixed with a star and a dot for all of its subdomains (not the name itself); a
+   * lone star for any host; empty allows none. Refused before any process or Job starts.
    */
   @Metadata(label = "source", defaultValue = CheckoutPolicy.DEFAULT_HOSTS)
   private String checkoutAllowedHosts = CheckoutPolicy.DEFAULT_HOSTS;

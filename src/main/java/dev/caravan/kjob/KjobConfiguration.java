@@ -224,10 +224,10 @@ public class KjobConfiguration implements Cloneable {
   private int logTailLines = 20;
 
   /**
-   * Most bytes of output kept: the first half and the last half (where a failure says why), with a
-   * marker line between them saying how many bytes were dropped. The kept output is the body (the
-   * next step's standard input) and is held in memory while the exchange lives, hence the small
-   * default; the rest never reaches memory or the store, whatever the step prints.
+   * Most bytes of output kept: the first half and the last half (where a failure says why), with
+   * the line caravan: N bytes of output dropped between them. The kept output is the body (the next
+   * step's standard input) and is held in memory while the exchange lives, hence the small default;
+   * the rest never reaches memory or the store, whatever the step prints.
    */
   @UriParam(label = "advanced", defaultValue = "1048576")
   private int maxOutputBytes = 1024 * 1024;

@@ -31,8 +31,9 @@ public final class KjobConstants {
 
   @Metadata(
       description =
-          "Fan-out index of the step within its run. Defaults to the split or multicast index;"
-              + " set it explicitly for nested splits.",
+          "Fan-out index of the step within its run, part of its Job name. Defaults to the split"
+              + " index, else the multicast index; set it yourself in nested splits, for example to"
+              + " ${exchangeProperty.outer}-${exchangeProperty.CamelSplitIndex}.",
       javaType = "String")
   public static final String FAN_OUT_INDEX = "CaravanFanOutIndex";
 
@@ -57,7 +58,9 @@ public final class KjobConstants {
       javaType = "dev.caravan.kjob.StepStatus")
   public static final String STEP_STATUS = "CaravanStepStatus";
 
-  @Metadata(description = "Exit code of the step's process or container.", javaType = "Integer")
+  @Metadata(
+      description = "Exit code of the step's process or container; null when there was none.",
+      javaType = "Integer")
   public static final String EXIT_CODE = "CaravanExitCode";
 
   @Metadata(

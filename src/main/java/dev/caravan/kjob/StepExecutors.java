@@ -4,6 +4,7 @@ import dev.caravan.kjob.kubernetes.KubernetesStepExecutor;
 import dev.caravan.kjob.local.LocalStepExecutor;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,6 +33,9 @@ public final class StepExecutors extends ServiceSupport {
   static final int CONTINUATION_QUEUE = 1000;
 
   static final String CONTINUATION_POOL = "kjob-continue";
+
+  /** How long a stop waits for the local steps it killed to end. */
+  private static final Duration LOCAL_STOP_GRACE = Duration.ofSeconds(5);
 
   private static final Object CREATION = new Object();
 
@@ -214,6 +218,17 @@ public final class StepExecutors extends ServiceSupport {
     return continuations;
   }
 
+  /** The killed local steps end within moments; their exchanges continue before the pools go. */
+  private static void awaitHandOvers(LocalStepExecutor stopped) {
+    try {
+      if (!stopped.awaitHandOvers(LOCAL_STOP_GRACE)) {
+        LOG.warn("Local steps killed at stop had not ended after {}", LOCAL_STOP_GRACE);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void requireRunning() {
     if (isStoppingOrStopped()) {
       throw new IllegalStateException("kjob's step executors are stopped: Camel is stopping");
@@ -222,9 +237,9 @@ public final class StepExecutors extends ServiceSupport {
 
   /**
    * Closes the executors (a running local step is killed, a Kubernetes step left to its Job: both
-   * end as {@link StepInterruptedException}, their runs to be resumed), then their pools. An
-   * exchange whose continuation the stopped pool refuses ends with that refusal (see {@link
-   * KjobProducer}).
+   * end as {@link StepInterruptedException}, their runs to be resumed), waits a moment for the
+   * killed local steps to end, then shuts the pools down. An exchange whose continuation the
+   * stopped pool refuses ends with that refusal (see {@link KjobProducer}).
    */
   @Override
   protected synchronized void doStop() {
@@ -234,6 +249,7 @@ public final class StepExecutors extends ServiceSupport {
     }
     if (local != null) {
       local.close();
+      awaitHandOvers(local);
       local = null;
     }
     ExecutorServiceManager threads = camel.getExecutorServiceManager();

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,6 +61,7 @@ public final class LocalStepExecutor implements StepExecutor {
   private final StepListener listener;
   private final OrphanReaper orphans = OrphanReaper.shared();
   private final ScheduledFuture<?> orphanSweeps;
+  private final HandOvers handOvers = new HandOvers();
 
   /**
    * @param ioThreads pumps standard input and output of the processes
@@ -91,6 +93,10 @@ public final class LocalStepExecutor implements StepExecutor {
 
   @Override
   public CompletableFuture<StepResult> execute(StepRequest request) {
+    return handOvers.track(run(request));
+  }
+
+  private CompletableFuture<StepResult> run(StepRequest request) {
     Dirs dirs;
     RunningStep step = new RunningStep();
     try {
@@ -176,6 +182,16 @@ public final class LocalStepExecutor implements StepExecutor {
           orphans.ended(jobName);
         });
     orphans.sweep();
+  }
+
+  /**
+   * Waits until the steps {@link #close()} killed have ended and handed their end on (their pools
+   * must stay until then).
+   *
+   * @return whether they all did within the timeout
+   */
+  public boolean awaitHandOvers(Duration timeout) throws InterruptedException {
+    return handOvers.await(timeout);
   }
 
   /** The step's private directory, its working directory and the run's workspace (or null). */

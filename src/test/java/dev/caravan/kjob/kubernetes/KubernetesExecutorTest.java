@@ -910,6 +910,26 @@ class KubernetesExecutorTest {
         .isNull();
   }
 
+  @Test
+  void theExchangeContinuesOnAKjobContinueThreadAfterItsJobEnded() {
+    startCamel(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:continue")
+                .to("kjob:build?" + KUBERNETES + "&script=make")
+                .process(e -> e.setProperty("continuedOn", Thread.currentThread().getName()));
+          }
+        });
+
+    Exchange done = send("direct:continue", null, Map.of(KjobConstants.RUN_ID, "run-continue"));
+
+    assertThat(done.getException()).isNull();
+    assertThat(done.getProperty("continuedOn", String.class))
+        .as("not a thread of fabric8's client or of kjob's API pool")
+        .contains("kjob-continue");
+  }
+
   // helpers
 
   private void startCamel(RoutesBuilder routes) {
