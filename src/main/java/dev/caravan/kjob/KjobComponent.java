@@ -148,6 +148,10 @@ public class KjobComponent extends DefaultComponent {
 
   /** The context's step executors, given this component's options (once). */
   public StepExecutors executors() {
+    StepExecutors cached = executors;
+    if (cached != null && !cached.isStoppingOrStopped()) {
+      return cached;
+    }
     StepExecutors found = StepExecutors.of(getCamelContext());
     if (found != executors) {
       found.configure(this::executorSettings);

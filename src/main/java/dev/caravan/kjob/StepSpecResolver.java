@@ -57,8 +57,7 @@ final class StepSpecResolver {
               ? options.getExecutor()
               : endpoint.getComponent().getExecutor();
       ExecutorType type =
-          StepExecutors.of(endpoint.getCamelContext())
-              .resolve(ExecutorType.parse(executor, "executor"));
+          endpoint.getComponent().executors().resolve(ExecutorType.parse(executor, "executor"));
       return new StepSpec(options, type, env, overrides.lists(), event);
     } catch (InvalidOptionException e) {
       throw named(e, overrides);

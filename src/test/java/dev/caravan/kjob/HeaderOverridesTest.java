@@ -155,6 +155,26 @@ class HeaderOverridesTest {
     assertThat(spec.options().getImage()).isEqualTo("base");
   }
 
+  @Test
+  void eventHeadersAreNotReadTheStepEventPropertyIs() {
+    Exchange exchange = new DefaultExchange(context);
+    exchange.getMessage().setHeader("CaravanCheckout", true);
+    exchange
+        .getMessage()
+        .setHeader("CaravanEventLabels", Map.of("cloneUrl", "https://github.com/evil/repo.git"));
+
+    assertThatThrownBy(() -> scriptStep.resolve(exchange))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("checkout=true needs a repository URL")
+        .hasMessageContaining(KjobConstants.STEP_EVENT);
+
+    exchange.setProperty(
+        KjobConstants.STEP_EVENT,
+        StepEvents.labels(Map.of("cloneUrl", "https://github.com/octo/repo.git")));
+    assertThat(scriptStep.resolve(exchange).repository())
+        .isEqualTo("https://github.com/octo/repo.git");
+  }
+
   static Stream<Arguments> badHeaderValues() {
     return Stream.of(
         Arguments.of("CaravanCheckout", "maybe"),
