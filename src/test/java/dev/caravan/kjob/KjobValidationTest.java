@@ -3,6 +3,7 @@ package dev.caravan.kjob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.camel.CamelContext;
@@ -115,8 +116,8 @@ class KjobValidationTest {
 
   @Test
   void autoPicksKubernetesWhenAKubeconfigIsPresent() throws Exception {
-    java.nio.file.Files.createDirectories(home.resolve(".kube"));
-    java.nio.file.Files.writeString(home.resolve(".kube/config"), "apiVersion: v1\n");
+    Files.createDirectories(home.resolve(".kube"));
+    Files.writeString(home.resolve(".kube/config"), "apiVersion: v1\n");
 
     assertThatThrownBy(() -> startWith("kjob:build?script=true"))
         .hasStackTraceContaining("the option image is required on Kubernetes");
@@ -126,7 +127,7 @@ class KjobValidationTest {
   @Test
   void autoPicksKubernetesForAKubeconfigNamedByTheEnvironment() throws Exception {
     Path config = home.resolve("cluster.yaml");
-    java.nio.file.Files.writeString(config, "apiVersion: v1\n");
+    Files.writeString(config, "apiVersion: v1\n");
 
     assertThat(
             new ClusterDetector(Map.of("KUBECONFIG", config.toString()), home).findConfiguration())

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelContext;
@@ -196,7 +197,7 @@ class LocalExecutorTest {
                     (oldExchange, newExchange) -> {
                       List<Exchange> all =
                           oldExchange == null
-                              ? new java.util.ArrayList<>()
+                              ? new ArrayList<>()
                               : oldExchange.getMessage().getBody(List.class);
                       all.add(newExchange);
                       Exchange holder = oldExchange == null ? newExchange.copy() : oldExchange;
