@@ -28,6 +28,7 @@ final class ExchangeOptions {
 
   private final CamelContext camel;
   private final PropertyConfigurer configurer;
+  private final ExtendedPropertyConfigurerGetter getter;
 
   /** Option name to its Java type, from the generated configurer. */
   private final Map<String, Class<?>> types = new LinkedHashMap<>();
@@ -37,12 +38,13 @@ final class ExchangeOptions {
     this.configurer =
         PluginHelper.getConfigurerResolver(camel)
             .resolvePropertyConfigurer(KjobConfiguration.class.getName(), camel);
-    if (!(configurer instanceof ExtendedPropertyConfigurerGetter getter)) {
+    if (!(configurer instanceof ExtendedPropertyConfigurerGetter generated)) {
       throw new IllegalStateException(
           "The generated configurer of "
               + KjobConfiguration.class.getName()
               + " is missing from the class path (src/generated, made by mvn process-classes)");
     }
+    this.getter = generated;
     getter
         .getAllOptions(null)
         .forEach(
@@ -94,7 +96,6 @@ final class ExchangeOptions {
     types.forEach(
         (option, type) -> {
           if (type == String.class
-              && configurer instanceof ExtendedPropertyConfigurerGetter getter
               && getter.getOptionValue(options, option, false) instanceof String text
               && text.isBlank()) {
             set(options, option, null);

@@ -34,7 +34,7 @@ record ExecutorSettings(
     int continuationThreads) {
 
   static final int DEFAULT_API_THREADS = 4;
-  static final int DEFAULT_CONTINUATION_THREADS = 10;
+  static final int DEFAULT_CONTINUATION_THREADS = 4;
   static final String DEFAULT_HELPER_IMAGE = "busybox:1.36";
 
   /** The component's defaults, for a context whose kjob component has not configured any. */

@@ -79,10 +79,10 @@ public class KjobComponent extends DefaultComponent {
   /**
    * Threads on which exchanges continue after their steps end (pool kjob-continue, shared by all
    * steps), so that the rest of a pipeline never runs on a thread of the Kubernetes client or of a
-   * process exit. Up to 1000 continuations wait for a thread; beyond that one runs on the thread
-   * that saw its step end.
+   * process exit. Raise it when pipelines make long blocking calls between steps. Up to 1000
+   * continuations wait for a thread; beyond that one runs on the thread that saw its step end.
    */
-  @Metadata(label = "advanced", defaultValue = "10")
+  @Metadata(label = "advanced", defaultValue = "4")
   private int continuationThreads = ExecutorSettings.DEFAULT_CONTINUATION_THREADS;
 
   /** Directory of local Secrets: one sub-directory per Secret, one file per key. */
