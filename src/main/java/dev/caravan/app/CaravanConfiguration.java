@@ -2,6 +2,7 @@ package dev.caravan.app;
 
 import dev.caravan.event.EventComponent;
 import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.StepExecutors;
 import dev.caravan.routes.RoutesDirectory;
 import dev.caravan.store.Database;
 import dev.caravan.store.StoreHealth;
@@ -47,9 +48,9 @@ class CaravanConfiguration {
   }
 
   @Bean
-  HealthIndicator kubernetesInformer(KjobComponent kjob) {
+  HealthIndicator kubernetesInformer(CamelContext camel) {
     return () -> {
-      var executor = kjob.startedKubernetesExecutor();
+      var executor = StepExecutors.of(camel).startedKubernetesExecutor();
       if (executor == null) {
         return Health.up().withDetail("executor", "not in use").build();
       }

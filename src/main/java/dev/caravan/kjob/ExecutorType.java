@@ -19,12 +19,15 @@ public enum ExecutorType {
     try {
       return valueOf(value.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "Invalid kjob option "
-              + option
-              + "="
-              + LogSafe.escape(value)
-              + ": expected auto, kubernetes or local");
+      String shown = LogSafe.escape(value);
+      String problem = "expected auto, kubernetes or local";
+      throw new InvalidOptionException(
+          "Invalid kjob option " + option + "=" + shown + ": " + problem, option, shown, problem);
     }
+  }
+
+  /** The name as options, records and metrics spell it: {@code local}, {@code kubernetes}. */
+  public String optionValue() {
+    return name().toLowerCase(Locale.ROOT);
   }
 }

@@ -1,30 +1,25 @@
 package dev.caravan.kjob;
 
 import dev.caravan.kjob.kubernetes.KubernetesStepExecutor;
-import dev.caravan.kjob.local.LocalStepExecutor;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.CamelContextHelper;
 import org.apache.camel.support.DefaultComponent;
 import org.apache.camel.util.PropertiesHelper;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** Runs pipeline steps as Kubernetes Jobs, or as local processes on the embedded default. */
+/**
+ * Runs pipeline steps as Kubernetes Jobs, or as local processes on the embedded default. Holds the
+ * component's options and hands those of the executors to the context's {@link StepExecutors}.
+ */
 @Component("kjob")
 public class KjobComponent extends DefaultComponent {
-
-  private static final Logger LOG = LoggerFactory.getLogger(KjobComponent.class);
 
   /**
    * Kubernetes client for the Kubernetes executor. Defaults to the single KubernetesClient in the
@@ -33,32 +28,36 @@ public class KjobComponent extends DefaultComponent {
   @Metadata(autowired = true, label = "kubernetes")
   private KubernetesClient kubernetesClient;
 
-  /** Executor of endpoints that set none: auto, kubernetes or local. */
+  /**
+   * Executor of endpoints that set none: auto (Kubernetes when an in-cluster service account or a
+   * kubeconfig is present, else local), kubernetes or local. The Spring Boot app sets local.
+   */
   @Metadata(defaultValue = "auto", enums = "auto,kubernetes,local")
   private String executor = "auto";
 
-  /** Namespace of Jobs whose endpoint sets none; defaults to the client's namespace. */
+  /** Namespace of Jobs whose endpoint sets none; defaults to the client's, else default. */
   @Metadata(label = "kubernetes")
   private String namespace;
 
-  /** Image with sh and base64 whose init container writes the event and stdin files. */
-  @Metadata(label = "kubernetes", defaultValue = "busybox:1.36")
-  private String helperImage = "busybox:1.36";
+  /** Image with sh and base64 whose init container writes the event and standard input files. */
+  @Metadata(label = "kubernetes", defaultValue = ExecutorSettings.DEFAULT_HELPER_IMAGE)
+  private String helperImage = ExecutorSettings.DEFAULT_HELPER_IMAGE;
 
-  /** Image with sh and git whose init container checks out sources (checkout=true). */
+  /** Image with sh and git whose init container caravan-checkout checks out sources. */
   @Metadata(label = "kubernetes", defaultValue = KubernetesStepExecutor.DEFAULT_GIT_IMAGE)
   private String gitImage = KubernetesStepExecutor.DEFAULT_GIT_IMAGE;
 
   /**
    * Storage class of the PersistentVolumeClaim of a run's workspace (workspace=true); unset for the
-   * cluster's default class. Parallel steps on several nodes need one that offers ReadWriteMany.
+   * cluster's default class. Parallel steps on several nodes need one that offers ReadWriteMany
+   * (NFS, CephFS, EFS, Azure Files, Filestore, ...).
    */
   @Metadata(label = "kubernetes")
   private String workspaceStorageClass;
 
   /**
    * Access mode of a workspace claim: ReadWriteMany (parallel steps on any node), ReadWriteOnce
-   * (steps must share a node) or ReadWriteOncePod (one step at a time).
+   * (the steps of a run must land on one node) or ReadWriteOncePod (one step at a time).
    */
   @Metadata(
       label = "kubernetes",
@@ -66,7 +65,7 @@ public class KjobComponent extends DefaultComponent {
       enums = "ReadWriteMany,ReadWriteOnce,ReadWriteOncePod")
   private String workspaceAccessMode = "ReadWriteMany";
 
-  /** Requested size of a workspace claim, a Kubernetes quantity. */
+  /** Requested storage of a workspace claim, a Kubernetes quantity. */
   @Metadata(label = "kubernetes", defaultValue = "1Gi")
   private String workspaceSize = "1Gi";
 
@@ -75,53 +74,63 @@ public class KjobComponent extends DefaultComponent {
    * without one.
    */
   @Metadata(label = "kubernetes", defaultValue = "4")
-  private int apiThreads = 4;
+  private int apiThreads = ExecutorSettings.DEFAULT_API_THREADS;
+
+  /**
+   * Threads on which exchanges continue after their steps end (pool kjob-continue, shared by all
+   * steps), so that the rest of a pipeline never runs on a thread of the Kubernetes client or of a
+   * process exit. Raise it when pipelines make long blocking calls between steps. Up to 1000
+   * continuations wait for a thread; beyond that one runs on the thread that saw its step end.
+   */
+  @Metadata(label = "advanced", defaultValue = "4")
+  private int continuationThreads = ExecutorSettings.DEFAULT_CONTINUATION_THREADS;
 
   /** Directory of local Secrets: one sub-directory per Secret, one file per key. */
   @Metadata(label = "local", defaultValue = "${user.home}/.caravan/secrets")
   private String localSecretsDir;
 
-  /** Parent directory of the local executor's per-step directories. */
+  /**
+   * Parent directory of the local executor's per-step directories and of run workspaces (in
+   * workspaces/).
+   */
   @Metadata(label = "local", defaultValue = "${java.io.tmpdir}/caravan")
   private String localWorkDir;
 
   /**
    * Hosts whose repositories checkout=true may clone over https or SSH, comma-separated: exact
-   * names, {@code *.example.com} for its subdomains, {@code *} for any host. Refused before any
-   * process or Job starts.
+   * names; a name prefixed with a star and a dot for all of its subdomains (not the name itself); a
+   * lone star for any host; empty allows none. Refused before any process or Job starts.
    */
   @Metadata(label = "source", defaultValue = CheckoutPolicy.DEFAULT_HOSTS)
   private String checkoutAllowedHosts = CheckoutPolicy.DEFAULT_HOSTS;
 
   /**
-   * Transports checkout=true may use, comma-separated: https, ssh (ssh:// and scp-like
-   * git@host:path), http (plain, unencrypted), file (local paths and file://, for tests and trusted
-   * setups). ext::, fd::, git:// and every other transport are always refused.
+   * Transports checkout=true may use, comma-separated: https, ssh (ssh:// with or without a git
+   * prefix, and the scp-like host:path), http (plain, unencrypted), file (local paths and file://,
+   * for tests and trusted setups). ext::, fd::, other transport:: helpers, git:// and every other
+   * transport are always refused; another value fails the component's start.
    */
   @Metadata(label = "source", defaultValue = CheckoutPolicy.DEFAULT_SCHEMES)
   private String checkoutAllowedSchemes = CheckoutPolicy.DEFAULT_SCHEMES;
 
   /**
-   * Whether checkout=true may clone from hosts that resolve to loopback, link-local, private
-   * (site-local), unique-local or unspecified addresses (internal services, cloud metadata). When
-   * false, the host must resolve.
+   * Whether checkout=true may clone from hosts that resolve to loopback, link-local (cloud
+   * metadata), private (site-local), unique-local, unspecified or other internal addresses. When
+   * false, every address of the host must be public, and a host that does not resolve is refused.
    */
   @Metadata(label = "source", defaultValue = "false")
   private boolean checkoutAllowPrivateAddresses;
 
-  /** Records steps of runs (resume, replay, stored logs). Defaults to the one in the registry. */
+  /**
+   * Records steps of runs (resume, replay, stored logs). Defaults to the single StepJournal in the
+   * registry; exchanges whose CaravanRunId is not a recorded run are not recorded.
+   */
   @Metadata(autowired = true, label = "advanced")
   private StepJournal journal;
 
   private ClusterDetector clusterDetector = ClusterDetector.ofThisProcess();
   private volatile CheckoutPolicy checkoutPolicy;
-  private ExecutorType resolvedAuto;
-  private LocalStepExecutor localExecutor;
-  private KubernetesStepExecutor kubernetesExecutor;
-  private KubernetesClient ownedClient;
-  private ExecutorService kubernetesApiThreads;
-  private ExecutorService localIoThreads;
-  private ScheduledExecutorService localTimers;
+  private volatile StepExecutors executors;
 
   @Override
   protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters)
@@ -131,116 +140,48 @@ public class KjobComponent extends DefaultComponent {
     configuration.setEnv(toStrings(PropertiesHelper.extractProperties(parameters, "env.")));
     configuration.setNodeSelector(
         toStrings(PropertiesHelper.extractProperties(parameters, "nodeSelector.")));
-    // no generated configurer: bind options onto the configuration, then what is left (such as
-    // lazyStartProducer) onto the endpoint; anything still left is reported as unknown
-    setProperties(configuration, parameters);
     KjobEndpoint endpoint = new KjobEndpoint(uri, this, configuration);
+    // the generated KjobEndpointConfigurer binds the options; what is left is reported unknown
     setProperties(endpoint, parameters);
     return endpoint;
   }
 
-  /** Resolves {@code auto} once per component and says what it chose. */
-  synchronized ExecutorType resolve(ExecutorType type) {
-    if (type != ExecutorType.AUTO) {
-      return type;
+  /** The context's step executors, given this component's options (once). */
+  public StepExecutors executors() {
+    StepExecutors cached = executors;
+    if (cached != null && !cached.isStoppingOrStopped()) {
+      return cached;
     }
-    if (resolvedAuto == null) {
-      String found = kubernetesClient != null ? "a configured KubernetesClient" : null;
-      if (found == null) {
-        found = clusterDetector.findConfiguration();
-      }
-      resolvedAuto = found == null ? ExecutorType.LOCAL : ExecutorType.KUBERNETES;
-      LOG.info(
-          "kjob executor=auto chose {} ({})",
-          resolvedAuto.name().toLowerCase(java.util.Locale.ROOT),
-          found == null ? "no in-cluster service account or kubeconfig found" : found);
+    StepExecutors found = StepExecutors.of(getCamelContext());
+    if (found != executors) {
+      found.configure(this::executorSettings);
+      executors = found;
     }
-    return resolvedAuto;
+    return found;
   }
 
-  synchronized StepExecutor executorFor(ExecutorType type) {
-    return switch (resolve(type)) {
-      case LOCAL -> localExecutor();
-      case KUBERNETES -> kubernetesExecutor();
-      case AUTO -> throw new IllegalStateException("auto was resolved above");
-    };
-  }
-
-  /** The local executor (started on first use). */
-  public synchronized LocalStepExecutor localExecutor() {
-    if (localExecutor == null) {
-      var threads = getCamelContext().getExecutorServiceManager();
-      localIoThreads = threads.newCachedThreadPool(this, "kjob-local-io");
-      localTimers = threads.newScheduledThreadPool(this, "kjob-local-timer", 1);
-      localExecutor =
-          new LocalStepExecutor(
-              localIoThreads,
-              localTimers,
-              localWorkRoot(),
-              Path.of(
-                  orDefault(
-                      localSecretsDir, System.getProperty("user.home") + "/.caravan/secrets")),
-              new JournalListener());
+  private ExecutorSettings executorSettings() {
+    KubernetesClient client = kubernetesClient;
+    if (client == null) {
+      client = CamelContextHelper.findSingleByType(getCamelContext(), KubernetesClient.class);
     }
-    return localExecutor;
-  }
-
-  private Path localWorkRoot() {
-    return Path.of(orDefault(localWorkDir, System.getProperty("java.io.tmpdir") + "/caravan"));
-  }
-
-  /**
-   * Deletes the run's workspace: the local directory, and the PersistentVolumeClaims the Kubernetes
-   * executor of this Caravan created or used for the run (deleted in the background; Kubernetes
-   * keeps a claim until no pod uses it). The event component calls this when a run ends; a route
-   * that runs steps outside the event component calls it itself. Costs no API request for a run
-   * without a workspace.
-   *
-   * @return completes when the deletions were accepted
-   */
-  public CompletableFuture<Void> deleteWorkspace(String runId) {
-    LocalStepExecutor.deleteWorkspace(localWorkRoot(), runId);
-    KubernetesStepExecutor kubernetes;
-    synchronized (this) {
-      kubernetes = kubernetesExecutor;
-    }
-    return kubernetes == null
-        ? CompletableFuture.completedFuture(null)
-        : kubernetes.deleteWorkspaces(runId);
-  }
-
-  /** The Kubernetes executor if a step has used it, else {@code null} (for health checks). */
-  public synchronized KubernetesStepExecutor startedKubernetesExecutor() {
-    return kubernetesExecutor;
-  }
-
-  /** The Kubernetes executor (started on first use). */
-  public synchronized KubernetesStepExecutor kubernetesExecutor() {
-    if (kubernetesExecutor == null) {
-      KubernetesClient client = kubernetesClient;
-      if (client == null) {
-        ownedClient = new KubernetesClientBuilder().build();
-        client = ownedClient;
-      }
-      String ns = namespace;
-      if (ns == null) {
-        ns = client.getNamespace() == null ? "default" : client.getNamespace();
-      }
-      kubernetesApiThreads =
-          getCamelContext()
-              .getExecutorServiceManager()
-              .newFixedThreadPool(this, "kjob-kubernetes", apiThreads);
-      kubernetesExecutor =
-          new KubernetesStepExecutor(
-              client,
-              kubernetesApiThreads,
-              ns,
-              helperImage,
-              gitImage,
-              new KubernetesStepExecutor.WorkspaceClaim(
-                  workspaceStorageClass, workspaceAccessMode, workspaceSize));
-    }
-    return kubernetesExecutor;
+    return new ExecutorSettings(
+        client,
+        clusterDetector,
+        namespace,
+        helperImage,
+        gitImage,
+        new KubernetesStepExecutor.WorkspaceClaim(
+            blankToNull(workspaceStorageClass), workspaceAccessMode, workspaceSize),
+        apiThreads,
+        localWorkDir == null || localWorkDir.isBlank()
+            ? ExecutorSettings.defaultLocalWorkDir()
+            : Path.of(localWorkDir),
+        localSecretsDir == null || localSecretsDir.isBlank()
+            ? ExecutorSettings.defaultLocalSecretsDir()
+            : Path.of(localSecretsDir),
+        new JournalListener(),
+        continuationThreads);
   }
 
   /** What checkout=true may clone (from the options as they were when the component started). */
@@ -267,6 +208,10 @@ public class KjobComponent extends DefaultComponent {
     return journal;
   }
 
+  public StepJournal getJournal() {
+    return journal;
+  }
+
   public void setJournal(StepJournal journal) {
     this.journal = journal;
   }
@@ -275,7 +220,7 @@ public class KjobComponent extends DefaultComponent {
   private final class JournalListener implements StepListener {
     @Override
     public void started(StepRequest request, long pid) {
-      journal().started(request, "local", null, pid);
+      journal().started(request, ExecutorType.LOCAL.optionValue(), null, pid);
     }
 
     @Override
@@ -285,44 +230,23 @@ public class KjobComponent extends DefaultComponent {
   }
 
   @Override
-  protected void doStart() throws Exception {
-    super.doStart();
-    ExecutorType.parse(executor, "executor");
-    validateWorkspaceOptions();
-    checkoutPolicy =
-        CheckoutPolicy.of(
-            checkoutAllowedHosts, checkoutAllowedSchemes, checkoutAllowPrivateAddresses);
-    if (kubernetesClient == null) {
-      kubernetesClient =
-          CamelContextHelper.findSingleByType(getCamelContext(), KubernetesClient.class);
-    }
+  protected void doInit() throws Exception {
+    super.doInit();
+    executors();
   }
 
   @Override
-  protected synchronized void doStop() throws Exception {
-    if (kubernetesExecutor != null) {
-      kubernetesExecutor.close();
-      kubernetesExecutor = null;
-    }
-    if (localExecutor != null) {
-      localExecutor.close();
-      localExecutor = null;
-    }
-    var threads = getCamelContext().getExecutorServiceManager();
-    for (ExecutorService pool :
-        new ExecutorService[] {kubernetesApiThreads, localIoThreads, localTimers}) {
-      if (pool != null) {
-        threads.shutdown(pool);
-      }
-    }
-    if (ownedClient != null) {
-      ownedClient.close();
-      ownedClient = null;
-    }
-    super.doStop();
+  protected void doStart() throws Exception {
+    super.doStart();
+    ExecutorType.parse(executor, "executor");
+    validateExecutorOptions();
+    checkoutPolicy =
+        CheckoutPolicy.of(
+            checkoutAllowedHosts, checkoutAllowedSchemes, checkoutAllowPrivateAddresses);
+    executors();
   }
 
-  private void validateWorkspaceOptions() {
+  private void validateExecutorOptions() {
     if (!Set.of("ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
         .contains(workspaceAccessMode)) {
       throw new IllegalArgumentException(
@@ -340,22 +264,23 @@ public class KjobComponent extends DefaultComponent {
               + workspaceSize
               + ": expected a positive Kubernetes quantity such as 1Gi");
     }
-    if (workspaceStorageClass != null && workspaceStorageClass.isBlank()) {
-      workspaceStorageClass = null;
-    }
     if (gitImage == null || gitImage.isBlank()) {
       throw new IllegalArgumentException("The kjob component option gitImage must not be empty");
+    }
+    if (apiThreads <= 0 || continuationThreads <= 0) {
+      throw new IllegalArgumentException(
+          "The kjob component options apiThreads and continuationThreads must be positive");
     }
   }
 
   private static Map<String, String> toStrings(Map<String, Object> values) {
-    Map<String, String> strings = new java.util.LinkedHashMap<>();
+    Map<String, String> strings = new LinkedHashMap<>();
     values.forEach((key, value) -> strings.put(key, value == null ? "" : value.toString()));
     return strings;
   }
 
-  private static String orDefault(String value, String fallback) {
-    return value == null || value.isBlank() ? fallback : value;
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
   }
 
   public KubernetesClient getKubernetesClient() {
@@ -428,6 +353,14 @@ public class KjobComponent extends DefaultComponent {
 
   public void setApiThreads(int apiThreads) {
     this.apiThreads = apiThreads;
+  }
+
+  public int getContinuationThreads() {
+    return continuationThreads;
+  }
+
+  public void setContinuationThreads(int continuationThreads) {
+    this.continuationThreads = continuationThreads;
   }
 
   public String getLocalSecretsDir() {

@@ -2,135 +2,149 @@ package dev.caravan.kjob;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.camel.spi.Configurer;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriParams;
 import org.apache.camel.spi.UriPath;
 
 /**
- * The options of one {@code kjob:<stepName>} endpoint. Every option can be overridden by the
- * matching {@code Caravan*} header (see {@link KjobConstants}).
+ * The options of one {@code kjob:<stepName>} endpoint, declared once here: {@code @UriParam} with
+ * its javadoc (the description in Camel's metadata and in the docs) and its default. Camel's build
+ * plugin generates the configurers that bind them (no reflection) and the component's JSON
+ * metadata. Every option but the step name can be overridden for one exchange by its header (see
+ * {@link KjobConstants}).
+ *
+ * <p>The javadoc of an option becomes its description in the metadata, where Camel keeps letters,
+ * digits, white space and {@code .,-='/\!&%():;#${}} only: write it without markup, brackets or
+ * stars.
  */
 @UriParams
+@Configurer(extended = true)
 public class KjobConfiguration implements Cloneable {
 
-  /** Name of the step; folded into DNS-1123 form for Job names. */
+  /**
+   * Name of the step; folded into DNS-1123 form for Job names (Run Unit Tests! is run-unit-tests).
+   */
   @UriPath
   @Metadata(required = true)
   private String stepName;
 
-  /** Container image of the step. Required on Kubernetes; ignored by the local executor. */
+  /**
+   * Container image of the step. Required on Kubernetes; ignored by the local executor (which says
+   * so once in the log).
+   */
   @UriParam(label = "container")
   private String image;
 
   /**
-   * Shell script, run with {@code /bin/sh -c}. Exactly one of script or command is required. A URI
-   * folds newlines away, so a multi-line script belongs in a file: {@code
-   * resource:classpath:scripts/build.sh} (or {@code resource:file:...}) loads it when the route
-   * starts.
+   * Shell script, run with /bin/sh -c. Exactly one of script or command is required. A URI folds
+   * newlines away, so a multi-line script belongs in a file: resource:classpath:scripts/build.sh
+   * (or resource:file:/path/build.sh) loads it when the route starts.
    */
   @UriParam(label = "container")
   private String script;
 
-  /** Executable and leading arguments, comma-separated (instead of script). */
+  /** Executable and leading arguments, comma-separated, run without a shell (instead of script). */
   @UriParam(label = "container")
   private String command;
 
-  /** Arguments after the command, comma-separated. */
+  /** Arguments after the command, comma-separated (needs command). */
   @UriParam(label = "container")
   private String args;
 
   /**
-   * Environment variables, one option per variable ({@code env.NAME=value}). A value may be a
-   * Simple expression ({@code ${body[title]}}) evaluated for each exchange; the result reaches the
-   * step as the variable's value only, never as script text.
+   * Environment variables, one option per variable: env.NAME=value. A value may be a Simple
+   * expression (${header.title}, ${body}) evaluated for each exchange; the result reaches the step
+   * as the variable's value only, never as script text. A name is letters, digits and underscores
+   * and does not start with a digit; names starting with CARAVAN_ are reserved.
    */
   @UriParam(label = "container", prefix = "env.", multiValue = true)
   private Map<String, String> env = new LinkedHashMap<>();
 
   /**
-   * Comma-separated names of Secrets whose keys become environment variables. Locally each Secret
-   * is a directory of files under the component's localSecretsDir.
+   * Comma-separated names of Secrets whose keys become environment variables (Kubernetes envFrom).
+   * Locally each Secret is a directory under the component's localSecretsDir, one file per key.
    */
   @UriParam(label = "container")
   private String envFromSecret;
 
   /**
-   * Working directory of the step. Defaults: with checkout, where the sources are ({@code
-   * /workspace/source} on Kubernetes, {@code $CARAVAN_WORKSPACE/source} locally with a workspace);
-   * with a workspace alone, the workspace; else the image's (Kubernetes) or a fresh directory per
-   * step that is deleted afterwards (local).
+   * Working directory of the step; locally it is created if missing. When unset: with checkout,
+   * where the sources are (/workspace/source on Kubernetes; locally $CARAVAN_WORKSPACE/source with
+   * a workspace, else the fresh per-step directory); with a workspace alone, the workspace; else
+   * the image's (Kubernetes) or a fresh per-step directory that is deleted afterwards (local).
    */
-  @UriParam(label = "container")
+  @UriParam(label = "container", defaultValueNote = "see the description")
   private String workingDir;
 
   /**
    * Clones the event's repository at its commit into the step's working directory before the step
-   * runs: the repository is the event label {@code cloneUrl} (or the option repository), the
-   * revision the label {@code commit}, else {@code ref} (or the option revision), else the remote's
-   * default branch. Kubernetes: an init container ({@code caravan-checkout}, the component's
-   * gitImage) clones into a volume mounted at the working directory. Local: {@code git} child
-   * processes. A shallow fetch of one revision: the server must allow fetching a commit by its sha
-   * (GitHub, GitLab and git's protocol v2 do).
+   * runs: the repository is the event label cloneUrl (or the option repository), the revision the
+   * label commit, else ref (or the option revision), else the remote's default branch. Kubernetes:
+   * an init container (caravan-checkout, the component's gitImage) clones into a volume mounted at
+   * the working directory. Local: git child processes. A shallow fetch of one revision: the server
+   * must allow fetching a commit by its sha (GitHub, GitLab and git's protocol v2 do).
    */
   @UriParam(label = "source", defaultValue = "false")
   private boolean checkout;
 
   /**
-   * Repository URL to check out, instead of the event label {@code cloneUrl}: {@code https://} or
-   * SSH ({@code ssh://}, {@code git@host:path}) on a host the component allows
-   * (checkoutAllowedHosts, checkoutAllowedSchemes, checkoutAllowPrivateAddresses); local paths,
-   * {@code file://} and {@code http://} only where the component allows them, never {@code ext::},
-   * {@code fd::} or other transports.
+   * Repository URL to check out, instead of the event label cloneUrl: https:// or SSH (ssh://, or
+   * the scp-like form host:path) on a host the component's checkoutAllowedHosts allows; http://,
+   * local paths and file:// only where its checkoutAllowedSchemes allows them; never ext::, fd::,
+   * git:// or another transport.
    */
-  @UriParam(label = "source")
+  @UriParam(label = "source", defaultValueNote = "the event label cloneUrl")
   private String repository;
 
   /**
-   * Revision to check out (a full commit sha, a branch, a tag or a ref such as {@code
-   * refs/pull/1/head}), instead of the event label {@code commit} (else {@code ref}).
+   * Revision to check out: a full commit sha, a branch, a tag or a ref such as refs/pull/7/head;
+   * instead of the event label commit (else ref).
    */
-  @UriParam(label = "source")
+  @UriParam(
+      label = "source",
+      defaultValueNote = "the event label commit, else ref, else the remote's default branch")
   private String revision;
 
   /**
-   * Gives all steps of the run one shared directory, its path in {@code CARAVAN_WORKSPACE}.
-   * Kubernetes: a PersistentVolumeClaim per run ({@code caravan-ws-<hash of run id>}, created by
-   * the first step that needs it, see the component's workspace* options) mounted at {@code
-   * /workspace}. Local: {@code <localWorkDir>/workspaces/<run>}. Deleted when the run ends (by the
-   * event component; other callers use {@link KjobComponent#deleteWorkspace(String)}).
+   * Gives all steps of the run one shared directory, its path in CARAVAN_WORKSPACE. Kubernetes: a
+   * PersistentVolumeClaim per run (caravan-ws- and a hash of the run id, created by the first step
+   * that needs it, see the component's workspace options) mounted at /workspace. Local: a directory
+   * under workspaces/ in the component's localWorkDir. Deleted when the run ends (by the event
+   * component; other callers use {@link StepExecutors#deleteWorkspace(String)}).
    */
   @UriParam(label = "source", defaultValue = "false")
   private boolean workspace;
 
-  /** Namespace of the Job. Defaults to the component's namespace. */
-  @UriParam(label = "kubernetes")
+  /** Namespace of the Job. */
+  @UriParam(label = "kubernetes", defaultValueNote = "the component's namespace")
   private String namespace;
 
   /** Service account the step's pod runs as. */
-  @UriParam(label = "kubernetes")
+  @UriParam(label = "kubernetes", defaultValueNote = "the namespace's default account")
   private String serviceAccount;
 
-  /** CPU request, a Kubernetes quantity such as {@code 250m}. */
+  /** CPU request, a Kubernetes quantity such as 250m. */
   @UriParam(label = "kubernetes")
   private String cpuRequest;
 
-  /** CPU limit, a Kubernetes quantity such as {@code 1}. */
+  /** CPU limit, a Kubernetes quantity such as 2. */
   @UriParam(label = "kubernetes")
   private String cpuLimit;
 
-  /** Memory request, a Kubernetes quantity such as {@code 128Mi}. */
+  /** Memory request, a Kubernetes quantity such as 128Mi. */
   @UriParam(label = "kubernetes")
   private String memoryRequest;
 
-  /** Memory limit, a Kubernetes quantity such as {@code 512Mi}. */
+  /** Memory limit, a Kubernetes quantity such as 2Gi. */
   @UriParam(label = "kubernetes")
   private String memoryLimit;
 
   /**
-   * Longest the step may run ({@code 30s}, {@code 5m}, {@code 1h30m}; a plain number is
-   * milliseconds; {@code 0} for none). Becomes the Job's activeDeadlineSeconds; locally the whole
-   * process tree is killed.
+   * Longest the step may run: 30s, 5m, 1h30m, 250ms; a plain number is milliseconds; 0 for none.
+   * Kubernetes: the Job's activeDeadlineSeconds. Local: the whole process tree is killed (SIGKILL),
+   * including what left the step's session.
    */
   @UriParam(defaultValue = "1h")
   private String timeout = "1h";
@@ -139,39 +153,42 @@ public class KjobConfiguration implements Cloneable {
   @UriParam(label = "kubernetes", defaultValue = "3600")
   private int ttlSecondsAfterFinished = 3600;
 
-  /** Node labels the pod must match, one option per label ({@code nodeSelector.KEY=value}). */
+  /** Node labels the pod must match, one option per label: nodeSelector.KEY=value. */
   @UriParam(label = "kubernetes", prefix = "nodeSelector.", multiValue = true)
   private Map<String, String> nodeSelector = new LinkedHashMap<>();
 
   /** Image pull policy of the step's container. */
-  @UriParam(label = "kubernetes", enums = "Always,IfNotPresent,Never")
+  @UriParam(
+      label = "kubernetes",
+      enums = "Always,IfNotPresent,Never",
+      defaultValueNote = "the cluster's default")
   private String imagePullPolicy;
 
   /**
-   * Where the step runs: {@code kubernetes}, {@code local}, or {@code auto} (Kubernetes when an
-   * in-cluster service account or a kubeconfig is present). Defaults to the component's executor.
+   * Where the step runs: kubernetes, local, or auto (Kubernetes when an in-cluster service account
+   * or a kubeconfig is present, else local; the choice is logged once).
    */
-  @UriParam(enums = "auto,kubernetes,local")
+  @UriParam(enums = "auto,kubernetes,local", defaultValueNote = "the component's executor")
   private String executor;
 
   /**
-   * Whether the step's pod gets a service account token. Default: only when the step names a
+   * Whether the step's pod gets a service account token. Unset: only when the step names a
    * serviceAccount (a step without one has no business with the API server, and the namespace's
    * default account may be bound to more than it should).
    */
-  @UriParam(label = "security")
+  @UriParam(label = "security", defaultValueNote = "true only when serviceAccount is set")
   private Boolean automountServiceAccountToken;
 
   /**
-   * Whether Kubernetes puts the namespace's Services into the step's environment ({@code
-   * <SERVICE>_SERVICE_HOST}, ...). Off: a step learns no addresses it was not given.
+   * Whether Kubernetes puts the namespace's Services into the step's environment (the SERVICE_HOST
+   * and SERVICE_PORT variables of each). Off: a step learns no addresses it was not given.
    */
   @UriParam(label = "security", defaultValue = "false")
   private boolean enableServiceLinks;
 
   /**
-   * Seccomp profile of the step's pod: {@code RuntimeDefault} (the container runtime's filter of
-   * dangerous system calls) or {@code Unconfined}.
+   * Seccomp profile of the step's pod: RuntimeDefault (the container runtime's filter of dangerous
+   * system calls) or Unconfined.
    */
   @UriParam(
       label = "security",
@@ -181,24 +198,23 @@ public class KjobConfiguration implements Cloneable {
 
   /**
    * Whether processes of the pod's containers may gain more privileges than their parent (setuid
-   * binaries such as sudo). Off by default.
+   * binaries such as sudo).
    */
   @UriParam(label = "security", defaultValue = "false")
   private boolean allowPrivilegeEscalation;
 
   /**
-   * Linux capabilities given back to the pod's containers, comma-separated ({@code
-   * NET_ADMIN,SYS_TIME}, without {@code CAP_}). Every container drops all capabilities; none is
-   * added back by default.
+   * Linux capabilities given back to the pod's containers, comma-separated, upper case and without
+   * CAP_ (NET_ADMIN,SYS_TIME). Every container drops all capabilities; none is added back by
+   * default.
    */
-  @UriParam(label = "security")
+  @UriParam(label = "security", defaultValueNote = "none")
   private String capabilitiesAdd;
 
   /**
-   * Labels the step's pod {@code caravan.dev/cluster-network=true}, which the NetworkPolicy {@code
-   * caravan-steps-cluster-network} of {@code k8s/} lets reach addresses inside the cluster
-   * (Services, the API server, private networks). Without it a step reaches only DNS and public
-   * addresses.
+   * Labels the step's pod caravan.dev/cluster-network=true, which the NetworkPolicy
+   * caravan-steps-cluster-network of k8s/ lets reach addresses inside the cluster (Services, the
+   * API server, private networks). Without it a step reaches only DNS and public addresses.
    */
   @UriParam(label = "security", defaultValue = "false")
   private boolean clusterNetwork;
@@ -208,10 +224,10 @@ public class KjobConfiguration implements Cloneable {
   private int logTailLines = 20;
 
   /**
-   * Most bytes of output kept: the first half and the last half (where a failure says why), with a
-   * marker line between them saying how many bytes were dropped. The kept output is the body (the
-   * next step's standard input) and is held in memory while the exchange lives, hence the small
-   * default.
+   * Most bytes of output kept: the first half and the last half (where a failure says why), with
+   * the line caravan: N bytes of output dropped between them. The kept output is the body (the next
+   * step's standard input) and is held in memory while the exchange lives, hence the small default;
+   * the rest never reaches memory or the store, whatever the step prints.
    */
   @UriParam(label = "advanced", defaultValue = "1048576")
   private int maxOutputBytes = 1024 * 1024;

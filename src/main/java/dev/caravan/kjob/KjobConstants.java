@@ -2,171 +2,54 @@ package dev.caravan.kjob;
 
 import org.apache.camel.spi.Metadata;
 
-/** Headers read and written by the {@code kjob} component. */
+/**
+ * Headers and exchange properties read and written by the {@code kjob} component.
+ *
+ * <p><b>Per-exchange options.</b> Every endpoint option except the step name can be overridden for
+ * one exchange by the header {@code Caravan} + the option's name with its first letter in upper
+ * case (see {@link #overrideHeader(String)}): {@code CaravanImage}, {@code CaravanScript}, {@code
+ * CaravanTimeout}, {@code CaravanTtlSecondsAfterFinished}, ... A blank value overrides nothing. The
+ * options that are comma-separated lists (command, args, envFromSecret, capabilitiesAdd) also take
+ * a {@code List}. The two map options differ: {@code CaravanEnv} (a Map) is merged over the {@code
+ * env.NAME} options, {@code CaravanNodeSelector} (a Map) replaces the {@code nodeSelector.KEY}
+ * options. A header value the option does not accept fails the exchange with an {@link
+ * IllegalArgumentException} naming the header.
+ */
 public final class KjobConstants {
+
+  /** Prefix of the header that overrides an option for one exchange. */
+  public static final String OVERRIDE_PREFIX = "Caravan";
 
   // What the step receives
 
   @Metadata(
       description =
-          "Id of the run the step belongs to. Set by the event consumer; when absent the"
+          "Id of the run the step belongs to. Set by whoever starts the run; when absent the"
               + " exchange's correlation id (or exchange id) is used and stored in this header.",
       javaType = "String")
   public static final String RUN_ID = "CaravanRunId";
 
   @Metadata(
       description =
-          "A run whose succeeded steps this run reuses (a replay that keeps succeeded steps): a"
-              + " step that succeeded there is not run again; set by Caravan's run layer.",
-      javaType = "String")
-  public static final String REUSE_RUN = "CaravanReuseRun";
-
-  @Metadata(
-      description =
-          "Fan-out index of the step within its run. Defaults to the split or multicast index;"
-              + " set it explicitly for nested splits.",
+          "Fan-out index of the step within its run, part of its Job name. Defaults to the split"
+              + " index, else the multicast index; set it yourself in nested splits, for example to"
+              + " ${exchangeProperty.outer}-${exchangeProperty.CamelSplitIndex}.",
       javaType = "String")
   public static final String FAN_OUT_INDEX = "CaravanFanOutIndex";
 
   @Metadata(
       description =
-          "The whole event (CloudEvents JSON string, or an object serialised to JSON) that the"
-              + " step receives as the file named by CARAVAN_EVENT_FILE.",
-      javaType = "Object")
-  public static final String EVENT = "CaravanEvent";
-
-  @Metadata(description = "Event id, passed to the step as CARAVAN_EVENT_ID.", javaType = "String")
-  public static final String EVENT_ID = "CaravanEventId";
-
-  @Metadata(
-      description = "Event source, passed to the step as CARAVAN_EVENT_SOURCE.",
+          "Id of an earlier run whose succeeded steps this run reuses instead of running them again"
+              + " (a replay that keeps succeeded steps).",
       javaType = "String")
-  public static final String EVENT_SOURCE = "CaravanEventSource";
+  public static final String REUSE_RUN = "CaravanReuseRun";
 
-  @Metadata(
-      description = "Event type, passed to the step as CARAVAN_EVENT_TYPE.",
-      javaType = "String")
-  public static final String EVENT_TYPE = "CaravanEventType";
-
-  @Metadata(
-      description = "Event subject, passed to the step as CARAVAN_EVENT_SUBJECT.",
-      javaType = "String")
-  public static final String EVENT_SUBJECT = "CaravanEventSubject";
-
-  @Metadata(
-      description = "Event time, passed to the step as CARAVAN_EVENT_TIME.",
-      javaType = "String")
-  public static final String EVENT_TIME = "CaravanEventTime";
-
-  @Metadata(
-      description =
-          "Event labels (set by the gateways). With checkout=true the step's repository comes from"
-              + " the label cloneUrl and its revision from commit, else ref.",
-      javaType = "java.util.Map<String, String>")
-  public static final String EVENT_LABELS = "CaravanEventLabels";
-
-  // Per-exchange overrides of endpoint options
-
-  @Metadata(description = "Overrides the image option.", javaType = "String")
-  public static final String IMAGE = "CaravanImage";
-
-  @Metadata(description = "Overrides the script option.", javaType = "String")
-  public static final String SCRIPT = "CaravanScript";
-
-  @Metadata(
-      description = "Overrides the command option (comma-separated string or List).",
-      javaType = "Object")
-  public static final String COMMAND = "CaravanCommand";
-
-  @Metadata(
-      description = "Overrides the args option (comma-separated string or List).",
-      javaType = "Object")
-  public static final String ARGS = "CaravanArgs";
-
-  @Metadata(
-      description = "Extra environment variables, merged over the env.NAME options.",
-      javaType = "java.util.Map<String, String>")
-  public static final String ENV = "CaravanEnv";
-
-  @Metadata(description = "Overrides the envFromSecret option.", javaType = "String")
-  public static final String ENV_FROM_SECRET = "CaravanEnvFromSecret";
-
-  @Metadata(description = "Overrides the workingDir option.", javaType = "String")
-  public static final String WORKING_DIR = "CaravanWorkingDir";
-
-  @Metadata(description = "Overrides the namespace option.", javaType = "String")
-  public static final String NAMESPACE = "CaravanNamespace";
-
-  @Metadata(description = "Overrides the serviceAccount option.", javaType = "String")
-  public static final String SERVICE_ACCOUNT = "CaravanServiceAccount";
-
-  @Metadata(description = "Overrides the cpuRequest option.", javaType = "String")
-  public static final String CPU_REQUEST = "CaravanCpuRequest";
-
-  @Metadata(description = "Overrides the cpuLimit option.", javaType = "String")
-  public static final String CPU_LIMIT = "CaravanCpuLimit";
-
-  @Metadata(description = "Overrides the memoryRequest option.", javaType = "String")
-  public static final String MEMORY_REQUEST = "CaravanMemoryRequest";
-
-  @Metadata(description = "Overrides the memoryLimit option.", javaType = "String")
-  public static final String MEMORY_LIMIT = "CaravanMemoryLimit";
-
-  @Metadata(description = "Overrides the timeout option.", javaType = "String")
-  public static final String TIMEOUT = "CaravanTimeout";
-
-  @Metadata(description = "Overrides the ttlSecondsAfterFinished option.", javaType = "Integer")
-  public static final String TTL_SECONDS_AFTER_FINISHED = "CaravanTtlSecondsAfterFinished";
-
-  @Metadata(
-      description = "Overrides the nodeSelector.KEY options.",
-      javaType = "java.util.Map<String, String>")
-  public static final String NODE_SELECTOR = "CaravanNodeSelector";
-
-  @Metadata(description = "Overrides the imagePullPolicy option.", javaType = "String")
-  public static final String IMAGE_PULL_POLICY = "CaravanImagePullPolicy";
-
-  @Metadata(description = "Overrides the executor option.", javaType = "String")
-  public static final String EXECUTOR = "CaravanExecutor";
-
-  @Metadata(description = "Overrides the checkout option.", javaType = "Boolean")
-  public static final String CHECKOUT = "CaravanCheckout";
-
-  @Metadata(
-      description = "Overrides the repository option (and the event label cloneUrl).",
-      javaType = "String")
-  public static final String REPOSITORY = "CaravanRepository";
-
-  @Metadata(
-      description = "Overrides the revision option (and the event labels commit and ref).",
-      javaType = "String")
-  public static final String REVISION = "CaravanRevision";
-
-  @Metadata(description = "Overrides the workspace option.", javaType = "Boolean")
-  public static final String WORKSPACE = "CaravanWorkspace";
-
-  @Metadata(
-      description = "Overrides the automountServiceAccountToken option.",
-      javaType = "Boolean")
-  public static final String AUTOMOUNT_SERVICE_ACCOUNT_TOKEN =
-      "CaravanAutomountServiceAccountToken";
-
-  @Metadata(description = "Overrides the enableServiceLinks option.", javaType = "Boolean")
-  public static final String ENABLE_SERVICE_LINKS = "CaravanEnableServiceLinks";
-
-  @Metadata(description = "Overrides the seccompProfile option.", javaType = "String")
-  public static final String SECCOMP_PROFILE = "CaravanSeccompProfile";
-
-  @Metadata(description = "Overrides the allowPrivilegeEscalation option.", javaType = "Boolean")
-  public static final String ALLOW_PRIVILEGE_ESCALATION = "CaravanAllowPrivilegeEscalation";
-
-  @Metadata(
-      description = "Overrides the capabilitiesAdd option (comma-separated string or List).",
-      javaType = "Object")
-  public static final String CAPABILITIES_ADD = "CaravanCapabilitiesAdd";
-
-  @Metadata(description = "Overrides the clusterNetwork option.", javaType = "Boolean")
-  public static final String CLUSTER_NETWORK = "CaravanClusterNetwork";
+  /**
+   * Exchange property (not a header) holding the {@link StepEvent} of the run: the step's {@code
+   * CARAVAN_EVENT_*} variables and event file, and the repository of checkout=true, come from it
+   * and from nothing else. Set by whoever starts the run (the event consumer does).
+   */
+  public static final String STEP_EVENT = "CaravanStepEvent";
 
   // What the step produces
 
@@ -175,7 +58,9 @@ public final class KjobConstants {
       javaType = "dev.caravan.kjob.StepStatus")
   public static final String STEP_STATUS = "CaravanStepStatus";
 
-  @Metadata(description = "Exit code of the step's process or container.", javaType = "Integer")
+  @Metadata(
+      description = "Exit code of the step's process or container; null when there was none.",
+      javaType = "Integer")
   public static final String EXIT_CODE = "CaravanExitCode";
 
   @Metadata(
@@ -193,4 +78,12 @@ public final class KjobConstants {
   public static final String STEP_ENDED = "CaravanStepEnded";
 
   private KjobConstants() {}
+
+  /**
+   * The header that overrides an endpoint option for one exchange: {@code Caravan} + the option's
+   * name with its first letter in upper case ({@code timeout}: {@code CaravanTimeout}).
+   */
+  public static String overrideHeader(String option) {
+    return OVERRIDE_PREFIX + Character.toUpperCase(option.charAt(0)) + option.substring(1);
+  }
 }

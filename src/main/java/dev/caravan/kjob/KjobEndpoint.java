@@ -80,7 +80,7 @@ public class KjobEndpoint extends DefaultEndpoint {
               expressions.put(name, expression);
             });
     envExpressions = Map.copyOf(expressions);
-    new StepSpecResolver(this).staticSpec().validate();
+    new StepSpecResolver(this).staticSpec();
   }
 
   Map<String, Expression> envExpressions() {

@@ -1,44 +1,30 @@
 package dev.caravan.kjob;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Message;
 import org.apache.camel.support.DefaultAsyncProducer;
 
 /**
  * Hands the step to its executor and returns at once; the exchange continues when the step has
- * ended, with the step's output as body and its status in {@code Caravan*} headers.
+ * ended, on kjob's pool ({@code kjob-continue}), with the step's output as body and its status in
+ * {@code Caravan*} headers.
  */
 public class KjobProducer extends DefaultAsyncProducer {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Map<String, String> EVENT_VARIABLES =
-      Map.of(
-          KjobConstants.EVENT_ID, "CARAVAN_EVENT_ID",
-          KjobConstants.EVENT_SOURCE, "CARAVAN_EVENT_SOURCE",
-          KjobConstants.EVENT_TYPE, "CARAVAN_EVENT_TYPE",
-          KjobConstants.EVENT_SUBJECT, "CARAVAN_EVENT_SUBJECT",
-          KjobConstants.EVENT_TIME, "CARAVAN_EVENT_TIME");
-
-  /** Exchange property: the step and attempt number that failed last. */
-  static final String FAILED_ATTEMPT = "CaravanFailedAttempt";
-
   private final KjobEndpoint endpoint;
-  private final StepSpecResolver resolver;
+  private final StepRequestBuilder requests;
 
   public KjobProducer(KjobEndpoint endpoint) {
     super(endpoint);
     this.endpoint = endpoint;
-    this.resolver = new StepSpecResolver(endpoint);
+    this.requests = new StepRequestBuilder(endpoint);
   }
 
   @Override
@@ -47,9 +33,12 @@ public class KjobProducer extends DefaultAsyncProducer {
     StepJournal journal = component.journal();
     StepRequest request;
     StepExecutor executor;
+    ExecutorService continuations;
     boolean recorded;
     try {
-      request = request(exchange);
+      StepExecutors executors = component.executors();
+      continuations = executors.continuations();
+      request = requests.request(exchange);
       StepJournal.RunState run = journal.runState(request.runId());
       if (run == StepJournal.RunState.CANCELED) {
         throw new StepCanceledException(exchange, request.stepName(), request.jobName(), null, "");
@@ -69,13 +58,17 @@ public class KjobProducer extends DefaultAsyncProducer {
           // re-attached; a local process is killed first, then run again)
           request = request.withAttempt(earlier.get().attempt());
           if (earlier.get().pid() != null) {
-            component.localExecutor().killOrphan(earlier.get().pid());
+            executors.local().killOrphan(earlier.get().pid());
           }
         }
       }
-      executor = component.executorFor(request.spec().executor());
+      executor = executors.executorFor(request.spec().executor());
       if (recorded) {
-        journal.started(request, executorName(request), request.spec().namespace(), null);
+        journal.started(
+            request,
+            request.spec().executor().optionValue(),
+            request.spec().options().getNamespace(),
+            null);
       }
     } catch (Exception e) {
       exchange.setException(e);
@@ -103,22 +96,51 @@ public class KjobProducer extends DefaultAsyncProducer {
     execution.whenComplete(
         (result, error) -> {
           StepMetrics.ended(started, result);
+          continueOn(
+              continuations,
+              exchange,
+              callback,
+              () -> {
+                if (error != null) {
+                  executorFailed(exchange, started, recorded, journal, unwrap(error));
+                } else {
+                  if (recorded) {
+                    journal.ended(started, result);
+                  }
+                  complete(exchange, started, result);
+                }
+              });
+        });
+    return false;
+  }
+
+  /**
+   * Runs the rest of the exchange on kjob's pool, never on the thread that saw the step end (one of
+   * fabric8's or of a process exit). A pool that refuses because Camel stops ends the exchange at
+   * once with the refusal (its run is resumed later); a full queue runs it here instead.
+   */
+  static void continueOn(
+      ExecutorService pool, Exchange exchange, AsyncCallback callback, Runnable rest) {
+    Runnable continuation =
+        () -> {
           try {
-            if (error != null) {
-              executorFailed(exchange, started, recorded, journal, unwrap(error));
-            } else {
-              if (recorded) {
-                journal.ended(started, result);
-              }
-              complete(exchange, started, result);
-            }
+            rest.run();
           } catch (RuntimeException e) {
             exchange.setException(e);
           } finally {
             callback.done(false);
           }
-        });
-    return false;
+        };
+    try {
+      pool.execute(continuation);
+    } catch (RejectedExecutionException e) {
+      if (pool.isShutdown()) {
+        exchange.setException(e);
+        callback.done(false);
+      } else {
+        continuation.run();
+      }
+    }
   }
 
   /**
@@ -207,110 +229,6 @@ public class KjobProducer extends DefaultAsyncProducer {
     return Optional.empty();
   }
 
-  private static String executorName(StepRequest request) {
-    return request.spec().executor().name().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  private StepRequest request(Exchange exchange) throws JsonProcessingException {
-    StepSpec spec = resolver.resolve(exchange);
-    Message message = exchange.getMessage();
-    String runId = runId(exchange);
-    String fanOutIndex = fanOutIndex(exchange);
-    int attempt = attempt(exchange, runId, spec.stepName(), fanOutIndex);
-    String jobName = StepNames.jobName(runId, spec.stepName(), fanOutIndex, attempt);
-
-    Map<String, String> caravanEnv = new LinkedHashMap<>();
-    caravanEnv.put("CARAVAN_RUN_ID", runId);
-    caravanEnv.put("CARAVAN_STEP", spec.stepName());
-    caravanEnv.put("CARAVAN_JOB_NAME", jobName);
-    EVENT_VARIABLES.forEach(
-        (header, variable) -> {
-          String value = message.getHeader(header, String.class);
-          if (value != null) {
-            caravanEnv.put(variable, value);
-          }
-        });
-    return new StepRequest(
-        spec,
-        runId,
-        fanOutIndex,
-        attempt,
-        jobName,
-        message.getHeader(KjobConstants.EVENT_ID, String.class),
-        caravanEnv,
-        eventJson(message.getHeader(KjobConstants.EVENT)),
-        input(message));
-  }
-
-  /** The step's standard input: JSON for event data (maps and lists), else the body's bytes. */
-  private static byte[] input(Message message) throws JsonProcessingException {
-    Object body = message.getBody();
-    if (body instanceof Map<?, ?> || body instanceof java.util.Collection<?>) {
-      return JSON.writeValueAsBytes(body);
-    }
-    return message.getBody(byte[].class);
-  }
-
-  /**
-   * 1, or one more than the last failed attempt of this very step when Camel redelivers it.
-   * CamelRedeliveryCounter alone will not do: it stays on the message after a successful redelivery
-   * and would number the next step's first Job as a retry.
-   */
-  private static int attempt(Exchange exchange, String runId, String step, String fanOutIndex) {
-    String failed = exchange.getProperty(FAILED_ATTEMPT, String.class);
-    String key = stepKey(runId, step, fanOutIndex);
-    if (failed != null && failed.startsWith(key)) {
-      return Integer.parseInt(failed.substring(key.length())) + 1;
-    }
-    return 1;
-  }
-
-  private static String stepKey(String runId, String step, String fanOutIndex) {
-    return runId + '\n' + step + '\n' + fanOutIndex + '\n';
-  }
-
-  /** The run id, fixed on the exchange at its first step so later steps share it. */
-  private static String runId(Exchange exchange) {
-    String runId = exchange.getMessage().getHeader(KjobConstants.RUN_ID, String.class);
-    if (runId == null || runId.isBlank()) {
-      runId = exchange.getProperty(ExchangePropertyKey.CORRELATION_ID, String.class);
-      if (runId == null) {
-        runId = exchange.getExchangeId();
-      }
-      exchange.getMessage().setHeader(KjobConstants.RUN_ID, runId);
-    }
-    return runId;
-  }
-
-  private static String fanOutIndex(Exchange exchange) {
-    String index = exchange.getMessage().getHeader(KjobConstants.FAN_OUT_INDEX, String.class);
-    if (index == null) {
-      Integer split = exchange.getProperty(ExchangePropertyKey.SPLIT_INDEX, Integer.class);
-      Integer multicast = exchange.getProperty(ExchangePropertyKey.MULTICAST_INDEX, Integer.class);
-      Integer loop = exchange.getProperty(ExchangePropertyKey.LOOP_INDEX, Integer.class);
-      Integer position = split != null ? split : multicast;
-      index = position == null ? "" : position.toString();
-      if (loop != null) {
-        // each round of a loop is a step of its own
-        index = index + "L" + loop;
-      }
-    }
-    return index;
-  }
-
-  private static String eventJson(Object event) throws JsonProcessingException {
-    if (event == null) {
-      return null;
-    }
-    if (event instanceof String text) {
-      return text;
-    }
-    if (event instanceof byte[] bytes) {
-      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
-    }
-    return JSON.writeValueAsString(event);
-  }
-
   private static void complete(Exchange exchange, StepRequest request, StepResult result) {
     Message message = exchange.getMessage();
     message.setBody(result.output());
@@ -320,13 +238,14 @@ public class KjobProducer extends DefaultAsyncProducer {
     message.setHeader(KjobConstants.STEP_DURATION, result.duration().toMillis());
     message.setHeader(KjobConstants.STEP_STARTED, result.started());
     message.setHeader(KjobConstants.STEP_ENDED, result.ended());
-    String key = stepKey(request.runId(), request.stepName(), request.fanOutIndex());
+    String key =
+        StepRequestBuilder.stepKey(request.runId(), request.stepName(), request.fanOutIndex());
     if (result.status() == StepStatus.SUCCEEDED) {
-      exchange.removeProperty(FAILED_ATTEMPT);
+      exchange.removeProperty(StepRequestBuilder.FAILED_ATTEMPT);
     } else {
-      exchange.setProperty(FAILED_ATTEMPT, key + request.attempt());
+      exchange.setProperty(StepRequestBuilder.FAILED_ATTEMPT, key + request.attempt());
     }
-    String tail = result.tail(request.spec().logTailLines());
+    String tail = result.tail(request.spec().options().getLogTailLines());
     String step = request.stepName();
     switch (result.status()) {
       case SUCCEEDED -> {}

@@ -59,19 +59,25 @@ public record PodSecurity(
    */
   void validate(String prefix) {
     if (!isSeccompProfile(seccompProfile)) {
-      throw new IllegalArgumentException(
-          prefix
-              + "invalid option seccompProfile="
-              + String.valueOf(seccompProfile).replaceAll("\\p{Cntrl}", "?")
-              + ": expected RuntimeDefault or Unconfined");
+      String shown = String.valueOf(seccompProfile).replaceAll("\\p{Cntrl}", "?");
+      String problem = "expected RuntimeDefault or Unconfined";
+      throw new InvalidOptionException(
+          prefix + "invalid option seccompProfile=" + shown + ": " + problem,
+          "seccompProfile",
+          shown,
+          problem);
     }
     for (String capability : capabilitiesAdd) {
       if (!isCapability(capability)) {
-        throw new IllegalArgumentException(
-            prefix
-                + "invalid option capabilitiesAdd: '"
+        String problem =
+            "'"
                 + capability.replaceAll("\\p{Cntrl}", "?")
-                + "' is not a capability name such as NET_ADMIN (upper case, without CAP_)");
+                + "' is not a capability name such as NET_ADMIN (upper case, without CAP_)";
+        throw new InvalidOptionException(
+            prefix + "invalid option capabilitiesAdd: " + problem,
+            "capabilitiesAdd",
+            null,
+            problem);
       }
     }
   }

@@ -22,7 +22,7 @@ final class StepMetrics {
       Timer.builder("caravan.steps.duration")
           .description("How long steps ran")
           .tag("step", request.stepName())
-          .tag("executor", request.spec().executor().name().toLowerCase(java.util.Locale.ROOT))
+          .tag("executor", request.spec().executor().optionValue())
           .tag("status", result.status().name())
           .register(Metrics.globalRegistry)
           .record(result.duration());

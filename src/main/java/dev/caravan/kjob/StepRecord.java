@@ -5,6 +5,8 @@ import java.time.Instant;
 /**
  * What a journal remembers of one attempt of a step.
  *
+ * @param executor where the attempt ran: {@code local} or {@code kubernetes} (see {@link
+ *     ExecutorType#optionValue()})
  * @param pid the local process (its process group leader) while it runs, else {@code null}
  * @param status {@code null} while the step is still running
  * @param output the stored log, or {@code null} where it was not read (lists of steps)
@@ -20,6 +22,11 @@ public record StepRecord(
     Instant started,
     Instant ended,
     String output) {
+
+  /** Where the attempt ran; {@link ExecutorType#LOCAL} unless it names Kubernetes. */
+  public ExecutorType executorType() {
+    return "kubernetes".equalsIgnoreCase(executor) ? ExecutorType.KUBERNETES : ExecutorType.LOCAL;
+  }
 
   public boolean hasEnded() {
     return status != null;

@@ -1,153 +1,133 @@
 package dev.caravan.kjob;
 
-import io.fabric8.kubernetes.api.model.Quantity;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The options of one step execution, after header overrides and env expressions were applied.
- *
- * @param executor never {@link ExecutorType#AUTO}: already resolved
- * @param checkout whether the repository is cloned into the working directory first
- * @param repository URL to clone (option, header, or with checkout the event label cloneUrl)
- * @param revision commit, branch, tag or ref to check out, or {@code null} for the remote's HEAD
- * @param workspace whether the step gets the run's shared directory
- * @param podSecurity how a Kubernetes step's pod is locked down
+ * The options of one step execution: the endpoint's {@link KjobConfiguration} with the exchange's
+ * header overrides applied ({@link #options()}, read by the executors), plus what needs parsing or
+ * combining once: the resolved executor, the timeout, the list options, the evaluated environment,
+ * the repository and revision of a checkout, and the pod's lock-down. A new option is declared in
+ * KjobConfiguration only; an executor reads it from {@link #options()}.
  */
-public record StepSpec(
-    String stepName,
-    ExecutorType executor,
-    String image,
-    String script,
-    List<String> command,
-    List<String> args,
-    Map<String, String> env,
-    List<String> envFromSecrets,
-    String workingDir,
-    boolean checkout,
-    String repository,
-    String revision,
-    boolean workspace,
-    String namespace,
-    String serviceAccount,
-    String cpuRequest,
-    String cpuLimit,
-    String memoryRequest,
-    String memoryLimit,
-    Duration timeout,
-    int ttlSecondsAfterFinished,
-    Map<String, String> nodeSelector,
-    String imagePullPolicy,
-    int logTailLines,
-    int maxOutputBytes,
-    PodSecurity podSecurity) {
-
-  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final Pattern DURATION =
-      Pattern.compile("(?=\\d)(?:(\\d+)h)?(?:(\\d+)m(?!s))?(?:(\\d+)s)?(?:(\\d+)ms)?");
-  private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
-
-  public StepSpec {
-    command = List.copyOf(command);
-    args = List.copyOf(args);
-    env = Map.copyOf(env);
-    envFromSecrets = List.copyOf(envFromSecrets);
-    nodeSelector = Map.copyOf(nodeSelector);
-  }
+public final class StepSpec {
 
   /** Where a Kubernetes step's sources go when checkout is on and workingDir is unset. */
   public static final String DEFAULT_CHECKOUT_DIR = "/workspace/source";
 
-  public boolean hasScript() {
-    return script != null && !script.isBlank();
-  }
+  private static final Pattern DURATION =
+      Pattern.compile("(?=\\d)(?:(\\d+)h)?(?:(\\d+)m(?!s))?(?:(\\d+)s)?(?:(\\d+)ms)?");
+
+  private final KjobConfiguration options;
+  private final ExecutorType executor;
+  private final Duration timeout;
+  private final List<String> command;
+  private final List<String> args;
+  private final List<String> envFromSecrets;
+  private final Map<String, String> env;
+  private final String repository;
+  private final String revision;
+  private final PodSecurity podSecurity;
 
   /**
-   * Checks that the options make a runnable step.
-   *
-   * @throws IllegalArgumentException naming the offending option
+   * @param options the resolved options (a copy this spec owns; blank texts already {@code null})
+   * @param executor never {@link ExecutorType#AUTO}: already resolved
+   * @param env the environment variables, expressions evaluated
+   * @param lists values of the list options given as lists (by headers), by option name
+   * @param event the run's event, or {@code null}: its labels name what checkout=true clones
    */
-  public StepSpec validate() {
-    if (stepName == null || stepName.isBlank()) {
-      throw new IllegalArgumentException("kjob needs a step name: kjob:<stepName>");
-    }
-    String prefix = "kjob:" + stepName + ": ";
-    if (!hasScript() && command.isEmpty()) {
-      throw new IllegalArgumentException(prefix + "set the option script or the option command");
-    }
-    if (hasScript() && !command.isEmpty()) {
-      throw new IllegalArgumentException(
-          prefix + "set either the option script or command, not both");
-    }
-    if (!args.isEmpty() && command.isEmpty()) {
-      throw new IllegalArgumentException(prefix + "the option args needs the option command");
-    }
-    if (executor == ExecutorType.KUBERNETES && (image == null || image.isBlank())) {
-      throw new IllegalArgumentException(prefix + "the option image is required on Kubernetes");
-    }
-    for (String name : env.keySet()) {
-      if (!ENV_NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(
-            prefix + "invalid environment variable name env." + name);
-      }
-      if (name.startsWith("CARAVAN_")) {
-        throw new IllegalArgumentException(
-            prefix + "env." + name + " is reserved: CARAVAN_* variables are set by Caravan");
-      }
-    }
-    requireGitArgument(prefix, "repository", repository);
-    requireGitArgument(prefix, "revision", revision);
-    if (checkout
-        && executor == ExecutorType.KUBERNETES
-        && workingDir != null
-        && !workingDir.startsWith("/")) {
-      throw new IllegalArgumentException(
-          prefix
-              + "the option workingDir="
-              + LogSafe.escape(workingDir)
-              + " must be an absolute path with checkout on Kubernetes (the sources are mounted"
-              + " there)");
-    }
-    for (String secret : envFromSecrets) {
-      requireDnsName(prefix, "envFromSecret", secret);
-    }
-    if (namespace != null) {
-      requireDnsName(prefix, "namespace", namespace);
-    }
-    if (serviceAccount != null) {
-      requireDnsName(prefix, "serviceAccount", serviceAccount);
-    }
-    requireQuantity(prefix, "cpuRequest", cpuRequest);
-    requireQuantity(prefix, "cpuLimit", cpuLimit);
-    requireQuantity(prefix, "memoryRequest", memoryRequest);
-    requireQuantity(prefix, "memoryLimit", memoryLimit);
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException(prefix + "the option timeout must not be negative");
-    }
-    if (ttlSecondsAfterFinished < 0) {
-      throw new IllegalArgumentException(
-          prefix + "the option ttlSecondsAfterFinished must not be negative");
-    }
-    if (imagePullPolicy != null && !PULL_POLICIES.contains(imagePullPolicy)) {
-      throw new IllegalArgumentException(
-          prefix
-              + "invalid option imagePullPolicy="
-              + LogSafe.escape(imagePullPolicy)
-              + ": expected Always, IfNotPresent or Never");
-    }
-    if (logTailLines < 0) {
-      throw new IllegalArgumentException(prefix + "the option logTailLines must not be negative");
-    }
-    if (maxOutputBytes <= 0) {
-      throw new IllegalArgumentException(prefix + "the option maxOutputBytes must be positive");
-    }
-    podSecurity.validate(prefix);
-    return this;
+  StepSpec(
+      KjobConfiguration options,
+      ExecutorType executor,
+      Map<String, String> env,
+      Map<String, List<String>> lists,
+      StepEvent event) {
+    this.options = options;
+    this.executor = executor;
+    this.env = Map.copyOf(env);
+    this.timeout = parseTimeout(options.getTimeout(), "timeout");
+    this.command = list(lists, "command", options.getCommand());
+    this.args = list(lists, "args", options.getArgs());
+    this.envFromSecrets = list(lists, "envFromSecret", options.getEnvFromSecret());
+    StepEvent labels = options.isCheckout() ? event : null;
+    this.repository =
+        firstOf(options.getRepository(), label(labels, StepEvent.CLONE_URL_LABEL), null);
+    this.revision =
+        firstOf(
+            options.getRevision(),
+            label(labels, StepEvent.COMMIT_LABEL),
+            label(labels, StepEvent.REF_LABEL));
+    this.podSecurity =
+        new PodSecurity(
+            options.getAutomountServiceAccountToken(),
+            options.isEnableServiceLinks(),
+            options.getSeccompProfile() == null
+                ? PodSecurity.RUNTIME_DEFAULT
+                : options.getSeccompProfile(),
+            options.isAllowPrivilegeEscalation(),
+            list(lists, "capabilitiesAdd", options.getCapabilitiesAdd()),
+            options.isClusterNetwork());
+  }
+
+  /** The resolved options; shared, so read them only. */
+  public KjobConfiguration options() {
+    return options;
+  }
+
+  public String stepName() {
+    return options.getStepName();
+  }
+
+  /** Where the step runs; never {@link ExecutorType#AUTO}. */
+  public ExecutorType executor() {
+    return executor;
+  }
+
+  /** Longest the step may run; zero for no limit. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  public boolean hasScript() {
+    return options.getScript() != null && !options.getScript().isBlank();
+  }
+
+  /** Executable and leading arguments (instead of a script). */
+  public List<String> command() {
+    return command;
+  }
+
+  public List<String> args() {
+    return args;
+  }
+
+  /** Secrets whose keys become environment variables. */
+  public List<String> envFromSecrets() {
+    return envFromSecrets;
+  }
+
+  /** The step's environment variables (without Caravan's own CARAVAN_* ones). */
+  public Map<String, String> env() {
+    return env;
+  }
+
+  /** URL to clone: the option (or header), or with checkout the event label cloneUrl. */
+  public String repository() {
+    return repository;
+  }
+
+  /** Commit, branch, tag or ref to check out, or {@code null} for the remote's HEAD. */
+  public String revision() {
+    return revision;
+  }
+
+  /** How a Kubernetes step's pod is locked down. */
+  public PodSecurity podSecurity() {
+    return podSecurity;
   }
 
   /** Parses a {@code timeout} value, naming the option on error. */
@@ -161,12 +141,10 @@ public record StepSpec(
     }
     Matcher parts = DURATION.matcher(text);
     if (!parts.matches()) {
-      throw new IllegalArgumentException(
-          "Invalid kjob option "
-              + option
-              + "="
-              + LogSafe.escape(value)
-              + ": expected a duration such as 30s or 5m");
+      String shown = LogSafe.escape(value);
+      String problem = "expected a duration such as 30s or 5m";
+      throw new InvalidOptionException(
+          "Invalid kjob option " + option + "=" + shown + ": " + problem, option, shown, problem);
     }
     return Duration.ofHours(number(parts.group(1)))
         .plusMinutes(number(parts.group(2)))
@@ -178,51 +156,23 @@ public record StepSpec(
     return digits == null ? 0 : Long.parseLong(digits);
   }
 
-  private static void requireDnsName(String prefix, String option, String value) {
-    if (!DNS_LABEL.matcher(value).matches()) {
-      throw new IllegalArgumentException(
-          prefix
-              + "invalid option "
-              + option
-              + "="
-              + LogSafe.escape(value)
-              + ": expected a DNS-1123 label");
+  /** A list given as such, else the option's comma-separated text. */
+  private static List<String> list(Map<String, List<String>> lists, String option, String text) {
+    List<String> given = lists.get(option);
+    if (given != null) {
+      return List.copyOf(given);
     }
+    if (text == null || text.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
 
-  /**
-   * A repository or revision reaches git as one argument after {@code --}; still, one that looks
-   * like an option or holds control characters is refused, so it cannot be mistaken for anything.
-   */
-  private static void requireGitArgument(String prefix, String option, String value) {
-    if (value == null) {
-      return;
-    }
-    if (value.startsWith("-") || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw new IllegalArgumentException(
-          prefix
-              + "invalid "
-              + option
-              + " '"
-              + LogSafe.escape(value)
-              + "': must not start with '-' or contain control characters");
-    }
+  private static String label(StepEvent event, String name) {
+    return event == null ? null : event.label(name);
   }
 
-  private static void requireQuantity(String prefix, String option, String value) {
-    if (value == null) {
-      return;
-    }
-    try {
-      Quantity.getAmountInBytes(new Quantity(value));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          prefix
-              + "invalid option "
-              + option
-              + "="
-              + LogSafe.escape(value)
-              + ": expected a Kubernetes quantity such as 500m or 256Mi");
-    }
+  private static String firstOf(String first, String second, String third) {
+    return first != null ? first : second != null ? second : third;
   }
 }

@@ -24,7 +24,7 @@ final class StepStartCheck {
         }
       }
     }
-    if (hasNul(spec.script())) {
+    if (hasNul(spec.options().getScript())) {
       return Optional.of("the option script holds a NUL character");
     }
     if (spec.command().stream().anyMatch(StepStartCheck::hasNul)) {
@@ -33,10 +33,10 @@ final class StepStartCheck {
     if (spec.args().stream().anyMatch(StepStartCheck::hasNul)) {
       return Optional.of("the option args holds a NUL character");
     }
-    if (hasNul(spec.workingDir())) {
+    if (hasNul(spec.options().getWorkingDir())) {
       return Optional.of("the option workingDir holds a NUL character");
     }
-    if (spec.checkout()) {
+    if (spec.options().isCheckout()) {
       return checkout.refusal(spec.repository());
     }
     return Optional.empty();

@@ -1,7 +1,7 @@
 package dev.caravan.run;
 
 import dev.caravan.event.JdbcEventStore;
-import dev.caravan.kjob.KjobComponent;
+import dev.caravan.kjob.StepExecutors;
 import java.util.List;
 import java.util.Optional;
 import org.apache.camel.CamelContext;
@@ -40,12 +40,7 @@ final class RunCanceller {
   private void stop(StepView step) {
     String jobName = step.record().jobName();
     try {
-      KjobComponent kjob = camel.getComponent("kjob", KjobComponent.class);
-      if ("kubernetes".equals(step.record().executor())) {
-        kjob.kubernetesExecutor().cancel(step.record().namespace(), jobName);
-      } else {
-        kjob.localExecutor().cancel(jobName);
-      }
+      StepExecutors.of(camel).cancel(step.record());
       LOG.info("Canceled step {} ({})", step.name(), jobName);
     } catch (RuntimeException e) {
       LOG.warn("Could not stop step {} ({}): {}", step.name(), jobName, e.getMessage());

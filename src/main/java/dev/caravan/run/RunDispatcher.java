@@ -2,11 +2,14 @@ package dev.caravan.run;
 
 import dev.caravan.event.Delivery;
 import dev.caravan.event.DeliveryHandler;
+import dev.caravan.event.Event;
 import dev.caravan.event.EventComponent;
+import dev.caravan.event.EventConstants;
 import dev.caravan.event.Subscription;
-import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.StepCanceledException;
+import dev.caravan.kjob.StepEvent;
+import dev.caravan.kjob.StepExecutors;
 import dev.caravan.kjob.StepTimeoutException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
@@ -107,6 +110,18 @@ final class RunDispatcher implements DeliveryHandler {
   @Override
   public void starting(Delivery delivery, Exchange exchange) {
     exchange.getMessage().setHeader(KjobConstants.RUN_ID, delivery.id());
+    Event event = delivery.event();
+    // what the run's steps learn of the event: a property, which no request can set
+    exchange.setProperty(
+        KjobConstants.STEP_EVENT,
+        new StepEvent(
+            event.id(),
+            event.source(),
+            event.type(),
+            event.subject(),
+            event.time(),
+            event.labels(),
+            exchange.getMessage().getHeader(EventConstants.EVENT, String.class)));
     String reuseFrom = reuse.remove(delivery.id());
     if (reuseFrom != null) {
       exchange.getMessage().setHeader(KjobConstants.REUSE_RUN, reuseFrom);
@@ -154,9 +169,10 @@ final class RunDispatcher implements DeliveryHandler {
 
   /** The run has ended: its kjob workspace (workspace=true), if any, goes. */
   private void deleteWorkspace(String runId) {
-    if (runs.camel().hasComponent("kjob") instanceof KjobComponent kjob) {
+    if (runs.camel().hasComponent("kjob") != null) {
       try {
-        kjob.deleteWorkspace(runId)
+        StepExecutors.of(runs.camel())
+            .deleteWorkspace(runId)
             .exceptionally(
                 error -> {
                   LOG.warn("Could not delete the workspace of run {}: {}", runId, error.toString());

@@ -3,6 +3,7 @@ package dev.caravan.kjob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.camel.CamelContext;
@@ -110,23 +111,23 @@ class KjobValidationTest {
   void autoPicksLocalWithoutClusterConfiguration() throws Exception {
     startWith("kjob:build?script=true");
 
-    assertThat(kjob.resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.LOCAL);
+    assertThat(kjob.executors().resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.LOCAL);
   }
 
   @Test
   void autoPicksKubernetesWhenAKubeconfigIsPresent() throws Exception {
-    java.nio.file.Files.createDirectories(home.resolve(".kube"));
-    java.nio.file.Files.writeString(home.resolve(".kube/config"), "apiVersion: v1\n");
+    Files.createDirectories(home.resolve(".kube"));
+    Files.writeString(home.resolve(".kube/config"), "apiVersion: v1\n");
 
     assertThatThrownBy(() -> startWith("kjob:build?script=true"))
         .hasStackTraceContaining("the option image is required on Kubernetes");
-    assertThat(kjob.resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.KUBERNETES);
+    assertThat(kjob.executors().resolve(ExecutorType.AUTO)).isEqualTo(ExecutorType.KUBERNETES);
   }
 
   @Test
   void autoPicksKubernetesForAKubeconfigNamedByTheEnvironment() throws Exception {
     Path config = home.resolve("cluster.yaml");
-    java.nio.file.Files.writeString(config, "apiVersion: v1\n");
+    Files.writeString(config, "apiVersion: v1\n");
 
     assertThat(
             new ClusterDetector(Map.of("KUBECONFIG", config.toString()), home).findConfiguration())

@@ -61,12 +61,9 @@ class RefusedCheckoutsTest {
         .request(
             "direct:checkout",
             e ->
-                e.getMessage()
-                    .getHeaders()
-                    .putAll(
-                        Map.of(
-                            KjobConstants.EVENT_LABELS,
-                            Map.of("cloneUrl", cloneUrl, "commit", "main"))));
+                e.setProperty(
+                    KjobConstants.STEP_EVENT,
+                    StepEvents.labels(Map.of("cloneUrl", cloneUrl, "commit", "main"))));
   }
 
   private static String refusal(Exchange result) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class StepOutputTest {
@@ -64,7 +65,7 @@ class StepOutputTest {
               return -1;
             }
             int n = (int) Math.min(len, left);
-            java.util.Arrays.fill(b, off, off + n, (byte) (left <= n ? 'z' : 'a'));
+            Arrays.fill(b, off, off + n, (byte) (left <= n ? 'z' : 'a'));
             left -= n;
             return n;
           }

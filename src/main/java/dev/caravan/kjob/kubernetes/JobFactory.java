@@ -127,7 +127,7 @@ final class JobFactory {
             .endMetadata()
             .withNewSpec()
             .withBackoffLimit(0)
-            .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished())
+            .withTtlSecondsAfterFinished(spec.options().getTtlSecondsAfterFinished())
             .withActiveDeadlineSeconds(deadlineSeconds(spec))
             .withNewTemplate()
             .withNewMetadata()
@@ -136,15 +136,19 @@ final class JobFactory {
             .endMetadata()
             .withNewSpec()
             .withRestartPolicy("Never")
-            .withServiceAccountName(spec.serviceAccount())
-            .withAutomountServiceAccountToken(security.mountsToken(spec.serviceAccount()))
+            .withServiceAccountName(spec.options().getServiceAccount())
+            .withAutomountServiceAccountToken(
+                security.mountsToken(spec.options().getServiceAccount()))
             .withEnableServiceLinks(security.enableServiceLinks())
             .withNewSecurityContext()
             .withNewSeccompProfile()
             .withType(security.seccompProfile())
             .endSeccompProfile()
             .endSecurityContext()
-            .withNodeSelector(spec.nodeSelector().isEmpty() ? null : spec.nodeSelector())
+            .withNodeSelector(
+                spec.options().getNodeSelector().isEmpty()
+                    ? null
+                    : spec.options().getNodeSelector())
             .withContainers(step)
             .withInitContainers(volumes.initContainers.isEmpty() ? null : volumes.initContainers)
             .withVolumes(volumes.volumes.isEmpty() ? null : volumes.volumes)
@@ -194,7 +198,7 @@ final class JobFactory {
         stepMounts.add(dataMount(true));
       }
       List<VolumeMount> checkoutMounts = new ArrayList<>();
-      if (spec.workspace()) {
+      if (spec.options().isWorkspace()) {
         volumes.add(
             new VolumeBuilder()
                 .withName(WORKSPACE_VOLUME)
@@ -207,10 +211,13 @@ final class JobFactory {
         checkoutMounts.add(mount);
       }
       String checkoutDir = null;
-      if (spec.checkout()) {
+      if (spec.options().isCheckout()) {
         checkoutDir =
-            withoutTrailingSlash(spec.workingDir() == null ? CHECKOUT_DIR : spec.workingDir());
-        if (!spec.workspace() || !isUnder(checkoutDir, WORKSPACE_DIR)) {
+            withoutTrailingSlash(
+                spec.options().getWorkingDir() == null
+                    ? CHECKOUT_DIR
+                    : spec.options().getWorkingDir());
+        if (!spec.options().isWorkspace() || !isUnder(checkoutDir, WORKSPACE_DIR)) {
           volumes.add(emptyDir(SOURCE_VOLUME));
           VolumeMount mount = mount(SOURCE_VOLUME, checkoutDir);
           stepMounts.add(mount);
@@ -218,11 +225,11 @@ final class JobFactory {
         }
         initContainers.add(checkoutContainer(spec, checkoutDir, checkoutMounts));
       }
-      if (spec.workingDir() != null) {
-        workingDir = spec.workingDir();
+      if (spec.options().getWorkingDir() != null) {
+        workingDir = spec.options().getWorkingDir();
       } else if (checkoutDir != null) {
         workingDir = checkoutDir;
-      } else if (spec.workspace()) {
+      } else if (spec.options().isWorkspace()) {
         workingDir = WORKSPACE_DIR;
       } else {
         workingDir = null;
@@ -302,7 +309,7 @@ final class JobFactory {
     if (request.eventJson() != null) {
       env.add(new EnvVar("CARAVAN_EVENT_FILE", EVENT_FILE, null));
     }
-    if (spec.workspace()) {
+    if (spec.options().isWorkspace()) {
       env.add(new EnvVar("CARAVAN_WORKSPACE", WORKSPACE_DIR, null));
     }
     List<EnvFromSource> envFrom =
@@ -315,8 +322,8 @@ final class JobFactory {
     ContainerBuilder container =
         new ContainerBuilder()
             .withName(JobLabels.STEP_CONTAINER)
-            .withImage(spec.image())
-            .withImagePullPolicy(spec.imagePullPolicy())
+            .withImage(spec.options().getImage())
+            .withImagePullPolicy(spec.options().getImagePullPolicy())
             .withCommand(commandLine(spec, hasInput))
             .withEnv(env)
             .withEnvFrom(envFrom)
@@ -337,9 +344,13 @@ final class JobFactory {
     if (spec.hasScript()) {
       if (hasInput) {
         line.addAll(
-            List.of("/bin/sh", "-c", "exec /bin/sh -c \"$0\" < " + STDIN_FILE, spec.script()));
+            List.of(
+                "/bin/sh",
+                "-c",
+                "exec /bin/sh -c \"$0\" < " + STDIN_FILE,
+                spec.options().getScript()));
       } else {
-        line.addAll(List.of("/bin/sh", "-c", spec.script()));
+        line.addAll(List.of("/bin/sh", "-c", spec.options().getScript()));
       }
       return line;
     }
@@ -379,10 +390,10 @@ final class JobFactory {
   private static ResourceRequirements resources(StepSpec spec) {
     Map<String, Quantity> requests = new LinkedHashMap<>();
     Map<String, Quantity> limits = new LinkedHashMap<>();
-    putQuantity(requests, "cpu", spec.cpuRequest());
-    putQuantity(requests, "memory", spec.memoryRequest());
-    putQuantity(limits, "cpu", spec.cpuLimit());
-    putQuantity(limits, "memory", spec.memoryLimit());
+    putQuantity(requests, "cpu", spec.options().getCpuRequest());
+    putQuantity(requests, "memory", spec.options().getMemoryRequest());
+    putQuantity(limits, "cpu", spec.options().getCpuLimit());
+    putQuantity(limits, "memory", spec.options().getMemoryLimit());
     if (requests.isEmpty() && limits.isEmpty()) {
       return null;
     }

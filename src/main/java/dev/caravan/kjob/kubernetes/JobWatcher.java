@@ -1,5 +1,6 @@
 package dev.caravan.kjob.kubernetes;
 
+import dev.caravan.kjob.StepInterruptedException;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,8 +68,9 @@ final class JobWatcher implements AutoCloseable {
   }
 
   /**
-   * Stops watching. Steps still waiting fail at once instead of hanging until Camel's shutdown
-   * timeout; their Jobs keep running and are re-attached when the run is executed again.
+   * Stops watching. Steps still waiting fail at once ({@link StepInterruptedException}) instead of
+   * hanging until Camel's shutdown timeout; their Jobs keep running and are re-attached when the
+   * run is executed again.
    */
   @Override
   public void close() {
@@ -79,11 +82,7 @@ final class JobWatcher implements AutoCloseable {
             key -> {
               CompletableFuture<Job> end = waiting.remove(key);
               if (end != null) {
-                end.completeExceptionally(
-                    new IllegalStateException(
-                        "Caravan stopped while waiting for Job "
-                            + key
-                            + "; the Job keeps running"));
+                end.completeExceptionally(interrupted(key));
               }
             });
   }
@@ -122,8 +121,17 @@ final class JobWatcher implements AutoCloseable {
   private void release(String key, Job job) {
     CompletableFuture<Job> end = waiting.remove(key);
     if (end != null) {
-      completions.execute(() -> end.complete(job));
+      try {
+        completions.execute(() -> end.complete(job));
+      } catch (RejectedExecutionException stopping) {
+        end.completeExceptionally(interrupted(key));
+      }
     }
+  }
+
+  private static StepInterruptedException interrupted(String key) {
+    return new StepInterruptedException(
+        "Caravan stopped while waiting for Job " + key + "; the Job keeps running");
   }
 
   private static String key(String namespace, String name) {

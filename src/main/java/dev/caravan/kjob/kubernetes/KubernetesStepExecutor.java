@@ -7,6 +7,7 @@ import dev.caravan.kjob.StepResult;
 import dev.caravan.kjob.StepStatus;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +111,9 @@ public final class KubernetesStepExecutor implements StepExecutor {
   @Override
   public CompletableFuture<StepResult> execute(StepRequest request) {
     String namespace =
-        request.spec().namespace() == null ? defaultNamespace : request.spec().namespace();
+        request.spec().options().getNamespace() == null
+            ? defaultNamespace
+            : request.spec().options().getNamespace();
     Job job;
     try {
       job = jobs.build(request, namespace);
@@ -118,14 +122,15 @@ public final class KubernetesStepExecutor implements StepExecutor {
     }
     Instant requested = Instant.now();
     CompletableFuture<Void> workspace =
-        request.spec().workspace()
+        request.spec().options().isWorkspace()
             ? workspace(namespace, request.runId())
             : CompletableFuture.completedFuture(null);
     return workspace
         .thenRunAsync(() -> createOrAttach(job, namespace), apiThreads)
         .thenCompose(created -> watcher.awaitEnd(namespace, request.jobName()))
         .thenComposeAsync(
-            ended -> result(namespace, ended, requested, request.spec().maxOutputBytes()),
+            ended ->
+                result(namespace, ended, requested, request.spec().options().getMaxOutputBytes()),
             apiThreads);
   }
 
@@ -218,7 +223,7 @@ public final class KubernetesStepExecutor implements StepExecutor {
         .jobs()
         .inNamespace(namespace == null ? defaultNamespace : namespace)
         .withName(jobName)
-        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND)
+        .withPropagationPolicy(DeletionPropagation.FOREGROUND)
         .delete();
   }
 
@@ -351,7 +356,7 @@ public final class KubernetesStepExecutor implements StepExecutor {
     if (pod.getStatus() == null) {
       return Optional.empty();
     }
-    List<ContainerStatus> statuses = new java.util.ArrayList<>();
+    List<ContainerStatus> statuses = new ArrayList<>();
     if (pod.getStatus().getContainerStatuses() != null) {
       statuses.addAll(pod.getStatus().getContainerStatuses());
     }

@@ -5,6 +5,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Platform;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -60,7 +61,7 @@ final class LinuxProcessControl {
 
   private static Availability load() {
     String os = System.getProperty("os.name", "unknown");
-    if (!os.toLowerCase(java.util.Locale.ROOT).startsWith("linux")) {
+    if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
       return new Availability(null, "not Linux (" + os + ")");
     }
     try {

@@ -1,6 +1,7 @@
 package dev.caravan.kjob.local;
 
 import dev.caravan.kjob.StepExecutor;
+import dev.caravan.kjob.StepInterruptedException;
 import dev.caravan.kjob.StepListener;
 import dev.caravan.kjob.StepNames;
 import dev.caravan.kjob.StepOutput;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,6 +61,7 @@ public final class LocalStepExecutor implements StepExecutor {
   private final StepListener listener;
   private final OrphanReaper orphans = OrphanReaper.shared();
   private final ScheduledFuture<?> orphanSweeps;
+  private final HandOvers handOvers = new HandOvers();
 
   /**
    * @param ioThreads pumps standard input and output of the processes
@@ -90,11 +93,15 @@ public final class LocalStepExecutor implements StepExecutor {
 
   @Override
   public CompletableFuture<StepResult> execute(StepRequest request) {
+    return handOvers.track(run(request));
+  }
+
+  private CompletableFuture<StepResult> run(StepRequest request) {
     Dirs dirs;
     RunningStep step = new RunningStep();
     try {
       dirs = prepare(request);
-      if (!request.spec().checkout()) {
+      if (!request.spec().options().isCheckout()) {
         return start(request, dirs, step);
       }
     } catch (IOException | RuntimeException e) {
@@ -161,7 +168,7 @@ public final class LocalStepExecutor implements StepExecutor {
 
   /**
    * Kills the running steps and what they left behind; their runs are interrupted, to be resumed
-   * (see README).
+   * (see README): their futures fail with {@link StepInterruptedException}.
    */
   @Override
   public void close() {
@@ -177,6 +184,16 @@ public final class LocalStepExecutor implements StepExecutor {
     orphans.sweep();
   }
 
+  /**
+   * Waits until the steps {@link #close()} killed have ended and handed their end on (their pools
+   * must stay until then).
+   *
+   * @return whether they all did within the timeout
+   */
+  public boolean awaitHandOvers(Duration timeout) throws InterruptedException {
+    return handOvers.await(timeout);
+  }
+
   /** The step's private directory, its working directory and the run's workspace (or null). */
   private record Dirs(Path stepDir, Path workDir, Path workspace) {}
 
@@ -185,15 +202,15 @@ public final class LocalStepExecutor implements StepExecutor {
     Path stepDir = workRoot.resolve(request.jobName() + "-" + UUID.randomUUID());
     Files.createDirectories(stepDir);
     Path workspace = null;
-    if (spec.workspace()) {
+    if (spec.options().isWorkspace()) {
       workspace = workspaceDir(workRoot, request.runId());
       Files.createDirectories(workspace);
     }
     Path workDir;
-    if (spec.workingDir() != null) {
-      workDir = Path.of(spec.workingDir());
+    if (spec.options().getWorkingDir() != null) {
+      workDir = Path.of(spec.options().getWorkingDir());
     } else if (workspace != null) {
-      workDir = spec.checkout() ? workspace.resolve("source") : workspace;
+      workDir = spec.options().isCheckout() ? workspace.resolve("source") : workspace;
     } else {
       workDir = stepDir.resolve("work");
     }
@@ -227,11 +244,14 @@ public final class LocalStepExecutor implements StepExecutor {
       FileUtil.removeDir(dirs.stepDir().toFile());
       throw new IllegalStateException("Interrupted checking out " + request.jobName(), e);
     }
-    if (outcome.succeeded() && !step.canceled.get()) {
+    if (outcome.succeeded() && !step.canceled.get() && !step.interrupted.get()) {
       return null;
     }
     running.remove(request.jobName());
     FileUtil.removeDir(dirs.stepDir().toFile());
+    if (step.interrupted.get()) {
+      throw interrupted(request);
+    }
     StepStatus status;
     if (step.canceled.get()) {
       status = StepStatus.CANCELED;
@@ -240,7 +260,7 @@ public final class LocalStepExecutor implements StepExecutor {
     } else {
       status = StepStatus.FAILED;
     }
-    StepOutput output = new StepOutput(spec.maxOutputBytes());
+    StepOutput output = new StepOutput(spec.options().getMaxOutputBytes());
     byte[] said = outcome.output().getBytes(StandardCharsets.UTF_8);
     output.write(said, 0, said.length);
     return new StepResult(
@@ -286,7 +306,7 @@ public final class LocalStepExecutor implements StepExecutor {
     }
     listener.started(request, process.pid());
 
-    StepOutput output = new StepOutput(spec.maxOutputBytes());
+    StepOutput output = new StepOutput(spec.options().getMaxOutputBytes());
     ScheduledFuture<?> progress =
         timers.scheduleWithFixedDelay(() -> progress(request, output), 1, 1, TimeUnit.SECONDS);
     CompletableFuture<Void> drained =
@@ -327,6 +347,9 @@ public final class LocalStepExecutor implements StepExecutor {
               }
               running.remove(request.jobName());
               FileUtil.removeDir(stepDir.toFile());
+              if (step.interrupted.get()) {
+                throw interrupted(request);
+              }
               if (error != null) {
                 throw new IllegalStateException(
                     "Reading the output of " + request.jobName(), error);
@@ -361,6 +384,14 @@ public final class LocalStepExecutor implements StepExecutor {
     }
   }
 
+  /** The step's process was killed because Caravan stops: no verdict, its run is resumed. */
+  private static StepInterruptedException interrupted(StepRequest request) {
+    return new StepInterruptedException(
+        "Caravan stopped while step "
+            + request.jobName()
+            + " ran; its process was killed, and the step runs again when its run is resumed");
+  }
+
   /** What failed before the step's process ran, as the reason the step could not start. */
   private static StepStartException notStarted(Throwable error) {
     if (error instanceof StepStartException notStarted) {
@@ -382,7 +413,7 @@ public final class LocalStepExecutor implements StepExecutor {
 
   private static List<String> commandLine(StepSpec spec) {
     if (spec.hasScript()) {
-      return List.of("/bin/sh", "-c", spec.script());
+      return List.of("/bin/sh", "-c", spec.options().getScript());
     }
     List<String> line = new ArrayList<>(spec.command());
     line.addAll(spec.args());

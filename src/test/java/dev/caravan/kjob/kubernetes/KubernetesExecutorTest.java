@@ -14,6 +14,9 @@ import dev.caravan.LogCapture;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.StepCanceledException;
+import dev.caravan.kjob.StepEvent;
+import dev.caravan.kjob.StepEvents;
+import dev.caravan.kjob.StepExecutors;
 import dev.caravan.kjob.StepFailedException;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.StepTimeoutException;
@@ -34,6 +37,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,12 +121,16 @@ class KubernetesExecutorTest {
         "{\"specversion\":\"1.0\",\"id\":\"evt-1\",\"source\":\"github\",\"type\":\"push\"}";
     Map<String, Object> headers = new LinkedHashMap<>();
     headers.put(KjobConstants.RUN_ID, "run-spec");
-    headers.put(KjobConstants.EVENT, event);
-    headers.put(KjobConstants.EVENT_ID, "evt-1");
-    headers.put(KjobConstants.EVENT_SOURCE, "github");
-    headers.put(KjobConstants.EVENT_TYPE, "push");
-    headers.put(KjobConstants.EVENT_SUBJECT, "refs/heads/main");
-    headers.put(KjobConstants.EVENT_TIME, "2025-01-02T03:04:05Z");
+    headers.put(
+        KjobConstants.STEP_EVENT,
+        new StepEvent(
+            "evt-1",
+            "github",
+            "push",
+            "refs/heads/main",
+            Instant.parse("2025-01-02T03:04:05Z"),
+            Map.of(),
+            event));
 
     Exchange done = send("direct:spec", null, headers);
 
@@ -212,8 +220,9 @@ class KubernetesExecutorTest {
             Map.of(
                 KjobConstants.RUN_ID,
                 "run-locked",
-                KjobConstants.EVENT_LABELS,
-                Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc")));
+                KjobConstants.STEP_EVENT,
+                StepEvents.labels(
+                    Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc"))));
 
     assertThat(done.getException()).isNull();
     PodTemplateSpec template = kubelet.jobs().get(0).getSpec().getTemplate();
@@ -313,12 +322,12 @@ class KubernetesExecutorTest {
     startCamel(route("direct:headers", "kjob:tools?" + KUBERNETES + "&script=true"));
     Map<String, Object> relaxed = new LinkedHashMap<>();
     relaxed.put(KjobConstants.RUN_ID, "run-relaxed-by-headers");
-    relaxed.put(KjobConstants.AUTOMOUNT_SERVICE_ACCOUNT_TOKEN, "true");
-    relaxed.put(KjobConstants.ENABLE_SERVICE_LINKS, true);
-    relaxed.put(KjobConstants.SECCOMP_PROFILE, "Unconfined");
-    relaxed.put(KjobConstants.ALLOW_PRIVILEGE_ESCALATION, "TRUE");
-    relaxed.put(KjobConstants.CAPABILITIES_ADD, List.of("NET_RAW"));
-    relaxed.put(KjobConstants.CLUSTER_NETWORK, true);
+    relaxed.put("CaravanAutomountServiceAccountToken", "true");
+    relaxed.put("CaravanEnableServiceLinks", true);
+    relaxed.put("CaravanSeccompProfile", "Unconfined");
+    relaxed.put("CaravanAllowPrivilegeEscalation", "TRUE");
+    relaxed.put("CaravanCapabilitiesAdd", List.of("NET_RAW"));
+    relaxed.put("CaravanClusterNetwork", true);
 
     assertThat(send("direct:headers", null, relaxed).getException()).isNull();
     assertThat(
@@ -635,8 +644,7 @@ class KubernetesExecutorTest {
         .hasSizeGreaterThanOrEqualTo(2)
         .first()
         .satisfies(watch -> assertThat(watch.getPath()).contains("resourceVersion=1000"));
-    assertThat(camel.getComponent("kjob", KjobComponent.class).kubernetesExecutor().isWatching())
-        .isTrue();
+    assertThat(StepExecutors.of(camel).kubernetes().isWatching()).isTrue();
   }
 
   @Test
@@ -653,11 +661,12 @@ class KubernetesExecutorTest {
             Map.of(
                 KjobConstants.RUN_ID,
                 "run-checkout",
-                KjobConstants.EVENT_LABELS,
-                Map.of(
-                    "cloneUrl", "https://github.com/octo/repo.git",
-                    "commit", sha,
-                    "ref", "refs/heads/main")));
+                KjobConstants.STEP_EVENT,
+                StepEvents.labels(
+                    Map.of(
+                        "cloneUrl", "https://github.com/octo/repo.git",
+                        "commit", sha,
+                        "ref", "refs/heads/main"))));
 
     assertThat(done.getException()).isNull();
     var pod = kubelet.jobs().get(0).getSpec().getTemplate().getSpec();
@@ -717,12 +726,13 @@ class KubernetesExecutorTest {
             Map.of(
                 KjobConstants.RUN_ID,
                 "run-checkout-dir",
-                KjobConstants.REPOSITORY,
+                "CaravanRepository",
                 "https://example.org/other.git",
-                KjobConstants.REVISION,
+                "CaravanRevision",
                 "v1.2.3",
-                KjobConstants.EVENT_LABELS,
-                Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc")));
+                KjobConstants.STEP_EVENT,
+                StepEvents.labels(
+                    Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc"))));
 
     assertThat(done.getException()).isNull();
     var pod = kubelet.jobs().get(0).getSpec().getTemplate().getSpec();
@@ -752,8 +762,9 @@ class KubernetesExecutorTest {
             Map.of(
                 KjobConstants.RUN_ID,
                 "run-checkout-fails",
-                KjobConstants.EVENT_LABELS,
-                Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "nope")));
+                KjobConstants.STEP_EVENT,
+                StepEvents.labels(
+                    Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "nope"))));
 
     assertThat(done.getException()).isInstanceOf(StepFailedException.class);
     StepFailedException failure = (StepFailedException) done.getException();
@@ -783,8 +794,9 @@ class KubernetesExecutorTest {
         Map.of(
             KjobConstants.RUN_ID,
             "run-ws",
-            KjobConstants.EVENT_LABELS,
-            Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc"));
+            KjobConstants.STEP_EVENT,
+            StepEvents.labels(
+                Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc")));
 
     assertThat(send("direct:prepare", null, run).getException()).isNull();
     CompletableFuture<Exchange> left = sendAsync("direct:left", run);
@@ -852,7 +864,7 @@ class KubernetesExecutorTest {
         .extracting(claim -> claim.getMetadata().getName())
         .containsExactlyInAnyOrder(claimName, JobFactory.workspaceClaimName("run-ws-2"));
 
-    KjobComponent kjob = camel.getComponent("kjob", KjobComponent.class);
+    StepExecutors kjob = StepExecutors.of(camel);
     kjob.deleteWorkspace("run-ws").get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
     kjob.deleteWorkspace("run-without-workspace").get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
 
@@ -891,12 +903,31 @@ class KubernetesExecutorTest {
         .singleElement()
         .satisfies(
             claim -> assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce"));
-    camel
-        .getComponent("kjob", KjobComponent.class)
+    StepExecutors.of(camel)
         .deleteWorkspace("run-resumed")
         .get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).withName(claimName).get())
         .isNull();
+  }
+
+  @Test
+  void theExchangeContinuesOnAKjobContinueThreadAfterItsJobEnded() {
+    startCamel(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("direct:continue")
+                .to("kjob:build?" + KUBERNETES + "&script=make")
+                .process(e -> e.setProperty("continuedOn", Thread.currentThread().getName()));
+          }
+        });
+
+    Exchange done = send("direct:continue", null, Map.of(KjobConstants.RUN_ID, "run-continue"));
+
+    assertThat(done.getException()).isNull();
+    assertThat(done.getProperty("continuedOn", String.class))
+        .as("not a thread of fabric8's client or of kjob's API pool")
+        .contains("kjob-continue");
   }
 
   // helpers
@@ -964,7 +995,14 @@ class KubernetesExecutorTest {
             });
     Exchange exchange = producer.getEndpoint().createExchange(ExchangePattern.InOut);
     exchange.getMessage().setBody(body);
-    exchange.getMessage().getHeaders().putAll(headers);
+    headers.forEach(
+        (name, value) -> {
+          if (value instanceof StepEvent event) {
+            exchange.setProperty(KjobConstants.STEP_EVENT, event);
+          } else {
+            exchange.getMessage().setHeader(name, value);
+          }
+        });
     CompletableFuture<Exchange> done = new CompletableFuture<>();
     producer.process(exchange, doneSync -> done.complete(exchange));
     return done;

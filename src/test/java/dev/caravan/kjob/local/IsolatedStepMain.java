@@ -1,7 +1,6 @@
 package dev.caravan.kjob.local;
 
 import dev.caravan.kjob.KjobComponent;
-import dev.caravan.kjob.KjobConstants;
 import java.io.PrintStream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
@@ -42,7 +41,7 @@ public final class IsolatedStepMain {
           public void configure() {
             from("direct:peek")
                 .routeId("peek")
-                .setHeader(KjobConstants.SCRIPT, constant(PEEK))
+                .setHeader("CaravanScript", constant(PEEK))
                 .to("kjob:peek?script=true");
           }
         });

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.caravan.TestGit;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
+import dev.caravan.kjob.StepEvent;
+import dev.caravan.kjob.StepEvents;
+import dev.caravan.kjob.StepExecutors;
 import dev.caravan.kjob.StepFailedException;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.StepTimeoutException;
@@ -13,10 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -147,11 +152,7 @@ class LocalExecutorTest {
         template.requestBodyAndHeaders(
             "direct:a",
             "",
-            Map.of(
-                KjobConstants.SCRIPT,
-                "echo \"from-header $X\"",
-                KjobConstants.ENV,
-                Map.of("X", "1")),
+            Map.of("CaravanScript", "echo \"from-header $X\"", "CaravanEnv", Map.of("X", "1")),
             String.class);
 
     assertThat(output).isEqualTo("from-header 1\n");
@@ -196,7 +197,7 @@ class LocalExecutorTest {
                     (oldExchange, newExchange) -> {
                       List<Exchange> all =
                           oldExchange == null
-                              ? new java.util.ArrayList<>()
+                              ? new ArrayList<>()
                               : oldExchange.getMessage().getBody(List.class);
                       all.add(newExchange);
                       Exchange holder = oldExchange == null ? newExchange.copy() : oldExchange;
@@ -228,16 +229,17 @@ class LocalExecutorTest {
         "kjob:event?script=cat \"$CARAVAN_EVENT_FILE\"; echo; echo \"$CARAVAN_EVENT_TYPE"
             + " $CARAVAN_EVENT_SUBJECT $CARAVAN_EVENT_ID\"");
 
+    StepEvent event =
+        new StepEvent(
+            "e-1", null, "push", "octo/repo", null, Map.of(), "{\"id\":\"e-1\",\"type\":\"push\"}");
     String output =
-        template.requestBodyAndHeaders(
-            "direct:a",
-            "",
-            Map.of(
-                KjobConstants.EVENT, "{\"id\":\"e-1\",\"type\":\"push\"}",
-                KjobConstants.EVENT_ID, "e-1",
-                KjobConstants.EVENT_TYPE, "push",
-                KjobConstants.EVENT_SUBJECT, "octo/repo"),
-            String.class);
+        output(
+            template.request(
+                "direct:a",
+                e -> {
+                  e.getMessage().setBody("");
+                  e.setProperty(KjobConstants.STEP_EVENT, event);
+                }));
 
     assertThat(output).isEqualTo("{\"id\":\"e-1\",\"type\":\"push\"}\npush octo/repo e-1\n");
   }
@@ -336,8 +338,25 @@ class LocalExecutorTest {
     return first;
   }
 
-  private static Map<String, Object> event(String runId, Map<String, String> labels) {
-    return Map.of(KjobConstants.RUN_ID, runId, KjobConstants.EVENT_LABELS, labels);
+  /** The run id header and, as the event consumer sets it, the run's event with these labels. */
+  private static Processor event(String runId, Map<String, String> labels) {
+    return event(runId, labels, Map.of());
+  }
+
+  private static Processor event(
+      String runId, Map<String, String> labels, Map<String, Object> headers) {
+    return exchange -> {
+      exchange.getMessage().setBody("");
+      exchange.getMessage().setHeader(KjobConstants.RUN_ID, runId);
+      exchange.getMessage().getHeaders().putAll(headers);
+      exchange.setProperty(KjobConstants.STEP_EVENT, StepEvents.labels(labels));
+    };
+  }
+
+  /** The body of a step that succeeded. */
+  private static String output(Exchange result) {
+    assertThat(result.getException()).isNull();
+    return result.getMessage().getBody(String.class);
   }
 
   @Test
@@ -347,11 +366,12 @@ class LocalExecutorTest {
     route("direct:a", "kjob:build?checkout=true&script=cat f.txt; git rev-parse HEAD; pwd");
 
     String output =
-        template.requestBodyAndHeaders(
-            "direct:a",
-            "",
-            event("run-co", Map.of("cloneUrl", repo.toString(), "commit", first, "ref", "main")),
-            String.class);
+        output(
+            template.request(
+                "direct:a",
+                event(
+                    "run-co",
+                    Map.of("cloneUrl", repo.toString(), "commit", first, "ref", "main"))));
 
     List<String> lines = output.lines().toList();
     assertThat(lines.subList(0, 2)).containsExactly("first", first);
@@ -366,18 +386,22 @@ class LocalExecutorTest {
     route("direct:a", "kjob:build?checkout=true&script=cat f.txt");
 
     assertThat(
-            template.requestBodyAndHeaders(
-                "direct:a",
-                "",
-                event("run-ref", Map.of("cloneUrl", repo.toString(), "ref", "refs/heads/main")),
-                String.class))
+            output(
+                template.request(
+                    "direct:a",
+                    event(
+                        "run-ref", Map.of("cloneUrl", repo.toString(), "ref", "refs/heads/main")))))
         .isEqualTo("second\n");
     Map<String, Object> headers =
-        new java.util.HashMap<>(
-            event("run-hdr", Map.of("cloneUrl", tmp.resolve("elsewhere").toString())));
-    headers.put(KjobConstants.REPOSITORY, repo.toString());
-    headers.put(KjobConstants.REVISION, first);
-    assertThat(template.requestBodyAndHeaders("direct:a", "", headers, String.class))
+        Map.of("CaravanRepository", repo.toString(), "CaravanRevision", first);
+    assertThat(
+            output(
+                template.request(
+                    "direct:a",
+                    event(
+                        "run-hdr",
+                        Map.of("cloneUrl", tmp.resolve("elsewhere").toString()),
+                        headers))))
         .isEqualTo("first\n");
   }
 
@@ -385,10 +409,7 @@ class LocalExecutorTest {
   void checkoutWithoutARepositoryFailsNamingTheLabelAndTheOption() throws Exception {
     route("direct:a", "kjob:build?checkout=true&script=true");
 
-    Exchange result =
-        template.request(
-            "direct:a",
-            e -> e.getMessage().getHeaders().putAll(event("run-none", Map.of("commit", "abc"))));
+    Exchange result = template.request("direct:a", event("run-none", Map.of("commit", "abc")));
 
     assertThat(result.getException())
         .isInstanceOf(IllegalArgumentException.class)
@@ -406,32 +427,18 @@ class LocalExecutorTest {
     Exchange result =
         template.request(
             "direct:a",
-            e ->
-                e.getMessage()
-                    .getHeaders()
-                    .putAll(
-                        event(
-                            "run-hostile",
-                            Map.of(
-                                "cloneUrl",
-                                tmp.resolve("nope")
-                                    + "; touch "
-                                    + marker
-                                    + " $(touch "
-                                    + marker
-                                    + ")",
-                                "commit",
-                                "main`touch " + marker + "`"))));
+            event(
+                "run-hostile",
+                Map.of(
+                    "cloneUrl",
+                    tmp.resolve("nope") + "; touch " + marker + " $(touch " + marker + ")",
+                    "commit",
+                    "main`touch " + marker + "`")));
     Exchange option =
         template.request(
             "direct:a",
-            e ->
-                e.getMessage()
-                    .getHeaders()
-                    .putAll(
-                        event(
-                            "run-option",
-                            Map.of("cloneUrl", "--upload-pack=touch " + marker, "commit", "x"))));
+            event(
+                "run-option", Map.of("cloneUrl", "--upload-pack=touch " + marker, "commit", "x")));
 
     assertThat(result.getException()).isInstanceOf(StepFailedException.class);
     assertThat(((StepFailedException) result.getException()).getLogTail())
@@ -464,7 +471,7 @@ class LocalExecutorTest {
     assertThat(other.getException()).isInstanceOf(StepFailedException.class);
     assertThat(((StepFailedException) other.getException()).getLogTail()).contains("data.txt");
 
-    context.getComponent("kjob", KjobComponent.class).deleteWorkspace("run-ws").join();
+    StepExecutors.of(context).deleteWorkspace("run-ws").join();
     assertThat(workspace).doesNotExist();
   }
 
@@ -505,12 +512,7 @@ class LocalExecutorTest {
 
     Exchange result =
         template.request(
-            "direct:a",
-            e ->
-                e.getMessage()
-                    .getHeaders()
-                    .putAll(
-                        event("run-src", Map.of("cloneUrl", repo.toString(), "commit", first))));
+            "direct:a", event("run-src", Map.of("cloneUrl", repo.toString(), "commit", first)));
 
     assertThat(result.getException()).isNull();
     assertThat(result.getMessage().getBody(String.class)).isEqualTo("first\n");
@@ -523,7 +525,7 @@ class LocalExecutorTest {
     route("direct:a", "kjob:build?script=true");
 
     Exchange result =
-        template.request("direct:a", e -> e.getMessage().setHeader(KjobConstants.WORKSPACE, "yes"));
+        template.request("direct:a", e -> e.getMessage().setHeader("CaravanWorkspace", "yes"));
 
     assertThat(result.getException())
         .isInstanceOf(IllegalArgumentException.class)

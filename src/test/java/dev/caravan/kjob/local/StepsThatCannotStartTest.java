@@ -104,7 +104,7 @@ class StepsThatCannotStartTest {
           public void configure() {
             from("direct:script")
                 .routeId("script")
-                .setHeader(KjobConstants.SCRIPT, header("title"))
+                .setHeader("CaravanScript", header("title"))
                 .to("kjob:script?script=true");
           }
         });
@@ -150,7 +150,7 @@ class StepsThatCannotStartTest {
           public void configure() {
             from("direct:dir")
                 .routeId("dir")
-                .setHeader(KjobConstants.WORKING_DIR, simple(file + "/${header.title}"))
+                .setHeader("CaravanWorkingDir", simple(file + "/${header.title}"))
                 .to("kjob:dir?script=true");
           }
         });
@@ -174,7 +174,7 @@ class StepsThatCannotStartTest {
           public void configure() {
             from("direct:header")
                 .routeId("header")
-                .setHeader(KjobConstants.WORKSPACE, header("title"))
+                .setHeader("CaravanWorkspace", header("title"))
                 .to("kjob:header?script=true");
           }
         });
