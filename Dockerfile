@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Caravan's image: docker build -t caravan:0.1.0 .
-# (see "Deploy to Kubernetes" in the README; k8s/base/deployment.yaml runs it as user 10001 with a
-# read-only root filesystem, /tmp and /var/lib/caravan being volumes).
+# (see "Deploy to Kubernetes" in docs/operations/deploy.md; k8s/base/deployment.yaml runs it as
+# user 10001 with a read-only root filesystem, /tmp and /var/lib/caravan being volumes).
 
 # Build stage: the Spring Boot jar, without tests (CI runs them) and without the format check.
 FROM maven:3.9-eclipse-temurin-17 AS build

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Caravan's benchmarks (README "Performance"): builds what it needs, runs every scenario on this
+# Caravan's benchmarks (docs/performance.md): builds what it needs, runs every scenario on this
 # machine over loopback only, prints one table and writes bench/results/latest.json.
 # Usage: bench/run.sh            (about 3-4 minutes; WRK_SECONDS, WRK_CONNECTIONS to change the load)
 set -euo pipefail

@@ -60,7 +60,7 @@ import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 
 /**
- * Caravan's benchmark harness (README "Performance"; run with {@code bench/run.sh}). Each scenario
+ * Caravan's benchmark harness (docs/performance.md; run with {@code bench/run.sh}). Each scenario
  * measures Caravan and a baseline in the same run and yields table rows; nothing here asserts a
  * timing.
  *

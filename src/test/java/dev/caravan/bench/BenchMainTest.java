@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The benchmark harness compiles and runs: one tiny scenario end to end and the parsing of wrk's
- * output. No timing is asserted (bench/run.sh measures; see README "Performance").
+ * output. No timing is asserted (bench/run.sh measures; see docs/performance.md).
  */
 class BenchMainTest {
 

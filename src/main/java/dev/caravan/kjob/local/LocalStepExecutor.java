@@ -168,7 +168,7 @@ public final class LocalStepExecutor implements StepExecutor {
 
   /**
    * Kills the running steps and what they left behind; their runs are interrupted, to be resumed
-   * (see README): their futures fail with {@link StepInterruptedException}.
+   * (see docs/operations/metrics.md): their futures fail with {@link StepInterruptedException}.
    */
   @Override
   public void close() {
