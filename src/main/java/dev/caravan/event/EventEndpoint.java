@@ -25,20 +25,24 @@ public class EventEndpoint extends DefaultEndpoint implements MultipleConsumersS
   private static final Pattern SOURCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,254}");
 
   /**
-   * Source of the events: {@code github}, {@code webhook/<name>}; {@code *} to subscribe to all.
+   * Source of the events: github, webhook/NAME (the name of a generic webhook); a lone star to
+   * subscribe to all.
    */
   @UriPath
   @Metadata(required = true)
   private final String source;
 
   /**
-   * Consumer: comma-separated event types to receive; {@code pull_request:*} matches every {@code
-   * pull_request:...} type. Empty for all.
+   * Consumer: comma-separated event types to receive; a type ending in a colon and a star
+   * (pull_request: then the star) matches every type of that kind. Empty for all.
    */
   @UriParam(label = "consumer")
   private String types;
 
-  /** Consumer: subject to receive, exact or {@code org/*} as a prefix. Empty for all. */
+  /**
+   * Consumer: subject to receive, exact, or a prefix followed by a star (octo/ then the star) for
+   * every subject it starts. Empty for all.
+   */
   @UriParam(label = "consumer")
   private String subject;
 

@@ -84,9 +84,10 @@ public class JdbcRetention {
 
   /**
    * One pass: ended runs that ended before {@code now - maxAge}, ended runs beyond the newest
-   * {@code maxRunsPerPipeline} of their pipeline, events received before {@code now - maxAge} that
-   * no run refers to any more, and events beyond the newest {@code maxEvents} whose runs may all go
-   * (with those runs and their steps).
+   * {@code maxRunsPerPipeline} of their pipeline, deliveries queued before {@code now - maxAge} for
+   * a pipeline whose route was removed (an inactive subscription) with their pending runs, events
+   * received before {@code now - maxAge} that no run refers to any more, and events beyond the
+   * newest {@code maxEvents} whose runs may all go (with those runs and their steps).
    *
    * @param onBatch told what each committed batch deleted, as soon as it is committed
    * @param goOn asked before each batch; the pass stops early when it says no
@@ -113,6 +114,8 @@ public class JdbcRetention {
     }
     if (!policy.maxAge().isZero()) {
       Instant cutoff = now.minus(policy.maxAge());
+      pass.repeat(
+          connection -> deleteAbandoned(connection, abandonedDeliveries(connection, cutoff, pass)));
       pass.repeat(
           connection -> deleteEvents(connection, oldEventsWithoutRuns(connection, cutoff, pass)));
     }
@@ -162,6 +165,19 @@ public class JdbcRetention {
   private record Batch(int selected, Removed removed) {}
 
   // the rules' selections
+
+  private static List<String> abandonedDeliveries(Connection connection, Instant cutoff, Pass pass)
+      throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT d.id FROM caravan_delivery d JOIN caravan_subscription s ON s.subscriber ="
+                + " d.subscriber WHERE s.active = FALSE AND d.created_at < ? ORDER BY"
+                + " d.created_at LIMIT ?")) {
+      query.setObject(1, utc(cutoff));
+      query.setInt(2, pass.batchSize);
+      return ids(query);
+    }
+  }
 
   private static List<String> oldRuns(Connection connection, Instant cutoff, Pass pass)
       throws SQLException {
@@ -265,6 +281,21 @@ public class JdbcRetention {
   }
 
   // the deletes
+
+  /** Deliveries nobody will take, and the pending runs they were to become (the same ids). */
+  private static Batch deleteAbandoned(Connection connection, List<String> deliveryIds)
+      throws SQLException {
+    if (deliveryIds.isEmpty()) {
+      return new Batch(0, Removed.NONE);
+    }
+    update(connection, "DELETE FROM caravan_delivery WHERE id IN ", deliveryIds);
+    long runs =
+        update(
+            connection,
+            "DELETE FROM caravan_run WHERE status = '" + RunStatus.PENDING.name() + "' AND id IN ",
+            deliveryIds);
+    return new Batch(deliveryIds.size(), new Removed(0, runs, 0, 0));
+  }
 
   private static Batch deleteRuns(Connection connection, List<String> runIds) throws SQLException {
     if (runIds.isEmpty()) {

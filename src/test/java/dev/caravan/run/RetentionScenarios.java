@@ -89,6 +89,26 @@ abstract class RetentionScenarios {
   }
 
   @Test
+  void deletesOldDeliveriesOfARemovedPipelineWithTheirPendingRunsAndThenTheirEvents() {
+    String abandoned = pendingRun("abandoned", "removed");
+    String recent = pendingRun("recent", "removed");
+    String waiting = pendingRun("waiting", "kept");
+    store.deactivate("removed");
+    queued(abandoned, Duration.ofDays(31));
+    received("abandoned", Duration.ofDays(31));
+    queued(waiting, Duration.ofDays(31));
+    received("waiting", Duration.ofDays(31));
+
+    JdbcRetention.Removed removed = sweep(policy(Duration.ofDays(30), 0, 0));
+
+    assertThat(removed).isEqualTo(new JdbcRetention.Removed(1, 1, 0, 0));
+    assertThat(runIds()).containsExactlyInAnyOrder(recent, waiting);
+    assertThat(eventIds()).containsExactlyInAnyOrder("recent", "waiting");
+    assertThat(store.waitingCount("removed")).isEqualTo(1);
+    assertThat(store.waitingCount("kept")).as("an active pipeline's queue is kept").isEqualTo(1);
+  }
+
+  @Test
   void keepsTheNewestEndedRunsOfEachPipelineAndEveryRunInFlight() {
     String pending = pendingRun("pending", "p");
     String running = runningRun("running", "p");
@@ -316,6 +336,10 @@ abstract class RetentionScenarios {
 
   private void ended(String runId, Duration ago) {
     sql("UPDATE caravan_run SET ended_at = ? WHERE id = ?", now.minus(ago), runId);
+  }
+
+  private void queued(String deliveryId, Duration ago) {
+    sql("UPDATE caravan_delivery SET created_at = ? WHERE id = ?", now.minus(ago), deliveryId);
   }
 
   private void received(String eventId, Duration ago) {
