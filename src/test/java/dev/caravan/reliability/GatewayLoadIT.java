@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +61,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * WRITE_DELAY=0}) in a fresh data directory. No answer may be a 5xx or a transport error; every
  * accepted (202) event must be stored and its run of the subscribed test pipeline must end
  * SUCCEEDED. Prints the achieved rate, latency percentiles and the time until every run ended.
+ * Before the measured minute, a warm-up (not counted, {@code -Dcaravan.load.warm-up}, default
+ * 2,000) sends deliveries eight at a time and waits for their runs.
  *
  * <p>Meanwhile the retention policy runs with small limits ({@value #MAX_EVENTS} events, {@value
  * #MAX_RUNS} ended runs per pipeline, a pass every second): at the end the counts of events and
@@ -96,7 +99,11 @@ class GatewayLoadIT {
   private static final int RATE = Integer.getInteger("caravan.load.rate", 200);
   private static final int SECONDS = Integer.getInteger("caravan.load.seconds", 60);
   private static final int MAX_IN_FLIGHT = 1_000;
-  private static final int WARM_UP = 20;
+
+  /** Deliveries sent before the measured minute, {@value #WARM_UP_CLIENTS} at a time. */
+  private static final int WARM_UP = Integer.getInteger("caravan.load.warm-up", 2_000);
+
+  private static final int WARM_UP_CLIENTS = 8;
 
   static final int MAX_EVENTS = 3_000;
   static final int MAX_RUNS = 1_000;
@@ -197,7 +204,8 @@ class GatewayLoadIT {
       ids.add(id);
       requests.add(delivery(id, i));
     }
-    // a short warm-up (not counted) so the first second does not measure class loading
+    // a warm-up (not counted): closed loop, until its runs have ended, so that the measured minute
+    // neither measures class loading and first compilations nor starts with a backlog
     ExecutorService clientThreads = Executors.newFixedThreadPool(4);
     HttpClient client =
         HttpClient.newBuilder()
@@ -205,14 +213,22 @@ class GatewayLoadIT {
             .connectTimeout(Duration.ofSeconds(10))
             .executor(clientThreads)
             .build();
+    ExecutorService warmUpClients = Executors.newFixedThreadPool(WARM_UP_CLIENTS);
+    List<Future<Integer>> warmUp = new ArrayList<>();
     for (int i = 0; i < WARM_UP; i++) {
-      assertThat(
-              client
-                  .send(
-                      delivery("load-warmup-" + i, -1 - i), HttpResponse.BodyHandlers.discarding())
-                  .statusCode())
-          .isEqualTo(202);
+      HttpRequest request = delivery("load-warmup-" + i, -1 - i);
+      warmUp.add(
+          warmUpClients.submit(
+              () -> client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode()));
     }
+    for (Future<Integer> answer : warmUp) {
+      assertThat(answer.get(60, TimeUnit.SECONDS)).as("a warm-up delivery").isEqualTo(202);
+    }
+    warmUpClients.shutdown();
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> finished(null) >= WARM_UP);
 
     StoreSizes sizes = new StoreSizes();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
