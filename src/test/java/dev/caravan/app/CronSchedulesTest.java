@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
+import dev.caravan.event.H2EventComponents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,10 +48,7 @@ class CronSchedulesTest {
             .withProperty("caravan.cron.schedules.tick", "0/1 * * * * ?")
             .withProperty("caravan.cron.leader-election", "true");
     context = new DefaultCamelContext();
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
-    events.setPollInterval(100);
-    context.addComponent("event", events);
+    context.addComponent("event", H2EventComponents.onFile(dir, "db"));
     // any cluster service shows the wiring; Kubernetes' is tested in CronLeaderElectionTest
     FileLockClusterService cluster = new FileLockClusterService();
     cluster.setRoot(dir.resolve("cluster").toString());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
+import dev.caravan.event.H2EventComponents;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
@@ -313,8 +314,7 @@ public final class BenchMain {
     String loud = "head -c " + bytes + " /dev/zero | tr '\\0' a; echo; echo the end";
     try (CamelContext camel = new DefaultCamelContext();
         HeapAfterGc heap = new HeapAfterGc()) {
-      EventComponent events = new EventComponent();
-      events.setJdbcUrl("jdbc:h2:file:" + work.resolve("db") + ";WRITE_DELAY=0");
+      EventComponent events = H2EventComponents.onFile(work, "db");
       events.setPollInterval(200);
       camel.addComponent("event", events);
       KjobComponent kjob = new KjobComponent();

@@ -25,8 +25,7 @@ import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.StepFailedException;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.kubernetes.JobLabels;
-import dev.caravan.kjob.kubernetes.KubeletStandIn;
-import dev.caravan.kjob.kubernetes.MockApiServers;
+import dev.caravan.kjob.kubernetes.MockCluster;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.JdbcStepJournal;
 import dev.caravan.run.RunStatus;
@@ -37,11 +36,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,9 +54,9 @@ import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.component.kubernetes.KubernetesConfiguration;
 import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -99,28 +94,18 @@ class RbacTest {
 
   @TempDir Path dir;
 
-  private KubernetesMockServer server;
-  private KubernetesClient harness;
-  private KubeletStandIn kubelet;
+  @RegisterExtension
+  final MockCluster cluster =
+      new MockCluster()
+          .withClient(config -> config.withUserAgent(HARNESS_AGENT))
+          .withKubeletClient(config -> config.withUserAgent(HARNESS_AGENT));
+
   private final List<KubernetesClient> caravanClients = new CopyOnWriteArrayList<>();
   private final List<CamelContext> contexts = new CopyOnWriteArrayList<>();
 
-  @BeforeEach
-  void startCluster() {
-    // built by hand rather than with @EnableKubernetesMockClient: see KubernetesExecutorTest
-    server = MockApiServers.crud();
-    harness = client(HARNESS_AGENT);
-    kubelet = new KubeletStandIn(server, client(HARNESS_AGENT));
-  }
-
   @AfterEach
-  void stopCluster() {
+  void stopAll() {
     stopCaravan();
-    List<Throwable> kubeletErrors = kubelet.errors();
-    kubelet.close();
-    harness.close();
-    server.destroy();
-    assertThat(kubeletErrors).as("the stand-in kubelet's own API calls").isEmpty();
   }
 
   @Test
@@ -239,10 +224,10 @@ class RbacTest {
   // (a) the kjob Kubernetes executor
 
   private void executorRunsStepsThatSucceedFailUseAWorkspaceAndAreCanceled() throws Exception {
-    kubelet.on("ok", succeed("fine\n"));
-    kubelet.on("broken", fail(3, "broken\n"));
-    kubelet.on("forever", neverFinish());
-    kubelet.on("build", succeed("built\n"));
+    cluster.kubelet().on("ok", succeed("fine\n"));
+    cluster.kubelet().on("broken", fail(3, "broken\n"));
+    cluster.kubelet().on("forever", neverFinish());
+    cluster.kubelet().on("build", succeed("built\n"));
     CamelContext camel = caravan("executor", new Properties());
     KjobComponent kjob = new KjobComponent();
     kjob.setKubernetesClient(caravanClient());
@@ -295,10 +280,11 @@ class RbacTest {
                   .get()
                   .extracting(RunView::status)
                   .isEqualTo(RunStatus.SUCCEEDED);
-              assertThat(harness.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
+              assertThat(
+                      harness().persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
                   .isEmpty();
             });
-    assertThat(kubelet.jobs())
+    assertThat(cluster.kubelet().jobs())
         .filteredOn(job -> "build".equals(job.getMetadata().getLabels().get(JobLabels.STEP)))
         .singleElement()
         .satisfies(
@@ -350,7 +336,7 @@ class RbacTest {
   }
 
   private boolean jobStarted(String step) {
-    return harness
+    return harness()
         .batch()
         .v1()
         .jobs()
@@ -375,7 +361,7 @@ class RbacTest {
     List<Exchange> received = GatewayTestSupport.subscribe(camel, "event:kubernetes");
     camel.start();
 
-    harness
+    harness()
         .events()
         .v1()
         .events()
@@ -400,7 +386,7 @@ class RbacTest {
         .atMost(WAIT)
         .until(
             () -> {
-              harness
+              harness()
                   .events()
                   .v1()
                   .events()
@@ -437,14 +423,14 @@ class RbacTest {
     assertThat(follower.received()).as("events fired by the follower").isEmpty();
 
     leader.context().stop();
-    harness.pods().inNamespace(NAMESPACE).withName(leader.name()).delete();
+    harness().pods().inNamespace(NAMESPACE).withName(leader.name()).delete();
     await().atMost(WAIT).until(() -> !follower.received().isEmpty());
     assertThat(leaseHolder()).isEqualTo(follower.name());
     follower.context().stop();
   }
 
   private String leaseHolder() {
-    return harness
+    return harness()
         .leases()
         .inNamespace(NAMESPACE)
         .withName("caravan-cron")
@@ -485,7 +471,7 @@ class RbacTest {
   /** A Running, Ready pod with the labels of k8s/base/deployment.yaml (set up by the test). */
   private void runningPod(String name) {
     Pod pod =
-        harness
+        harness()
             .pods()
             .inNamespace(NAMESPACE)
             .resource(
@@ -511,22 +497,18 @@ class RbacTest {
             .withStatus("True")
             .endCondition()
             .build());
-    harness.pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
+    harness().pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
   }
 
   // plumbing
 
-  /** A client of the mock server whose requests carry the given User-Agent. */
-  private KubernetesClient client(String agent) {
-    Config config;
-    try (KubernetesClient plain = server.createClient()) {
-      config = new ConfigBuilder(plain.getConfiguration()).withUserAgent(agent).build();
-    }
-    return new KubernetesClientBuilder().withConfig(config).build();
+  /** The test's own client of the mock server (User-Agent {@value #HARNESS_AGENT}). */
+  private KubernetesClient harness() {
+    return cluster.client();
   }
 
   private KubernetesClient caravanClient() {
-    KubernetesClient client = client(CARAVAN_AGENT);
+    KubernetesClient client = cluster.newClient(config -> config.withUserAgent(CARAVAN_AGENT));
     caravanClients.add(client);
     return client;
   }
@@ -547,7 +529,7 @@ class RbacTest {
   private List<RecordedRequest> drainRequests() throws InterruptedException {
     List<RecordedRequest> requests = new ArrayList<>();
     RecordedRequest request;
-    while ((request = server.takeRequest(200, TimeUnit.MILLISECONDS)) != null) {
+    while ((request = cluster.server().takeRequest(200, TimeUnit.MILLISECONDS)) != null) {
       requests.add(request);
     }
     return requests;

@@ -466,10 +466,8 @@ class EventComponentTest {
   void maxAttemptsBelowOneIsRefusedNamingTheSetting() {
     CamelContext context = new DefaultCamelContext();
     contexts.add(context);
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
     context.getPropertiesComponent().addInitialProperty("caravan.runs.max-attempts", "0");
-    context.addComponent("event", events);
+    context.addComponent("event", H2EventComponents.onFile(dir, "db"));
 
     assertThatThrownBy(
             () -> {
@@ -481,8 +479,7 @@ class EventComponentTest {
 
   /** Starts the context with an event component on the test's H2 file database. */
   private void camelWith(CamelContext context, RouteBuilder routes) throws Exception {
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
+    EventComponent events = H2EventComponents.onFile(dir, "db");
     events.setPollInterval(200);
     context.addComponent("event", events);
     context.addRoutes(routes);

@@ -20,9 +20,7 @@ class EventSourceHeaderTest {
   @BeforeEach
   void startCamel() {
     context = new DefaultCamelContext();
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl("jdbc:h2:mem:event-source-header-test;DB_CLOSE_DELAY=-1");
-    context.addComponent("event", events);
+    context.addComponent("event", H2EventComponents.inMemory("event-source-header-test"));
     context.start();
   }
 

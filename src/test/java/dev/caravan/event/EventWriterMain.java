@@ -31,8 +31,9 @@ public final class EventWriterMain {
     int first = args.length > 1 ? Integer.parseInt(args[1]) : 0;
 
     CamelContext context = new DefaultCamelContext();
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl(jdbcUrl);
+    EventComponent events = H2EventComponents.at(jdbcUrl);
+    // the component's default (5 s): this JVM writes; its pipeline is there for the deliveries
+    events.setPollInterval(5_000);
     context.addComponent("event", events);
     context.addRoutes(
         new RouteBuilder() {

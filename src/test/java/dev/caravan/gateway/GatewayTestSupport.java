@@ -1,6 +1,6 @@
 package dev.caravan.gateway;
 
-import dev.caravan.event.EventComponent;
+import dev.caravan.event.H2EventComponents;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -25,10 +25,7 @@ public final class GatewayTestSupport {
     CamelContext context = new DefaultCamelContext();
     context.getCamelContextExtension().setName(name);
     context.getPropertiesComponent().setInitialProperties(properties);
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve(name) + ";WRITE_DELAY=0");
-    events.setPollInterval(100);
-    context.addComponent("event", events);
+    context.addComponent("event", H2EventComponents.onFile(dir, name));
     return context;
   }
 

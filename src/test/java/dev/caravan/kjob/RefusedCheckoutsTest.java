@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravan.TestGit;
-import dev.caravan.kjob.kubernetes.MockApiServers;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import dev.caravan.kjob.kubernetes.MockCluster;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
@@ -18,7 +16,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -150,27 +150,26 @@ class RefusedCheckoutsTest {
         .contains("host gitlab.example.com", "checkoutAllowedHosts (github.com)");
   }
 
-  @Test
-  void theKubernetesExecutorCreatesNoJobForARefusedRepository() throws Exception {
-    KubernetesMockServer server = MockApiServers.crud();
-    KubernetesClient client = server.createClient();
-    try {
+  /** On a mock cluster, closed after the outer class has stopped the context. */
+  @Nested
+  class OnKubernetes {
+
+    @RegisterExtension final MockCluster cluster = new MockCluster();
+
+    @Test
+    void theKubernetesExecutorCreatesNoJobForARefusedRepository() throws Exception {
       start(
           "kjob:build?executor=kubernetes&image=busybox:1.36&checkout=true&script=true",
           kjob -> {
-            kjob.setKubernetesClient(client);
+            kjob.setKubernetesClient(cluster.client());
             kjob.setNamespace("test");
           });
 
       Exchange result = checkOut("https://169.254.169.254/latest/meta-data");
 
       assertThat(refusal(result)).contains("checkoutAllowedHosts");
-      assertThat(client.batch().v1().jobs().inNamespace("test").list().getItems()).isEmpty();
-    } finally {
-      context.stop();
-      context = null;
-      client.close();
-      server.destroy();
+      assertThat(cluster.client().batch().v1().jobs().inNamespace("test").list().getItems())
+          .isEmpty();
     }
   }
 

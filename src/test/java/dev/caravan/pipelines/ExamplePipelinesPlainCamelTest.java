@@ -2,7 +2,7 @@ package dev.caravan.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caravan.event.EventComponent;
+import dev.caravan.event.H2EventComponents;
 import dev.caravan.kjob.KjobComponent;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -26,9 +26,7 @@ class ExamplePipelinesPlainCamelTest {
     Properties properties = new Properties();
     properties.setProperty("caravan.pipelines.pr-checks.enabled", "true");
     context.getPropertiesComponent().setInitialProperties(properties);
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl("jdbc:h2:file:" + dir.resolve("events") + ";WRITE_DELAY=0");
-    context.addComponent("event", events);
+    context.addComponent("event", H2EventComponents.onFile(dir, "events"));
     context.getComponent("kjob", KjobComponent.class).setExecutor("kubernetes");
     for (String file :
         new String[] {"pr-checks", "matrix", "trello-deploy", "nightly", "k8s-warnings"}) {

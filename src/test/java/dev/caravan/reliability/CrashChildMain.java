@@ -2,6 +2,7 @@ package dev.caravan.reliability;
 
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
+import dev.caravan.event.H2EventComponents;
 import dev.caravan.kjob.KjobComponent;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -38,8 +39,7 @@ public final class CrashChildMain {
     int publish = Integer.parseInt(args[3]);
 
     CamelContext context = new DefaultCamelContext();
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl(jdbcUrl);
+    EventComponent events = H2EventComponents.at(jdbcUrl);
     events.setPollInterval(200);
     context.getPropertiesComponent().addInitialProperty("caravan.runs.lease-timeout", "1s");
     context.addComponent("event", events);

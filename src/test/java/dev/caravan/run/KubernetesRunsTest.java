@@ -14,17 +14,16 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.caravan.LogCapture;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
+import dev.caravan.event.H2EventComponents;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.StepRecord;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.kubernetes.JobLabels;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
 import dev.caravan.kjob.kubernetes.KubernetesStepExecutor;
-import dev.caravan.kjob.kubernetes.MockApiServers;
+import dev.caravan.kjob.kubernetes.MockCluster;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -48,6 +47,7 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -65,9 +65,6 @@ class KubernetesRunsTest {
 
   @TempDir Path dir;
 
-  private KubernetesMockServer server;
-  private KubernetesClient client;
-  private KubeletStandIn kubelet;
   private JdbcRunStore runs;
   private JdbcStepJournal journal;
   private HikariDataSource sharedDatabase;
@@ -78,31 +75,30 @@ class KubernetesRunsTest {
   /** A Job creation the mock API server answered. */
   private record JobPost(String step, int code) {}
 
-  @BeforeEach
-  void startCluster() {
-    // built by hand rather than with @EnableKubernetesMockClient: see KubernetesExecutorTest
-    server =
-        MockApiServers.start(
-            expectations ->
-                new KubernetesMixedDispatcher(expectations) {
-                  @Override
-                  public MockResponse dispatch(RecordedRequest request) {
-                    // the CRUD dispatcher consumes the body it reads, so keep a copy first
-                    boolean jobPost =
-                        "POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath());
-                    byte[] body = jobPost ? request.getBody().getBytes() : null;
-                    MockResponse response = super.dispatch(request);
-                    if (jobPost) {
-                      Job job =
-                          Serialization.unmarshal(
-                              new String(body, StandardCharsets.UTF_8), Job.class);
-                      jobPosts.add(new JobPost(stepOf(job), response.code()));
-                    }
-                    return response;
+  @RegisterExtension
+  final MockCluster cluster =
+      new MockCluster(
+          expectations ->
+              new KubernetesMixedDispatcher(expectations) {
+                @Override
+                public MockResponse dispatch(RecordedRequest request) {
+                  // the CRUD dispatcher consumes the body it reads, so keep a copy first
+                  boolean jobPost =
+                      "POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath());
+                  byte[] body = jobPost ? request.getBody().getBytes() : null;
+                  MockResponse response = super.dispatch(request);
+                  if (jobPost) {
+                    Job job =
+                        Serialization.unmarshal(
+                            new String(body, StandardCharsets.UTF_8), Job.class);
+                    jobPosts.add(new JobPost(stepOf(job), response.code()));
                   }
-                });
-    client = server.createClient();
-    kubelet = new KubeletStandIn(server);
+                  return response;
+                }
+              });
+
+  @BeforeEach
+  void openDatabase() {
     // the test's own view of the database, independent of any Caravan context's pool
     JdbcDataSource database = new JdbcDataSource();
     database.setURL(jdbcUrl());
@@ -113,7 +109,7 @@ class KubernetesRunsTest {
   }
 
   @AfterEach
-  void stopAll() {
+  void stopCaravans() {
     for (CamelContext camel : contexts) {
       camel.getShutdownStrategy().setTimeout(1);
       camel.stop();
@@ -121,11 +117,6 @@ class KubernetesRunsTest {
     if (sharedDatabase != null) {
       sharedDatabase.close();
     }
-    List<Throwable> kubeletErrors = kubelet.errors();
-    kubelet.close();
-    client.close();
-    server.destroy();
-    assertThat(kubeletErrors).as("the stand-in kubelet's own API calls").isEmpty();
   }
 
   @Test
@@ -151,9 +142,9 @@ class KubernetesRunsTest {
 
   private void interruptInStepBThenResumeInANewCaravan() {
     CompletableFuture<Void> releaseB = new CompletableFuture<>();
-    kubelet.on("a", succeed("log of a\n"));
-    kubelet.on("b", succeed("log of b\n").after(releaseB));
-    kubelet.on("c", succeed("log of c\n"));
+    cluster.kubelet().on("a", succeed("log of a\n"));
+    cluster.kubelet().on("b", succeed("log of b\n").after(releaseB));
+    cluster.kubelet().on("c", succeed("log of c\n"));
     CamelContext first = startCaravan();
 
     String runId = runOf(publish(first));
@@ -174,7 +165,7 @@ class KubernetesRunsTest {
               assertThat(b.jobName()).isEqualTo(jobOfB);
               assertThat(b.attempt()).isEqualTo(1);
             });
-    assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobOfB).get())
+    assertThat(cluster.client().batch().v1().jobs().inNamespace(NAMESPACE).withName(jobOfB).get())
         .as("b's Job keeps running in the cluster")
         .isNotNull();
 
@@ -219,7 +210,7 @@ class KubernetesRunsTest {
 
   @Test
   void cancelDeletesTheRunningJobAndNoFurtherStepStarts() {
-    kubelet.on("b", neverFinish());
+    cluster.kubelet().on("b", neverFinish());
     CamelContext camel = startCaravan();
     String runId = runOf(publish(camel));
     String jobOfB = awaitStartedJob(runId, "b");
@@ -235,7 +226,15 @@ class KubernetesRunsTest {
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobOfB).get())
+                assertThat(
+                        cluster
+                            .client()
+                            .batch()
+                            .v1()
+                            .jobs()
+                            .inNamespace(NAMESPACE)
+                            .withName(jobOfB)
+                            .get())
                     .isNull());
     await()
         .atMost(WAIT)
@@ -246,7 +245,8 @@ class KubernetesRunsTest {
         .containsOnlyKeys("a", "b")
         .hasEntrySatisfying("b", b -> assertThat(b.status()).isEqualTo(StepStatus.CANCELED));
     assertThat(
-            client
+            cluster
+                .client()
                 .batch()
                 .v1()
                 .jobs()
@@ -256,28 +256,30 @@ class KubernetesRunsTest {
                 .getItems())
         .isEmpty();
     assertThat(jobPostsByStep()).isEqualTo(Map.of("a", 1L, "b", 1L));
-    assertThat(kubelet.jobs()).noneMatch(job -> "c".equals(stepOf(job)));
+    assertThat(cluster.kubelet().jobs()).noneMatch(job -> "c".equals(stepOf(job)));
   }
 
   @Test
   void logsSurviveDeletionOfJobsAndPods() {
-    kubelet.on("a", succeed("log of a\n"));
-    kubelet.on("b", succeed("log of b\n"));
-    kubelet.on("c", succeed("log of c\n"));
+    cluster.kubelet().on("a", succeed("log of a\n"));
+    cluster.kubelet().on("b", succeed("log of b\n"));
+    cluster.kubelet().on("c", succeed("log of c\n"));
     CamelContext camel = startCaravan();
     String runId = runOf(publish(camel));
     awaitRunStatus(runId, RunStatus.SUCCEEDED);
     camel.stop();
 
-    client.batch().v1().jobs().inNamespace(NAMESPACE).delete();
-    client.pods().inNamespace(NAMESPACE).delete();
+    cluster.client().batch().v1().jobs().inNamespace(NAMESPACE).delete();
+    cluster.client().pods().inNamespace(NAMESPACE).delete();
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
+              assertThat(
+                      cluster.client().batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
                   .isEmpty();
-              assertThat(client.pods().inNamespace(NAMESPACE).list().getItems()).isEmpty();
+              assertThat(cluster.client().pods().inNamespace(NAMESPACE).list().getItems())
+                  .isEmpty();
             });
 
     assertThat(journal.steps(runId))
@@ -288,9 +290,9 @@ class KubernetesRunsTest {
 
   @Test
   void replayWithKeepSucceededReusesSucceededStepsWithoutNewJobs() {
-    kubelet.on("a", succeed("log of a\n"));
-    kubelet.on("b", fail(2, "b broke\n"));
-    kubelet.on("c", succeed("log of c\n"));
+    cluster.kubelet().on("a", succeed("log of a\n"));
+    cluster.kubelet().on("b", fail(2, "b broke\n"));
+    cluster.kubelet().on("c", succeed("log of c\n"));
     CamelContext camel = startCaravan();
     String eventId = publish(camel);
     String failedRun = runOf(eventId);
@@ -304,7 +306,7 @@ class KubernetesRunsTest {
               assertThat(b.exitCode()).isEqualTo(2);
             });
     assertThat(jobPostsByStep()).isEqualTo(Map.of("a", 1L, "b", 1L));
-    kubelet.on("b", succeed("log of b\n"));
+    cluster.kubelet().on("b", succeed("log of b\n"));
 
     String keptRun = replay(camel, eventId, true);
 
@@ -340,20 +342,19 @@ class KubernetesRunsTest {
   // helpers
 
   private String jdbcUrl() {
-    return "jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0";
+    return H2EventComponents.fileUrl(dir, "db");
   }
 
   /** One Caravan: a new event component (so a new instance id) and kjob on the mock cluster. */
   private CamelContext startCaravan() {
     CamelContext camel = new DefaultCamelContext();
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl(jdbcUrl());
+    EventComponent events = H2EventComponents.at(jdbcUrl());
     events.setPollInterval(200);
     if (sharedDatabase != null) {
       events.setDataSource(sharedDatabase);
     }
     KjobComponent kjob = new KjobComponent();
-    kjob.setKubernetesClient(client);
+    kjob.setKubernetesClient(cluster.client());
     kjob.setNamespace(NAMESPACE);
     kjob.setExecutor("kubernetes");
     camel.addComponent("event", events);
@@ -425,7 +426,8 @@ class KubernetesRunsTest {
             .atMost(WAIT)
             .until(
                 () ->
-                    client
+                    cluster
+                        .client()
                         .batch()
                         .v1()
                         .jobs()
@@ -473,7 +475,7 @@ class KubernetesRunsTest {
 
   /** Jobs that actually came to exist (a POST answered 409 adds none), by step. */
   private Map<String, Long> jobsCreatedByStep() {
-    return kubelet.jobs().stream()
+    return cluster.kubelet().jobs().stream()
         .map(KubernetesRunsTest::stepOf)
         .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
   }
@@ -485,7 +487,7 @@ class KubernetesRunsTest {
   private List<RecordedRequest> requests() {
     try {
       RecordedRequest request;
-      while ((request = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+      while ((request = cluster.server().takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
         requests.add(request);
       }
     } catch (InterruptedException e) {

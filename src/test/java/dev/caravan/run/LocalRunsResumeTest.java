@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
+import dev.caravan.event.H2EventComponents;
 import dev.caravan.kjob.KjobComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,13 +35,12 @@ class LocalRunsResumeTest {
   }
 
   private String jdbcUrl() {
-    return "jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0";
+    return H2EventComponents.fileUrl(dir, "db");
   }
 
   private CamelContext caravan() throws Exception {
     CamelContext camel = new DefaultCamelContext();
-    EventComponent events = new EventComponent();
-    events.setJdbcUrl(jdbcUrl());
+    EventComponent events = H2EventComponents.at(jdbcUrl());
     events.setPollInterval(200);
     camel.addComponent("event", events);
     KjobComponent kjob = new KjobComponent();

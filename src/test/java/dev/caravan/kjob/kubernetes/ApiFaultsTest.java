@@ -5,21 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caravan.kjob.KjobComponent;
 import dev.caravan.kjob.KjobConstants;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -29,8 +20,8 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Faults of the Kubernetes API while a step creates its Job: the mock API server (CRUD, with {@link
@@ -52,54 +43,38 @@ class ApiFaultsTest {
    */
   private volatile BiFunction<Integer, RecordedRequest, MockResponse> fault = (n, r) -> null;
 
-  private Map<ServerRequest, Queue<ServerResponse>> expectations;
   private final AtomicInteger jobPosts = new AtomicInteger();
   private KubernetesMixedDispatcher crud;
-  private KubernetesMockServer server;
-  private KubernetesClient client;
-  private KubeletStandIn kubelet;
+
+  @RegisterExtension
+  final MockCluster cluster =
+      new MockCluster(
+              expectations -> {
+                crud = new KubernetesMixedDispatcher(expectations);
+                return new Dispatcher() {
+                  @Override
+                  public MockResponse dispatch(RecordedRequest request) {
+                    if ("POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath())) {
+                      MockResponse injected = fault.apply(jobPosts.incrementAndGet(), request);
+                      if (injected != null) {
+                        return injected;
+                      }
+                    }
+                    return crud.dispatch(request);
+                  }
+                };
+              })
+          .withClient(
+              config ->
+                  config.withRequestRetryBackoffLimit(RETRIES).withRequestRetryBackoffInterval(20));
+
   private CamelContext camel;
 
-  @BeforeEach
-  void startCluster() {
-    server =
-        MockApiServers.start(
-            serverExpectations -> {
-              expectations = serverExpectations;
-              crud = new KubernetesMixedDispatcher(serverExpectations);
-              return new Dispatcher() {
-                @Override
-                public MockResponse dispatch(RecordedRequest request) {
-                  if ("POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath())) {
-                    MockResponse injected = fault.apply(jobPosts.incrementAndGet(), request);
-                    if (injected != null) {
-                      return injected;
-                    }
-                  }
-                  return crud.dispatch(request);
-                }
-              };
-            });
-    try (KubernetesClient plain = server.createClient()) {
-      Config config =
-          new ConfigBuilder(plain.getConfiguration())
-              .withRequestRetryBackoffLimit(RETRIES)
-              .withRequestRetryBackoffInterval(20)
-              .build();
-      client = new KubernetesClientBuilder().withConfig(config).build();
-    }
-    kubelet = new KubeletStandIn(server);
-  }
-
   @AfterEach
-  void stopCluster() throws Exception {
+  void stopCamel() throws Exception {
     if (camel != null) {
       camel.close();
     }
-    assertThat(kubelet.errors()).as("the stand-in kubelet's own API calls").isEmpty();
-    kubelet.close();
-    client.close();
-    server.destroy();
   }
 
   private static MockResponse status(int code, String message) {
@@ -117,7 +92,7 @@ class ApiFaultsTest {
 
   private Exchange runStep(String runId) throws Exception {
     KjobComponent kjob = new KjobComponent();
-    kjob.setKubernetesClient(client);
+    kjob.setKubernetesClient(cluster.client());
     kjob.setNamespace(NAMESPACE);
     camel = new DefaultCamelContext();
     camel.addComponent("kjob", kjob);
@@ -141,10 +116,10 @@ class ApiFaultsTest {
     assertThat(done.getException()).isNull();
     String jobName = done.getMessage().getHeader(KjobConstants.JOB_NAME, String.class);
     assertThat(done.getMessage().getBody(String.class)).isEqualTo("output of " + jobName + "\n");
-    assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
+    assertThat(cluster.client().batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
         .extracting(job -> job.getMetadata().getName())
         .containsExactly(jobName);
-    assertThat(kubelet.jobNames()).containsExactly(jobName);
+    assertThat(cluster.kubelet().jobNames()).containsExactly(jobName);
   }
 
   @Test
@@ -205,7 +180,7 @@ class ApiFaultsTest {
     // the informer's first list shows no Job at resourceVersion 1000 and its first watch ends with
     // 410 Gone; the Job's first creation fails: the step completes only once the informer has
     // re-listed and the creation has been retried
-    MockApiServers.closeFirstJobWatchWith410(server, NAMESPACE);
+    MockApiServers.closeFirstJobWatchWith410(cluster.server(), NAMESPACE);
     fault = (n, request) -> n == 1 ? status(503, "unavailable") : null;
 
     Exchange done = runStep("run-410");
@@ -222,6 +197,7 @@ class ApiFaultsTest {
 
     assertThat(done.getException()).isNotNull();
     assertThat(jobPosts).as("the first try and %d retries", RETRIES).hasValue(1 + RETRIES);
-    assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).isEmpty();
+    assertThat(cluster.client().batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
+        .isEmpty();
   }
 }

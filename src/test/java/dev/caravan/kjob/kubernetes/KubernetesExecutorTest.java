@@ -31,8 +31,6 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -56,18 +54,19 @@ import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Kubernetes executor of {@code kjob} against fabric8's mock API server in CRUD mode, with
  * {@link KubeletStandIn} playing the Job controller and kubelet.
  *
- * <p>The mock server is built here rather than through {@code @EnableKubernetesMockClient}: the
- * extension keeps expectations in a plain {@code HashMap} that every request reads, and the
- * stand-in adds a log expectation per pod while requests are in flight (a resize during a read can
- * hide an expectation). The same server on a {@code ConcurrentHashMap} avoids that.
+ * <p>The mock server comes from {@link MockCluster} rather than
+ * {@code @EnableKubernetesMockClient}: that extension keeps expectations in a plain {@code HashMap}
+ * that every request reads, and the stand-in adds a log expectation per pod while requests are in
+ * flight (a resize during a read can hide an expectation). The same server on a {@code
+ * ConcurrentHashMap} avoids that.
  */
 class KubernetesExecutorTest {
 
@@ -78,31 +77,18 @@ class KubernetesExecutorTest {
       "/api/v1/namespaces/" + NAMESPACE + "/persistentvolumeclaims";
   private static final Duration STEP_WAIT = Duration.ofSeconds(20);
 
-  private KubernetesMockServer server;
-  private KubernetesClient client;
-  private KubeletStandIn kubelet;
+  @RegisterExtension final MockCluster cluster = new MockCluster();
+
   private CamelContext camel;
   private final Map<String, AsyncProducer> producers = new ConcurrentHashMap<>();
   private final List<RecordedRequest> requests = new ArrayList<>();
 
-  @BeforeEach
-  void startCluster() {
-    server = MockApiServers.crud();
-    client = server.createClient();
-    kubelet = new KubeletStandIn(server);
-  }
-
   @AfterEach
-  void stopCluster() throws Exception {
+  void stopCamel() throws Exception {
     producers.values().forEach(AsyncProducer::stop);
     if (camel != null) {
       camel.close();
     }
-    List<Throwable> kubeletErrors = kubelet.errors();
-    kubelet.close();
-    client.close();
-    server.destroy();
-    assertThat(kubeletErrors).as("the stand-in kubelet's own API calls").isEmpty();
   }
 
   @Test
@@ -137,7 +123,7 @@ class KubernetesExecutorTest {
     assertThat(done.getException()).isNull();
     String jobName = done.getMessage().getHeader(KjobConstants.JOB_NAME, String.class);
     assertThat(jobName).matches("build-it-[0-9a-f]{12}-1");
-    Job job = client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).get();
+    Job job = cluster.client().batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).get();
     assertThat(job.getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/managed-by", "caravan")
         .containsEntry("caravan.dev/run", "run-spec")
@@ -225,7 +211,7 @@ class KubernetesExecutorTest {
                     Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc"))));
 
     assertThat(done.getException()).isNull();
-    PodTemplateSpec template = kubelet.jobs().get(0).getSpec().getTemplate();
+    PodTemplateSpec template = cluster.kubelet().jobs().get(0).getSpec().getTemplate();
     PodSpec pod = template.getSpec();
     assertThat(pod.getServiceAccountName()).isNull();
     assertThat(pod.getAutomountServiceAccountToken())
@@ -294,7 +280,7 @@ class KubernetesExecutorTest {
     Exchange done = send("direct:relaxed", "input", Map.of(KjobConstants.RUN_ID, "run-relaxed"));
 
     assertThat(done.getException()).isNull();
-    Job job = kubelet.jobs().get(0);
+    Job job = cluster.kubelet().jobs().get(0);
     PodTemplateSpec template = job.getSpec().getTemplate();
     PodSpec pod = template.getSpec();
     assertThat(pod.getServiceAccountName()).as("the namespace's default account").isNull();
@@ -363,7 +349,7 @@ class KubernetesExecutorTest {
     Exchange done = send("direct:stdin", "a\nb\n", Map.of(KjobConstants.RUN_ID, "run-stdin"));
 
     assertThat(done.getException()).isNull();
-    Job job = kubelet.jobs().get(0);
+    Job job = cluster.kubelet().jobs().get(0);
     var pod = job.getSpec().getTemplate().getSpec();
     assertThat(pod.getContainers().get(0).getCommand())
         .containsExactly("/bin/sh", "-c", "exec /bin/sh -c \"$0\" < /caravan/stdin", "wc -l");
@@ -382,7 +368,7 @@ class KubernetesExecutorTest {
 
     assertThat(done.getException()).isNull();
     String jobName = done.getMessage().getHeader(KjobConstants.JOB_NAME, String.class);
-    assertThat(kubelet.jobNames()).containsExactly(jobName);
+    assertThat(cluster.kubelet().jobNames()).containsExactly(jobName);
     assertThat(done.getMessage().getBody(String.class)).isEqualTo("output of " + jobName + "\n");
     assertThat(done.getMessage().getHeader(KjobConstants.STEP_STATUS))
         .isEqualTo(StepStatus.SUCCEEDED);
@@ -399,7 +385,7 @@ class KubernetesExecutorTest {
 
   @Test
   void failedJobRaisesStepFailedExceptionWithLogTail() {
-    kubelet.on("compile", fail(3, "compiling\nline 2\nerror: boom\n"));
+    cluster.kubelet().on("compile", fail(3, "compiling\nline 2\nerror: boom\n"));
     startCamel(
         route("direct:compile", "kjob:compile?" + KUBERNETES + "&script=make&logTailLines=2"));
 
@@ -410,7 +396,7 @@ class KubernetesExecutorTest {
     assertThat(failure.getExitCode()).isEqualTo(3);
     assertThat(failure.getLogTail()).isEqualTo("line 2\nerror: boom");
     assertThat(failure.getStepName()).isEqualTo("compile");
-    assertThat(failure.getJobName()).isEqualTo(kubelet.jobNames().get(0));
+    assertThat(failure.getJobName()).isEqualTo(cluster.kubelet().jobNames().get(0));
     assertThat(failure.getStatus()).isEqualTo(StepStatus.FAILED);
     assertThat(failure).hasMessageContaining("exit code 3").hasMessageContaining("error: boom");
     assertThat(done.getMessage().getHeader(KjobConstants.STEP_STATUS)).isEqualTo(StepStatus.FAILED);
@@ -421,7 +407,7 @@ class KubernetesExecutorTest {
   void longPodLogKeepsItsHeadAndTailFromOneStreamedGet() {
     // 3 MB: the why of the failure is in the last line, far beyond the cap
     String log = "first line\n" + "x".repeat(3_000_000) + "\nerror: the real reason\n";
-    kubelet.on("noisy", fail(1, log));
+    cluster.kubelet().on("noisy", fail(1, log));
     startCamel(
         route(
             "direct:noisy",
@@ -448,12 +434,12 @@ class KubernetesExecutorTest {
 
   @Test
   void deadlineExceededRaisesStepTimeoutException() {
-    kubelet.on("slow", exceedDeadline("still working\n"));
+    cluster.kubelet().on("slow", exceedDeadline("still working\n"));
     startCamel(route("direct:slow", "kjob:slow?" + KUBERNETES + "&script=sleep 600&timeout=5s"));
 
     Exchange done = send("direct:slow", null, Map.of(KjobConstants.RUN_ID, "run-slow"));
 
-    assertThat(kubelet.jobs().get(0).getSpec().getActiveDeadlineSeconds()).isEqualTo(5L);
+    assertThat(cluster.kubelet().jobs().get(0).getSpec().getActiveDeadlineSeconds()).isEqualTo(5L);
     assertThat(done.getException()).isInstanceOf(StepTimeoutException.class);
     StepTimeoutException timeout = (StepTimeoutException) done.getException();
     assertThat(timeout.getStatus()).isEqualTo(StepStatus.TIMED_OUT);
@@ -464,14 +450,14 @@ class KubernetesExecutorTest {
 
   @Test
   void deletingTheJobCancelsTheStep() throws Exception {
-    kubelet.on("forever", neverFinish());
+    cluster.kubelet().on("forever", neverFinish());
     startCamel(route("direct:forever", "kjob:forever?" + KUBERNETES + "&script=sleep 1d"));
 
     CompletableFuture<Exchange> running =
         sendAsync("direct:forever", Map.of(KjobConstants.RUN_ID, "run-cancel"));
     String jobName = awaitStartedJob();
     assertThat(running).isNotDone();
-    client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).delete();
+    cluster.client().batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).delete();
 
     Exchange done = running.get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(done.getException()).isInstanceOf(StepCanceledException.class);
@@ -494,13 +480,13 @@ class KubernetesExecutorTest {
     assertThat(second.getMessage().getBody(String.class)).isEqualTo("output of " + jobName + "\n");
     assertThat(requests(r -> "POST".equals(r.getMethod()) && r.getPath().equals(JOBS_PATH)))
         .hasSize(1);
-    assertThat(kubelet.jobNames()).containsExactly(jobName);
+    assertThat(cluster.kubelet().jobNames()).containsExactly(jobName);
   }
 
   @Test
   void secondExecutionReattachesToAJobThatIsStillRunning() throws Exception {
     CompletableFuture<Void> release = new CompletableFuture<>();
-    kubelet.on("build", succeed("built\n").after(release));
+    cluster.kubelet().on("build", succeed("built\n").after(release));
     startCamel(route("direct:build", "kjob:build?" + KUBERNETES + "&script=make"));
     ListAppender<ILoggingEvent> executorLog = LogCapture.start(KubernetesStepExecutor.class);
     try {
@@ -528,9 +514,10 @@ class KubernetesExecutorTest {
         assertThat(done.getMessage().getBody(String.class)).isEqualTo("built\n");
         assertThat(done.getMessage().getHeader(KjobConstants.JOB_NAME)).isEqualTo(jobName);
       }
-      assertThat(kubelet.jobNames()).containsExactly(jobName);
+      assertThat(cluster.kubelet().jobNames()).containsExactly(jobName);
       assertThat(
-              client
+              cluster
+                  .client()
                   .batch()
                   .v1()
                   .jobs()
@@ -546,7 +533,7 @@ class KubernetesExecutorTest {
 
   @Test
   void redeliveryCreatesNewAttempt() {
-    kubelet.on("flaky", 1, fail(1, "flaked\n"));
+    cluster.kubelet().on("flaky", 1, fail(1, "flaked\n"));
     startCamel(
         new RouteBuilder() {
           @Override
@@ -559,11 +546,11 @@ class KubernetesExecutorTest {
     Exchange done = send("direct:flaky", null, Map.of(KjobConstants.RUN_ID, "run-flaky"));
 
     assertThat(done.getException()).isNull();
-    List<String> names = kubelet.jobNames();
+    List<String> names = cluster.kubelet().jobNames();
     assertThat(names).hasSize(2);
     assertThat(names.get(0)).endsWith("-1");
     assertThat(names.get(1)).isEqualTo(names.get(0).substring(0, names.get(0).length() - 1) + "2");
-    assertThat(kubelet.jobs())
+    assertThat(cluster.kubelet().jobs())
         .extracting(job -> job.getMetadata().getLabels().get("caravan.dev/attempt"))
         .containsExactly("1", "2");
     assertThat(done.getMessage().getHeader(KjobConstants.JOB_NAME)).isEqualTo(names.get(1));
@@ -578,7 +565,7 @@ class KubernetesExecutorTest {
   void twoHundredConcurrentStepsCompleteWithBoundedThreads() throws Exception {
     int steps = 200;
     CompletableFuture<Void> release = new CompletableFuture<>();
-    kubelet.on("fan", succeed().after(release));
+    cluster.kubelet().on("fan", succeed().after(release));
     startCamel(
         new RouteBuilder() {
           @Override
@@ -597,7 +584,9 @@ class KubernetesExecutorTest {
     for (int i = 0; i < steps; i++) {
       inFlight.add(sendAsync("direct:fan", Map.of(KjobConstants.RUN_ID, "run-fan-" + i)));
     }
-    await().atMost(Duration.ofSeconds(30)).until(() -> kubelet.jobs().size() == steps + 1);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> cluster.kubelet().jobs().size() == steps + 1);
 
     assertThat(inFlight).noneMatch(CompletableFuture::isDone);
     assertThat(camel.getInflightRepository().size()).isEqualTo(steps);
@@ -626,7 +615,7 @@ class KubernetesExecutorTest {
     // The executor's informer is started by the first step. Its first list is answered with
     // resourceVersion 1000 and its first watch ends with 410 Gone after 100 ms; neither shows the
     // step's Job, so the step can only complete once the informer has re-listed and re-watched.
-    MockApiServers.closeFirstJobWatchWith410(server, NAMESPACE);
+    MockApiServers.closeFirstJobWatchWith410(cluster.server(), NAMESPACE);
     startCamel(route("direct:watched", "kjob:watched?" + KUBERNETES + "&script=true"));
 
     Exchange done = send("direct:watched", null, Map.of(KjobConstants.RUN_ID, "run-410"));
@@ -669,7 +658,7 @@ class KubernetesExecutorTest {
                         "ref", "refs/heads/main"))));
 
     assertThat(done.getException()).isNull();
-    var pod = kubelet.jobs().get(0).getSpec().getTemplate().getSpec();
+    var pod = cluster.kubelet().jobs().get(0).getSpec().getTemplate().getSpec();
     Container step = pod.getContainers().get(0);
     assertThat(step.getWorkingDir()).isEqualTo("/workspace/source");
     assertThat(step.getVolumeMounts())
@@ -735,7 +724,7 @@ class KubernetesExecutorTest {
                     Map.of("cloneUrl", "https://github.com/octo/repo.git", "commit", "abc"))));
 
     assertThat(done.getException()).isNull();
-    var pod = kubelet.jobs().get(0).getSpec().getTemplate().getSpec();
+    var pod = cluster.kubelet().jobs().get(0).getSpec().getTemplate().getSpec();
     assertThat(pod.getContainers().get(0).getWorkingDir()).isEqualTo("/src");
     assertThat(pod.getContainers().get(0).getVolumeMounts())
         .extracting(VolumeMount::getMountPath)
@@ -751,8 +740,9 @@ class KubernetesExecutorTest {
 
   @Test
   void failedCheckoutFailsTheStepWithTheInitContainersLog() {
-    kubelet.on(
-        "build", failInit("caravan-checkout", 128, "fatal: couldn't find remote ref nope\n"));
+    cluster
+        .kubelet()
+        .on("build", failInit("caravan-checkout", 128, "fatal: couldn't find remote ref nope\n"));
     startCamel(route("direct:checkout", "kjob:build?" + KUBERNETES + "&checkout=true&script=make"));
 
     Exchange done =
@@ -807,7 +797,7 @@ class KubernetesExecutorTest {
     String claimName = JobFactory.workspaceClaimName("run-ws");
     assertThat(claimName).matches("caravan-ws-[0-9a-f]{16}");
     List<PersistentVolumeClaim> claims =
-        client.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems();
+        cluster.client().persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems();
     assertThat(claims)
         .singleElement()
         .satisfies(
@@ -825,8 +815,8 @@ class KubernetesExecutorTest {
         .as("one claim per run, however many steps use it")
         .hasSize(1);
 
-    assertThat(kubelet.jobs()).hasSize(3);
-    for (Job job : kubelet.jobs()) {
+    assertThat(cluster.kubelet().jobs()).hasSize(3);
+    for (Job job : cluster.kubelet().jobs()) {
       var pod = job.getSpec().getTemplate().getSpec();
       Container step = pod.getContainers().get(0);
       assertThat(pod.getVolumes())
@@ -860,7 +850,7 @@ class KubernetesExecutorTest {
     // another run gets a claim of its own
     assertThat(send("direct:left", null, Map.of(KjobConstants.RUN_ID, "run-ws-2")).getException())
         .isNull();
-    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
+    assertThat(cluster.client().persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
         .extracting(claim -> claim.getMetadata().getName())
         .containsExactlyInAnyOrder(claimName, JobFactory.workspaceClaimName("run-ws-2"));
 
@@ -868,7 +858,7 @@ class KubernetesExecutorTest {
     kjob.deleteWorkspace("run-ws").get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
     kjob.deleteWorkspace("run-without-workspace").get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
 
-    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
+    assertThat(cluster.client().persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
         .extracting(claim -> claim.getMetadata().getName())
         .containsExactly(JobFactory.workspaceClaimName("run-ws-2"));
     assertThat(requests(r -> "DELETE".equals(r.getMethod()) && r.getPath().startsWith(CLAIMS_PATH)))
@@ -880,7 +870,8 @@ class KubernetesExecutorTest {
   void anExistingWorkspaceClaimIsUsedAndRememberedForDeletion() throws Exception {
     // as after a restart: the claim of the run is there already (the POST answers 409)
     String claimName = JobFactory.workspaceClaimName("run-resumed");
-    client
+    cluster
+        .client()
         .persistentVolumeClaims()
         .inNamespace(NAMESPACE)
         .resource(
@@ -899,14 +890,20 @@ class KubernetesExecutorTest {
     Exchange done = send("direct:ws", null, Map.of(KjobConstants.RUN_ID, "run-resumed"));
 
     assertThat(done.getException()).isNull();
-    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
+    assertThat(cluster.client().persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems())
         .singleElement()
         .satisfies(
             claim -> assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce"));
     StepExecutors.of(camel)
         .deleteWorkspace("run-resumed")
         .get(STEP_WAIT.toSeconds(), TimeUnit.SECONDS);
-    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE).withName(claimName).get())
+    assertThat(
+            cluster
+                .client()
+                .persistentVolumeClaims()
+                .inNamespace(NAMESPACE)
+                .withName(claimName)
+                .get())
         .isNull();
   }
 
@@ -938,7 +935,7 @@ class KubernetesExecutorTest {
 
   private void startCamel(RoutesBuilder routes, Consumer<KjobComponent> configure) {
     KjobComponent kjob = new KjobComponent();
-    kjob.setKubernetesClient(client);
+    kjob.setKubernetesClient(cluster.client());
     kjob.setNamespace(NAMESPACE);
     // github.com does not resolve here: the checkout tests skip the internal-address check
     kjob.setCheckoutAllowPrivateAddresses(true);
@@ -1010,13 +1007,21 @@ class KubernetesExecutorTest {
 
   /** Waits until the stand-in has seen exactly one Job and marked it active; returns its name. */
   private String awaitStartedJob() {
-    await().atMost(STEP_WAIT).until(() -> kubelet.jobs().size() == 1);
-    String jobName = kubelet.jobNames().get(0);
+    await().atMost(STEP_WAIT).until(() -> cluster.kubelet().jobs().size() == 1);
+    String jobName = cluster.kubelet().jobNames().get(0);
     await()
         .atMost(STEP_WAIT)
         .until(
             () -> {
-              Job job = client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).get();
+              Job job =
+                  cluster
+                      .client()
+                      .batch()
+                      .v1()
+                      .jobs()
+                      .inNamespace(NAMESPACE)
+                      .withName(jobName)
+                      .get();
               return job.getStatus() != null && job.getStatus().getStartTime() != null;
             });
     return jobName;
@@ -1026,7 +1031,7 @@ class KubernetesExecutorTest {
   private List<RecordedRequest> requests(Predicate<RecordedRequest> filter) {
     try {
       RecordedRequest request;
-      while ((request = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+      while ((request = cluster.server().takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
         requests.add(request);
       }
     } catch (InterruptedException e) {
@@ -1046,7 +1051,7 @@ class KubernetesExecutorTest {
   }
 
   private Job jobOfRun(String runId) {
-    return kubelet.jobs().stream()
+    return cluster.kubelet().jobs().stream()
         .filter(job -> runId.equals(job.getMetadata().getLabels().get(JobLabels.RUN)))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no Job of run " + runId));
