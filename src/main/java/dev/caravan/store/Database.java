@@ -16,8 +16,18 @@ import org.flywaydb.core.Flyway;
  */
 public final class Database implements AutoCloseable {
 
+  /**
+   * Settings of an embedded H2 file store: every commit written to the file before it returns
+   * ({@code WRITE_DELAY=0}, so it survives a SIGKILL right after), and superseded chunks of the
+   * file kept 10 s instead of H2's 45 s ({@code RETENTION_TIME}): H2 scans every chunk it keeps on
+   * each commit, and at hundreds of commits a second that scan came to dominate
+   * (docs/reliability.md).
+   */
+  public static final String H2_FILE_SETTINGS = ";WRITE_DELAY=0;RETENTION_TIME=10000";
+
   /** The default database: an H2 file that survives a SIGKILL right after a commit. */
-  public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./caravan-data/caravan;WRITE_DELAY=0";
+  public static final String DEFAULT_JDBC_URL =
+      "jdbc:h2:file:./caravan-data/caravan" + H2_FILE_SETTINGS;
 
   private final Jdbc jdbc;
   private final HikariDataSource owned;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.caravan.store.Database;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -49,7 +50,7 @@ class EventDurabilityIT {
     String jdbcUrl =
         "jdbc:h2:file:"
             + dir.resolve("events")
-            + System.getProperty("caravan.durability.h2Settings", ";WRITE_DELAY=0");
+            + System.getProperty("caravan.durability.h2Settings", Database.H2_FILE_SETTINGS);
     int next = 0;
     for (int round = 1; round <= 2; round++) {
       Round killed = publishAndKill(jdbcUrl, next, round);

@@ -1,5 +1,6 @@
 package dev.caravan.event;
 
+import dev.caravan.store.Database;
 import java.nio.file.Path;
 
 /**
@@ -38,6 +39,6 @@ public final class H2EventComponents {
    * transaction commits (WRITE_DELAY=0), for a test's own look at the database or a child JVM.
    */
   public static String fileUrl(Path directory, String name) {
-    return "jdbc:h2:file:" + directory.resolve(name) + ";WRITE_DELAY=0";
+    return "jdbc:h2:file:" + directory.resolve(name) + Database.H2_FILE_SETTINGS;
   }
 }

@@ -131,7 +131,8 @@ class GatewayLoadIT {
 
   @DynamicPropertySource
   static void dataDir(DynamicPropertyRegistry registry) {
-    // the default store: jdbc:h2:file:${caravan.data-dir}/caravan;WRITE_DELAY=0
+    // the default store:
+    // jdbc:h2:file:${caravan.data-dir}/caravan;WRITE_DELAY=0;RETENTION_TIME=10000
     registry.add("caravan.data-dir", () -> DATA_DIR.toString());
   }
 

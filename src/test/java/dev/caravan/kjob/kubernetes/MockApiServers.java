@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.ListMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.WatchEventBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobListBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -27,11 +26,6 @@ import java.util.function.Function;
 public final class MockApiServers {
 
   private MockApiServers() {}
-
-  /** A started CRUD server whose expectations come first. */
-  public static KubernetesMockServer crud() {
-    return start(KubernetesMixedDispatcher::new);
-  }
 
   /**
    * Makes the first list of Caravan's Job informer in the namespace answer an empty list at
