@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
@@ -22,6 +23,21 @@ import javax.sql.DataSource;
 final class GroupCommit {
 
   static final int MAX_BATCH = 64;
+
+  /**
+   * Whether writes to the database at this JDBC URL gain from sharing commits: an embedded H2 (a
+   * file or memory in this JVM). Not a database behind a socket (PostgreSQL, H2 over TCP or with
+   * {@code AUTO_SERVER}), where every statement of a batch would wait for a round trip while the
+   * other writers wait for the batch, and PostgreSQL groups the flushes of concurrent commits
+   * itself.
+   */
+  static boolean suits(String jdbcUrl) {
+    String url = jdbcUrl.toUpperCase(Locale.ROOT);
+    return url.startsWith("JDBC:H2:")
+        && !url.startsWith("JDBC:H2:TCP:")
+        && !url.startsWith("JDBC:H2:SSL:")
+        && !url.contains("AUTO_SERVER=TRUE");
+  }
 
   private final DataSource dataSource;
   private final ReentrantLock writer = new ReentrantLock();

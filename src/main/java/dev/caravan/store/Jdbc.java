@@ -18,6 +18,7 @@ public final class Jdbc {
   private final DataSource dataSource;
   private final StoreHealth health;
   private final GroupCommit groupCommit;
+  private volatile Boolean grouping;
 
   public Jdbc(DataSource dataSource) {
     this(dataSource, new StoreHealth());
@@ -75,21 +76,36 @@ public final class Jdbc {
 
   /**
    * Runs work that writes, committed when this returns, and tells the store's health whether it
-   * worked. Writes that arrive together share one transaction (see {@link GroupCommit}), each under
-   * a savepoint of its own: a work must not commit or roll back the connection itself (it rolls
-   * back to a savepoint of its own, as {@link #insertIfAbsent} does), and whatever it throws undoes
-   * its own statements only. A write from inside a write's work gets a transaction of its own.
+   * worked. On an embedded H2, writes that arrive together share one transaction (see {@link
+   * GroupCommit}), each under a savepoint of its own: a work must not commit or roll back the
+   * connection itself (it rolls back to a savepoint of its own, as {@link #insertIfAbsent} does),
+   * and whatever it throws undoes its own statements only. A write from inside a write's work gets
+   * a transaction of its own.
    */
   public <T> T write(Work<T> work) {
     T result;
     try {
-      result = groupCommit.isWriting() ? inTransaction(work) : grouped(work);
+      result = groupCommit.isWriting() || !grouping() ? inTransaction(work) : grouped(work);
     } catch (RuntimeException | Error e) {
       health.failed(e);
       throw e;
     }
     health.written();
     return result;
+  }
+
+  /** Whether writes share commits: on an embedded H2 only (see {@link GroupCommit#suits}). */
+  public boolean grouping() {
+    Boolean known = grouping;
+    if (known == null) {
+      try (Connection connection = dataSource.getConnection()) {
+        known = GroupCommit.suits(connection.getMetaData().getURL());
+      } catch (SQLException e) {
+        throw new StoreException("Store failed: " + e.getMessage(), e);
+      }
+      grouping = known;
+    }
+    return known;
   }
 
   /** How many writes wait for the writer (for tests and metrics). */

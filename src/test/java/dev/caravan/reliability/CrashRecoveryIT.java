@@ -56,7 +56,10 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryIT {
 
   private static final int EVENTS = 4;
-  private static final Duration WAIT = Duration.ofSeconds(25);
+
+  /** Long enough for a child JVM on a busy 2-core machine; a passing run waits far less. */
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
   private static final String JOBS_PATH =
       "/apis/batch/v1/namespaces/" + CrashChildMain.NAMESPACE + "/jobs";
 

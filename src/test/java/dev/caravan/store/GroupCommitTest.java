@@ -152,6 +152,16 @@ class GroupCommitTest {
   }
 
   @Test
+  void writesShareCommitsOnAnEmbeddedH2OnlyNotBehindASocket() {
+    assertThat(jdbc.grouping()).as("the test's in-memory H2").isTrue();
+    assertThat(GroupCommit.suits("jdbc:h2:file:./caravan-data/caravan;WRITE_DELAY=0")).isTrue();
+    assertThat(GroupCommit.suits("jdbc:h2:./data/caravan")).isTrue();
+    assertThat(GroupCommit.suits("jdbc:h2:file:/tmp/db;WRITE_DELAY=0;auto_server=true")).isFalse();
+    assertThat(GroupCommit.suits("jdbc:h2:tcp://db.example/caravan")).isFalse();
+    assertThat(GroupCommit.suits("jdbc:postgresql://db.example:5432/caravan")).isFalse();
+  }
+
+  @Test
   void aFailedWriteMarksTheStoreFailingAndTheNextWrittenOneClearsIt() {
     assertThatThrownBy(
             () ->
