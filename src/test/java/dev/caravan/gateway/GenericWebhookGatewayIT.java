@@ -120,7 +120,9 @@ class GenericWebhookGatewayIT {
         postCi(body, "X-Event-Type", "build", "X-Event-Id", id, "X-Event-Subject", "octo/repo");
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-    assertThat(json(response.body())).isEqualTo(json("{\"id\":\"" + id + "\"}"));
+    // no pipeline subscribes to webhook/ci here: no runs
+    assertThat(json(response.body())).isEqualTo(json("{\"id\":\"" + id + "\",\"runs\":[]}"));
+    assertThat(response.headers().firstValue("Location")).hasValue("/api/events/" + id);
     Event event = store().find(id).orElseThrow();
     assertThat(event.source()).isEqualTo("webhook/ci");
     assertThat(event.type()).isEqualTo("build");
@@ -150,7 +152,8 @@ class GenericWebhookGatewayIT {
     HttpResponse<String> again = postCi("{\"n\":1}", "X-Event-Id", id);
 
     assertThat(again.statusCode()).isEqualTo(200);
-    assertThat(json(again.body())).isEqualTo(json("{\"id\":\"" + id + "\",\"duplicate\":true}"));
+    assertThat(json(again.body()))
+        .isEqualTo(json("{\"id\":\"" + id + "\",\"duplicate\":true,\"runs\":[]}"));
   }
 
   @Test
