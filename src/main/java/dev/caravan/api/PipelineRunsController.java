@@ -8,17 +8,19 @@ import dev.caravan.event.EventProducer;
 import dev.caravan.event.InvalidEventException;
 import dev.caravan.event.Subscription;
 import dev.caravan.run.Runs;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -26,7 +28,8 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code POST /api/pipelines/{id}/runs}: run now. The body (JSON, optional) is the data of a new
  * event of source {@code manual}, type and subject from the query ({@code type} defaults to {@code
  * manual}); it is stored like any event, and only this pipeline gets a delivery, whatever its
- * subscription (a cron pipeline too).
+ * subscription (a cron pipeline too). The body is read as the gateways read theirs: at most {@code
+ * caravan.gateways.max-body-bytes}, and only when declared JSON (or not declared).
  */
 @RestController
 class PipelineRunsController {
@@ -34,9 +37,12 @@ class PipelineRunsController {
   static final String SOURCE = "manual";
 
   private final CamelContext camel;
+  private final long maxBodyBytes;
 
-  PipelineRunsController(CamelContext camel) {
+  PipelineRunsController(
+      CamelContext camel, @Value("${caravan.gateways.max-body-bytes:26214400}") long maxBodyBytes) {
     this.camel = camel;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   @PostMapping("/api/pipelines/{id}/runs")
@@ -44,8 +50,10 @@ class PipelineRunsController {
       @PathVariable String id,
       @RequestParam(defaultValue = SOURCE) String type,
       @RequestParam(required = false) String subject,
-      @RequestBody(required = false) byte[] body) {
+      HttpServletRequest request)
+      throws IOException {
     requireRunnable(id);
+    byte[] body = JsonRequestBody.read(request, maxBodyBytes);
     Event event;
     try {
       event = EventProducer.newEvent(null, SOURCE, type, subject, null, Map.of(), body);

@@ -39,7 +39,8 @@ import org.springframework.context.annotation.Bean;
       "camel.component.kjob.executor=local",
       "camel.component.event.poll-interval=200",
       "caravan.api.token=" + SteeringApiIT.TOKEN,
-      "caravan.webhook.tokens.steer=" + SteeringApiIT.WEBHOOK_TOKEN
+      "caravan.webhook.tokens.steer=" + SteeringApiIT.WEBHOOK_TOKEN,
+      "caravan.gateways.max-body-bytes=65536"
     })
 class SteeringApiIT {
 
@@ -89,6 +90,7 @@ class SteeringApiIT {
               .to(
                   "kjob:hold?timeout=60s&env.GATE=${body[gate]}&script=while [ ! -f \"$GATE\" ];"
                       + " do sleep 0.1; done");
+          from("event:steer-refused").routeId("steer-refused").to("log:steer-refused");
           from("event:steer-stopped").routeId("steer-stopped").to("log:steer-stopped");
           from("event:steer-removed").routeId("steer-removed").to("log:steer-removed");
         }
@@ -249,8 +251,21 @@ class SteeringApiIT {
     assertJsonError(post("/api/pipelines/no-such-pipeline/runs", "{}"), 404);
     // a route, but not a pipeline
     assertJsonError(post("/api/pipelines/generic-webhook/runs", "{}"), 404);
-    assertJsonError(post("/api/pipelines/steer-nightly/runs", "{\"who\": "), 400);
-    assertJsonError(post("/api/pipelines/steer-nightly/runs?type=bad%01type", "{}"), 400);
+    assertJsonError(post("/api/pipelines/steer-refused/runs", "{\"who\": "), 400);
+    assertJsonError(post("/api/pipelines/steer-refused/runs?type=bad%01type", "{}"), 400);
+    assertJsonError(
+        post("/api/pipelines/steer-refused/runs", "{\"who\": \"" + "x".repeat(70_000) + "\"}"),
+        413);
+    // curl -d without a content type declares a form
+    assertJsonError(
+        send(
+            request("/api/pipelines/steer-refused/runs")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"who\": \"Ada\"}"))),
+        415);
+    assertThat(getJson("/api/runs?pipeline=steer-refused").get("items"))
+        .as("nothing refused was run")
+        .isEmpty();
 
     camel.getRouteController().stopRoute("steer-stopped");
     assertJsonError(post("/api/pipelines/steer-stopped/runs", "{}"), 409);
