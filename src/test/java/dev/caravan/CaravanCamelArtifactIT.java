@@ -155,6 +155,7 @@ class CaravanCamelArtifactIT {
               "db/caravan/V1__events.sql",
               "db/caravan/V4__retention.sql",
               "db/caravan/V5__delivery_queue.sql",
+              "db/caravan/V6__run_retry_of.sql",
               "scripts/pr-checks/unit-tests.sh")
           .noneMatch(name -> name.startsWith("dev/caravan/app/"))
           .noneMatch(name -> name.startsWith("dev/caravan/api/"))

@@ -155,7 +155,8 @@ class RunsController {
     }
   }
 
-  private static Map<String, Object> describe(RunView run) {
+  /** A run as every list and answer of the API shows it. */
+  static Map<String, Object> describe(RunView run) {
     Map<String, Object> item = new LinkedHashMap<>();
     item.put("id", run.id());
     item.put("event", run.eventId());
@@ -165,6 +166,7 @@ class RunsController {
     item.put("started", run.started());
     item.put("ended", run.ended());
     item.put("reuseFrom", run.reuseFrom());
+    item.put("retryOf", run.retryOf());
     item.put("summary", run.summary());
     return item;
   }

@@ -18,6 +18,17 @@ public interface DeliveryHandler {
   default void enqueued(Connection connection, List<Delivery> deliveries) throws SQLException {}
 
   /**
+   * An event stored before was appended again (a duplicate): the deliveries already made of it, to
+   * name in the duplicate's answer (Caravan's run layer: the event's runs, oldest first), read in
+   * the bus's transaction.
+   *
+   * @param event the event as appended again (its id is the stored one's)
+   */
+  default List<Delivery> delivered(Connection connection, Event event) throws SQLException {
+    return List.of();
+  }
+
+  /**
    * Deliveries were taken off the queue by this Caravan.
    *
    * @return those to dispatch now (a handler may drop one that should not run any more)

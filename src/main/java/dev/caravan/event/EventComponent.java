@@ -167,6 +167,15 @@ public class EventComponent extends DefaultComponent {
     }
   }
 
+  /** Wakes the local consumers of one subscriber, for which a delivery was queued by hand. */
+  public void wakeSubscriber(String subscriber) {
+    for (EventConsumer consumer : consumers) {
+      if (consumer.subscription().subscriber().equals(subscriber)) {
+        consumer.wake();
+      }
+    }
+  }
+
   public EventStore getStore() {
     return store;
   }

@@ -41,6 +41,14 @@ public final class EventConstants {
       javaType = "Boolean")
   public static final String EVENT_DUPLICATE = "CaravanEventDuplicate";
 
+  @Metadata(
+      description =
+          "Producer: the deliveries of the event, one per pipeline it was queued for in its own"
+              + " transaction (each delivery's id is the id of the run it starts); for a duplicate,"
+              + " the deliveries made of the stored event so far.",
+      javaType = "java.util.List<Delivery>")
+  public static final String EVENT_DELIVERIES = "CaravanEventDeliveries";
+
   @Metadata(description = "Consumer: the whole event as CloudEvents JSON.", javaType = "String")
   public static final String EVENT = "CaravanEvent";
 

@@ -31,9 +31,11 @@ public class EventProducer extends DefaultProducer {
   @Override
   public void process(Exchange exchange) {
     Event event = toEvent(exchange.getMessage(), source(exchange.getMessage()));
-    boolean stored = endpoint.getComponent().getStore().append(event);
+    Appended appended = endpoint.getComponent().getStore().publish(event);
+    boolean stored = appended.stored();
     exchange.getMessage().setHeader(EventConstants.EVENT_ID, event.id());
     exchange.getMessage().setHeader(EventConstants.EVENT_DUPLICATE, !stored);
+    exchange.getMessage().setHeader(EventConstants.EVENT_DELIVERIES, appended.deliveries());
     if (stored) {
       Metrics.counter("caravan.events.received", "source", event.source(), "type", event.type())
           .increment();
@@ -62,20 +64,6 @@ public class EventProducer extends DefaultProducer {
   }
 
   static Event toEvent(Message message, String source) {
-    String id = message.getHeader(EventConstants.EVENT_ID, String.class);
-    if (id == null || id.isBlank()) {
-      id = UUID.randomUUID().toString();
-    }
-    requirePrintable("id", id, MAX_ID_LENGTH);
-    String type = message.getHeader(EventConstants.EVENT_TYPE, String.class);
-    if (type == null || type.isBlank()) {
-      throw new InvalidEventException("the event has no type (header CaravanEventType)");
-    }
-    requirePrintable("type", type, 255);
-    String subject = message.getHeader(EventConstants.EVENT_SUBJECT, String.class);
-    if (subject != null) {
-      requirePrintable("subject", subject, 1024);
-    }
     Map<String, String> labels = new LinkedHashMap<>();
     Map<?, ?> labelHeader = message.getHeader(EventConstants.EVENT_LABELS, Map.class);
     if (labelHeader != null) {
@@ -86,16 +74,53 @@ public class EventProducer extends DefaultProducer {
             }
           });
     }
+    return newEvent(
+        message.getHeader(EventConstants.EVENT_ID, String.class),
+        source,
+        message.getHeader(EventConstants.EVENT_TYPE, String.class),
+        message.getHeader(EventConstants.EVENT_SUBJECT, String.class),
+        message.getHeader(EventConstants.EVENT_TIME, String.class),
+        labels,
+        message.getBody());
+  }
+
+  /**
+   * An event checked as the producer checks what it publishes.
+   *
+   * @param id {@code null} or blank for a new UUID
+   * @param time ISO-8601, or {@code null} for now
+   * @param body JSON text (String or UTF-8 bytes, stored as it came once checked), or an object
+   *     written as JSON
+   * @throws InvalidEventException naming what is wrong
+   */
+  public static Event newEvent(
+      String id,
+      String source,
+      String type,
+      String subject,
+      String time,
+      Map<String, String> labels,
+      Object body) {
+    if (id == null || id.isBlank()) {
+      id = UUID.randomUUID().toString();
+    }
+    requirePrintable("id", id, MAX_ID_LENGTH);
+    if (type == null || type.isBlank()) {
+      throw new InvalidEventException("the event has no type (header CaravanEventType)");
+    }
+    requirePrintable("type", type, 255);
+    if (subject != null) {
+      requirePrintable("subject", subject, 1024);
+    }
     return new Event(
         id,
         source,
         type,
         subject,
         // databases keep microseconds: store what find() will give back
-        EventJson.time(message.getHeader(EventConstants.EVENT_TIME, String.class))
-            .truncatedTo(ChronoUnit.MICROS),
+        EventJson.time(time).truncatedTo(ChronoUnit.MICROS),
         labels,
-        data(message.getBody()));
+        data(body));
   }
 
   /** JSON text is stored as it came (what a signature covered), once checked; objects as JSON. */

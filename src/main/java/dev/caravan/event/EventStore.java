@@ -12,7 +12,15 @@ public interface EventStore {
    *
    * @return {@code false} when an event with that id was stored before (nothing changes)
    */
-  boolean append(Event event);
+  default boolean append(Event event) {
+    return publish(event).stored();
+  }
+
+  /**
+   * Stores the event as {@link #append} does, and says which deliveries it queued (the producer
+   * puts them in the header {@code CaravanEventDeliveries}).
+   */
+  Appended publish(Event event);
 
   /**
    * Registers (or updates) a subscription, active: it receives events appended from now on, and its

@@ -36,24 +36,11 @@ public class JdbcEventStore implements EventStore {
   }
 
   @Override
-  public boolean append(Event event) {
+  public Appended publish(Event event) {
     return jdbc.write(
         connection -> {
-          try (PreparedStatement insert =
-              connection.prepareStatement(
-                  "INSERT INTO caravan_event (id, source, type, subject, event_time, received_at,"
-                      + " labels, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, event.id());
-            insert.setString(2, event.source());
-            insert.setString(3, event.type());
-            insert.setString(4, event.subject());
-            insert.setObject(5, utc(event.time()));
-            insert.setObject(6, utc(Instant.now()));
-            insert.setString(7, EventJson.write(event.labels()));
-            insert.setString(8, event.data());
-            if (!Jdbc.insertIfAbsent(connection, insert)) {
-              return false;
-            }
+          if (!insert(connection, event)) {
+            return new Appended(false, handler.delivered(connection, event));
           }
           // read in the same transaction, so a subscription is either seen here or registered
           // after this event
@@ -64,8 +51,31 @@ public class JdbcEventStore implements EventStore {
             }
           }
           handler.enqueued(connection, deliveries);
-          return true;
+          return new Appended(true, deliveries);
         });
+  }
+
+  /**
+   * Stores the event alone, in the caller's transaction, queuing no delivery (the caller queues the
+   * ones it wants: a run started by hand).
+   *
+   * @return {@code false} when an event with that id was stored before
+   */
+  public boolean insert(Connection connection, Event event) throws SQLException {
+    try (PreparedStatement insert =
+        connection.prepareStatement(
+            "INSERT INTO caravan_event (id, source, type, subject, event_time, received_at,"
+                + " labels, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      insert.setString(1, event.id());
+      insert.setString(2, event.source());
+      insert.setString(3, event.type());
+      insert.setString(4, event.subject());
+      insert.setObject(5, utc(event.time()));
+      insert.setObject(6, utc(Instant.now()));
+      insert.setString(7, EventJson.write(event.labels()));
+      insert.setString(8, event.data());
+      return Jdbc.insertIfAbsent(connection, insert);
+    }
   }
 
   /**

@@ -28,7 +28,8 @@ import javax.sql.DataSource;
 public class JdbcRunStore {
 
   private static final String RUN_COLUMNS =
-      "id, event_id, pipeline, status, created_at, started_at, ended_at, reuse_from, summary";
+      "id, event_id, pipeline, status, created_at, started_at, ended_at, reuse_from, summary,"
+          + " retry_of";
 
   private final Jdbc jdbc;
 
@@ -57,10 +58,21 @@ public class JdbcRunStore {
   /** Records the PENDING runs of new deliveries, in the event bus's transaction. */
   static void insertPending(Connection connection, List<Delivery> deliveries, String reuseFrom)
       throws SQLException {
+    insertPending(connection, deliveries, reuseFrom, null);
+  }
+
+  /**
+   * Records the PENDING runs of new deliveries, in the event bus's transaction.
+   *
+   * @param retryOf the run these retry or run again, or {@code null}
+   */
+  static void insertPending(
+      Connection connection, List<Delivery> deliveries, String reuseFrom, String retryOf)
+      throws SQLException {
     try (PreparedStatement insert =
         connection.prepareStatement(
-            "INSERT INTO caravan_run (id, event_id, pipeline, status, reuse_from, created_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?)")) {
+            "INSERT INTO caravan_run (id, event_id, pipeline, status, reuse_from, created_at,"
+                + " retry_of) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
       for (Delivery delivery : deliveries) {
         insert.setString(1, delivery.id());
         insert.setString(2, delivery.event().id());
@@ -68,9 +80,26 @@ public class JdbcRunStore {
         insert.setString(4, RunStatus.PENDING.name());
         insert.setString(5, reuseFrom);
         insert.setObject(6, utc(Instant.now()));
+        insert.setString(7, retryOf);
         insert.addBatch();
       }
       insert.executeBatch();
+    }
+  }
+
+  /** The runs of an event, oldest first, as deliveries of it, read in the caller's transaction. */
+  static List<Delivery> runsOf(Connection connection, Event event) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT id, pipeline FROM caravan_run WHERE event_id = ? ORDER BY seq")) {
+      query.setString(1, event.id());
+      List<Delivery> runs = new ArrayList<>();
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          runs.add(new Delivery(rows.getString(1), event, rows.getString(2)));
+        }
+      }
+      return runs;
     }
   }
 
@@ -333,17 +362,18 @@ public class JdbcRunStore {
   // the queries of the runs API
 
   public Optional<RunView> run(String runId) {
-    return jdbc.inTransaction(
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE id = ?")) {
-            query.setString(1, runId);
-            try (ResultSet rows = query.executeQuery()) {
-              return rows.next() ? Optional.of(run(rows)) : Optional.empty();
-            }
-          }
-        });
+    return jdbc.inTransaction(connection -> run(connection, runId));
+  }
+
+  /** The run, read in the caller's transaction. */
+  static Optional<RunView> run(Connection connection, String runId) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE id = ?")) {
+      query.setString(1, runId);
+      try (ResultSet rows = query.executeQuery()) {
+        return rows.next() ? Optional.of(run(rows)) : Optional.empty();
+      }
+    }
   }
 
   /** Runs, newest first, filtered by whatever is not {@code null}. */
@@ -396,6 +426,7 @@ public class JdbcRunStore {
         Jdbc.instant(rows.getObject(6, OffsetDateTime.class)),
         Jdbc.instant(rows.getObject(7, OffsetDateTime.class)),
         rows.getString(8),
-        rows.getString(9));
+        rows.getString(9),
+        rows.getString(10));
   }
 }

@@ -62,6 +62,11 @@ final class RunDispatcher implements DeliveryHandler {
   }
 
   @Override
+  public List<Delivery> delivered(Connection connection, Event event) throws SQLException {
+    return JdbcRunStore.runsOf(connection, event);
+  }
+
+  @Override
   public List<Delivery> taken(Connection connection, List<Delivery> deliveries)
       throws SQLException {
     return JdbcRunStore.claim(connection, deliveries, runs.instanceId()).stream()

@@ -2,7 +2,12 @@ package dev.caravan.run;
 
 import java.time.Instant;
 
-/** One run as the API shows it. */
+/**
+ * One run as the API shows it.
+ *
+ * @param retryOf the run this one retries or runs again ({@code POST /api/runs/{id}/retry} or
+ *     {@code /rerun}), or {@code null}
+ */
 public record RunView(
     String id,
     String eventId,
@@ -12,4 +17,5 @@ public record RunView(
     Instant started,
     Instant ended,
     String reuseFrom,
-    String summary) {}
+    String summary,
+    String retryOf) {}

@@ -1,5 +1,7 @@
 package dev.caravan.run;
 
+import dev.caravan.event.Delivery;
+import dev.caravan.event.Event;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.JdbcEventStore;
 import dev.caravan.kjob.StepJournal;
@@ -46,7 +48,11 @@ public final class Runs {
 
   /** The stores on the open database. */
   private record Stores(
-      JdbcRunStore runs, JdbcStepJournal journal, JdbcEventStore events, EventComponent bus) {}
+      JdbcRunStore runs,
+      JdbcStepJournal journal,
+      JdbcEventStore events,
+      EventComponent bus,
+      ManualRuns manual) {}
 
   public Runs(CamelContext camel) {
     this.camel = camel;
@@ -81,7 +87,13 @@ public final class Runs {
     readSettings();
     Database database = bus.getDatabase();
     JdbcRunStore runs = new JdbcRunStore(database.jdbc());
-    stores = new Stores(runs, new JdbcStepJournal(database.jdbc()), events, bus);
+    stores =
+        new Stores(
+            runs,
+            new JdbcStepJournal(database.jdbc()),
+            events,
+            bus,
+            new ManualRuns(database.jdbc(), events));
     runs.heartbeat(instanceId);
     heartbeats =
         camel.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "run-heartbeat");
@@ -195,6 +207,52 @@ public final class Runs {
     runs.ifPresent(
         started -> started.forEach(run -> open.bus().wakeSubscribers(run.delivery().event())));
     return runs;
+  }
+
+  /**
+   * Starts a run of one pipeline for a new event (stored like any other), whatever other pipelines
+   * it would match: only this one gets a delivery.
+   *
+   * @return the new run (its delivery), or empty when the pipeline collects no deliveries (its
+   *     route is gone) or the event's id is taken
+   */
+  public Optional<Delivery> runNow(String pipeline, Event event) {
+    Stores open = stores();
+    Optional<Delivery> run = open.manual().start(pipeline, event);
+    run.ifPresent(started -> open.bus().wakeSubscriber(pipeline));
+    return run;
+  }
+
+  /** What {@link #retry} did. */
+  public enum RetryOutcome {
+    STARTED,
+    NO_SUCH_RUN,
+    IN_FLIGHT,
+    PIPELINE_INACTIVE
+  }
+
+  /**
+   * What {@link #retry} did.
+   *
+   * @param original the run retried, {@code null} when there is none
+   * @param run the new run (its delivery), when STARTED
+   */
+  public record Retry(RetryOutcome outcome, RunView original, Delivery run) {}
+
+  /**
+   * A new run of an ended run's pipeline for the same event, recording the run it retries ({@code
+   * retryOf}).
+   *
+   * @param keepSucceeded whether it reuses the steps that succeeded in that run (retry), or runs
+   *     every step afresh (rerun)
+   */
+  public Retry retry(String runId, boolean keepSucceeded) {
+    Stores open = stores();
+    Retry retry = open.manual().retry(runId, keepSucceeded);
+    if (retry.outcome() == RetryOutcome.STARTED) {
+      open.bus().wakeSubscriber(retry.run().subscriber());
+    }
+    return retry;
   }
 
   String instanceId() {

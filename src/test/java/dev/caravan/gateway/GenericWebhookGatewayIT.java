@@ -120,7 +120,14 @@ class GenericWebhookGatewayIT {
         postCi(body, "X-Event-Type", "build", "X-Event-Id", id, "X-Event-Subject", "octo/repo");
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-    assertThat(json(response.body())).isEqualTo(json("{\"id\":\"" + id + "\"}"));
+    assertThat(json(response.body()).path("id").asText()).isEqualTo(id);
+    // the runs queued with the event: one for the pipeline another test adds, once it is there
+    List<String> pipelines = new ArrayList<>();
+    json(response.body()).path("runs").forEach(run -> pipelines.add(run.path("pipeline").asText()));
+    assertThat(pipelines)
+        .isEqualTo(
+            camel.getRoute("test-ci-builds") == null ? List.of() : List.of("test-ci-builds"));
+    assertThat(response.headers().firstValue("Location")).hasValue("/api/events/" + id);
     Event event = store().find(id).orElseThrow();
     assertThat(event.source()).isEqualTo("webhook/ci");
     assertThat(event.type()).isEqualTo("build");
@@ -150,7 +157,8 @@ class GenericWebhookGatewayIT {
     HttpResponse<String> again = postCi("{\"n\":1}", "X-Event-Id", id);
 
     assertThat(again.statusCode()).isEqualTo(200);
-    assertThat(json(again.body())).isEqualTo(json("{\"id\":\"" + id + "\",\"duplicate\":true}"));
+    assertThat(json(again.body()))
+        .isEqualTo(json("{\"id\":\"" + id + "\",\"duplicate\":true,\"runs\":[]}"));
   }
 
   @Test

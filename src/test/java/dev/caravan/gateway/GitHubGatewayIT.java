@@ -122,7 +122,13 @@ class GitHubGatewayIT {
     HttpResponse<String> response = deliver("push", id, PUSH);
 
     assertThat(response.statusCode()).isEqualTo(202);
-    assertThat(response.body()).isEqualTo("{\"id\":\"" + id + "\"}");
+    // the run queued with the event: the on-push example subscribes to push
+    assertThat(response.body())
+        .matches(
+            "\\{\"id\":\""
+                + id
+                + "\",\"runs\":\\[\\{\"id\":\"[^\"]+\",\"pipeline\":\"on-push\"}]}");
+    assertThat(response.headers().firstValue("Location")).hasValue("/api/events/" + id);
     Event stored = store().find(id).orElseThrow();
     assertThat(stored.source()).isEqualTo("github");
     assertThat(stored.type()).isEqualTo("push");
@@ -184,7 +190,7 @@ class GitHubGatewayIT {
 
     assertThat(answer).startsWith("HTTP/1.1 202");
     assertThat(store().find(id)).as("stored under its UTF-8 text").isPresent();
-    assertThat(answer).contains("{\"id\":\"" + id + "\"}");
+    assertThat(answer).contains("{\"id\":\"" + id + "\",\"runs\":[");
   }
 
   /** Sends bytes as they are (the HTTP client refuses non-ASCII header values) and reads all. */
@@ -237,11 +243,14 @@ class GitHubGatewayIT {
   void redeliveryOfTheSameIdIsReportedAsDuplicateAndStartsNoSecondRun() throws Exception {
     String id = nextId();
 
-    deliver("pull_request", id, PULL_REQUEST);
+    HttpResponse<String> first = deliver("pull_request", id, PULL_REQUEST);
     HttpResponse<String> again = deliver("pull_request", id, PULL_REQUEST);
 
     assertThat(again.statusCode()).isEqualTo(200);
-    assertThat(again.body()).isEqualTo("{\"id\":\"" + id + "\",\"duplicate\":true}");
+    // the duplicate names the runs the stored event got the first time
+    String runs = first.body().substring(first.body().indexOf(",\"runs\":"));
+    assertThat(runs).contains("\"pipeline\":\"test-pr-pipeline\"");
+    assertThat(again.body()).isEqualTo("{\"id\":\"" + id + "\",\"duplicate\":true" + runs);
     await().atMost(Duration.ofSeconds(20)).until(() -> !stepOutputs.isEmpty());
     String later = nextId();
     deliver("pull_request", later, PULL_REQUEST);

@@ -164,20 +164,28 @@ class DuplicateDeliveriesIT {
 
       int accepted = 0;
       int duplicates = 0;
+      JsonNode acceptedRuns = null;
+      List<JsonNode> duplicateRuns = new ArrayList<>();
       for (Future<HttpResponse<String>> answer : answers) {
         HttpResponse<String> response = answer.get(60, TimeUnit.SECONDS);
+        JsonNode body = json.readTree(response.body());
+        assertThat(body.get("id").asText()).isEqualTo(id);
         if (response.statusCode() == 202) {
           accepted++;
-          assertThat(json.readTree(response.body()))
-              .isEqualTo(json.readTree("{\"id\":\"" + id + "\"}"));
+          assertThat(body.has("duplicate")).isFalse();
+          acceptedRuns = body.get("runs");
         } else {
           assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-          assertThat(json.readTree(response.body()))
-              .isEqualTo(json.readTree("{\"id\":\"" + id + "\",\"duplicate\":true}"));
+          assertThat(body.get("duplicate").asBoolean()).isTrue();
+          duplicateRuns.add(body.get("runs"));
           duplicates++;
         }
       }
       assertThat(accepted).isEqualTo(1);
+      // a duplicate names the runs the stored event got with it: the same for each
+      JsonNode queued = acceptedRuns;
+      assertThat(perPipeline(queued)).isEqualTo(Map.of("dup-counter", 1, "on-push", 1));
+      assertThat(duplicateRuns).allSatisfy(runs -> assertThat(runs).isEqualTo(queued));
       assertThat(duplicates).isEqualTo(DELIVERIES - 1);
     } finally {
       pool.shutdownNow();
