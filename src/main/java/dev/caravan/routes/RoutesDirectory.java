@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.ExtendedStartupListener;
+import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.Route;
 import org.apache.camel.RouteConfigurationsBuilder;
 import org.apache.camel.RoutesBuilder;
@@ -468,15 +469,31 @@ public class RoutesDirectory extends ServiceSupport
     }
   }
 
-  /** The message of an exception and of its root cause, on one line and not overly long. */
+  /**
+   * The message of the root cause first (the part a route author acts on, such as {@code kjob:
+   * unknown option 'scirpt' (did you mean 'script'?)}) with the route's id, then Camel's message,
+   * on one line and not overly long.
+   */
   static String describe(Throwable error) {
     String message = String.valueOf(error.getMessage());
     Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    String routeId = null;
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      root = cause;
+      if (routeId == null && cause instanceof FailedToCreateRouteException failed) {
+        routeId = failed.getRouteId();
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
     }
-    if (root != error && root.getMessage() != null && !message.contains(root.getMessage())) {
-      message = message + " (caused by: " + root.getMessage() + ")";
+    if (root != error && root.getMessage() != null) {
+      message =
+          root.getMessage()
+              + (routeId == null ? "" : " in route " + routeId)
+              + " (Camel: "
+              + message
+              + ")";
     }
     message = message.replaceAll("\\s+", " ").trim();
     return message.length() > MAX_ERROR_LENGTH

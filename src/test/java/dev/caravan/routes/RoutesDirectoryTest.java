@@ -180,6 +180,14 @@ class RoutesDirectoryTest {
     assertThat(context.getRoute("broken")).isNull();
     assertThat(call("a")).isEqualTo("a1");
 
+    // a misspelt option: the short kjob message comes first, with the route; the file is logged
+    write("broken.yaml", routeWith("broken", "{to: 'kjob:typo?scirpt=true'}"));
+    await().atMost(WAIT).until(() -> status("broken.yaml").error().contains("scirpt"));
+    assertThat(status("broken.yaml").error())
+        .startsWith("kjob: unknown option 'scirpt' (did you mean 'script'?) in route broken");
+    assertThat(warnings())
+        .anySatisfy(w -> assertThat(w).contains("broken.yaml", "kjob: unknown option 'scirpt'"));
+
     // fixed: it loads, and the directory is healthy again
     write("broken.yaml", route("broken", "fixed"));
     await().atMost(WAIT).until(() -> status("broken.yaml").loaded());
