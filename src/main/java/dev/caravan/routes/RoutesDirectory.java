@@ -352,7 +352,7 @@ public class RoutesDirectory extends ServiceSupport
           kept = "; its previous version could not be restored either: " + describe(again);
         }
       }
-      failed(name, before, restored, hash, e, kept);
+      failed(name, before, restored, hash, e, kept, FailedNodes.line(next.builders(), e));
       return;
     }
     loaded.put(name, new Loaded(hash, content, next.routeIds(), null, null));
@@ -365,7 +365,18 @@ public class RoutesDirectory extends ServiceSupport
 
   private void failed(
       String name, Loaded before, Set<String> running, String hash, Exception e, String kept) {
-    String error = describe(e);
+    failed(name, before, running, hash, e, kept, -1);
+  }
+
+  private void failed(
+      String name,
+      Loaded before,
+      Set<String> running,
+      String hash,
+      Exception e,
+      String kept,
+      int line) {
+    String error = describe(e, line < 0 ? null : name + ":" + line);
     boolean runs = !running.isEmpty() && before != null && before.running() != null;
     loaded.put(
         name,
@@ -475,6 +486,11 @@ public class RoutesDirectory extends ServiceSupport
    * on one line and not overly long.
    */
   static String describe(Throwable error) {
+    return describe(error, null);
+  }
+
+  /** As {@link #describe(Throwable)}, with the file and line of the failing node when known. */
+  static String describe(Throwable error, String where) {
     String message = String.valueOf(error.getMessage());
     Throwable root = error;
     String routeId = null;
@@ -490,7 +506,8 @@ public class RoutesDirectory extends ServiceSupport
     if (root != error && root.getMessage() != null) {
       message =
           root.getMessage()
-              + (routeId == null ? "" : " in route " + routeId)
+              + (where == null ? "" : " in " + where)
+              + (routeId == null ? "" : (where == null ? " in" : ",") + " route " + routeId)
               + " (Camel: "
               + message
               + ")";
