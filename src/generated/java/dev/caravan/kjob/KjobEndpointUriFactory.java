@@ -57,7 +57,11 @@ public class KjobEndpointUriFactory extends org.apache.camel.support.component.E
         props.add("workingDir");
         props.add("workspace");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);
-        SECRET_PROPERTY_NAMES = Collections.emptySet();
+        Set<String> secretProps = new HashSet<>(3);
+        secretProps.add("args");
+        secretProps.add("command");
+        secretProps.add("script");
+        SECRET_PROPERTY_NAMES = Collections.unmodifiableSet(secretProps);
         Map<String, String> prefixes = new HashMap<>(2);
         prefixes.put("env", "env.");
         prefixes.put("nodeSelector", "nodeSelector.");

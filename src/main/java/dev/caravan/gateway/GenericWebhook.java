@@ -17,9 +17,13 @@ import org.apache.camel.Processor;
  * for {@code event:webhook}, with the source {@code webhook/<name>} in {@code CaravanEventSource}.
  * The caller proves itself with {@code Authorization: Bearer <token>}, the token being the property
  * {@code caravan.webhook.tokens.<name>} (resolved per request through Camel's properties, so an
- * environment variable such as {@code CARAVAN_WEBHOOK_TOKENS_CI} works). Accepts plain JSON ({@code
- * X-Event-Type}, {@code X-Event-Id}, {@code X-Event-Subject}) and CloudEvents 1.0 in structured
- * ({@code application/cloudevents+json}) and binary ({@code ce-*} headers) mode.
+ * environment variable such as {@code CARAVAN_WEBHOOK_TOKENS_CI} works), else the file {@code
+ * <name>} of the directory {@code caravan.webhook.token-dir}, read again when it changes (see
+ * {@link WebhookTokens}). Under Spring Boot the property lookup goes through Spring's Environment
+ * with its relaxed binding, where '-' is not significant: {@code
+ * caravan.webhook.tokens.deploy-prod} and {@code ...deployprod} are one setting. Accepts plain JSON
+ * ({@code X-Event-Type}, {@code X-Event-Id}, {@code X-Event-Subject}) and CloudEvents 1.0 in
+ * structured ({@code application/cloudevents+json}) and binary ({@code ce-*} headers) mode.
  */
 public class GenericWebhook implements Processor {
 
@@ -27,10 +31,11 @@ public class GenericWebhook implements Processor {
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
   /** Prefix of the token properties; the webhook's name follows it. */
-  public static final String TOKEN_PROPERTY = "caravan.webhook.tokens.";
+  public static final String TOKEN_PROPERTY = WebhookTokens.TOKEN_PROPERTY;
 
   private static final String BEARER = "Bearer ";
 
+  private final WebhookTokens tokens = new WebhookTokens();
   private String nameHeader = "name";
   private int maxBodyBytes = RequestBody.DEFAULT_MAX_BYTES;
 
@@ -44,11 +49,10 @@ public class GenericWebhook implements Processor {
               + " or digit");
     }
     String token =
-        token(exchange, name)
+        tokens
+            .token(exchange.getContext().getPropertiesComponent(), name)
             .orElseThrow(
-                () ->
-                    new GatewayException(
-                        404, "not found", "no webhook is configured under this name"));
+                () -> new GatewayException(404, "not found", WebhookTokens.howToConfigure(name)));
     verifyToken(message.getHeader("Authorization", String.class), token);
 
     byte[] body = RequestBody.read(message, maxBodyBytes);
@@ -89,21 +93,6 @@ public class GenericWebhook implements Processor {
     message.setHeader(EventConstants.EVENT_TIME, event.time().toString());
     message.setHeader(EventConstants.EVENT_LABELS, event.labels());
     message.setBody(event.data());
-  }
-
-  /**
-   * The token of the webhook, if one is configured. Under Spring Boot the lookup goes through
-   * Spring's Environment with its relaxed binding, where '-' is not significant: {@code
-   * caravan.webhook.tokens.deploy-prod} and {@code ...deployprod} are one setting, and {@code
-   * CARAVAN_WEBHOOK_TOKENS_DEPLOYPROD} as well as {@code CARAVAN_WEBHOOK_TOKENS_DEPLOY_PROD} answer
-   * for it.
-   */
-  static Optional<String> token(Exchange exchange, String name) {
-    return exchange
-        .getContext()
-        .getPropertiesComponent()
-        .resolveProperty(TOKEN_PROPERTY + name)
-        .filter(value -> !value.isBlank());
   }
 
   private static void verifyToken(String authorization, String token) {
@@ -171,6 +160,10 @@ public class GenericWebhook implements Processor {
 
   @Override
   public String toString() {
-    return "GenericWebhook[tokens from " + TOKEN_PROPERTY + "<name>]";
+    return "GenericWebhook[tokens from "
+        + TOKEN_PROPERTY
+        + "<name> or "
+        + WebhookTokens.DIR_PROPERTY
+        + "/<name>]";
   }
 }

@@ -21,6 +21,8 @@ import org.apache.camel.util.PropertiesHelper;
 @Component("kjob")
 public class KjobComponent extends DefaultComponent {
 
+  private static final UnknownOptions UNKNOWN_OPTIONS = UnknownOptions.ofEndpoint();
+
   /**
    * Kubernetes client for the Kubernetes executor. Defaults to the single KubernetesClient in the
    * registry (the one camel-kubernetes autowires), else one built from the cluster configuration.
@@ -140,8 +142,9 @@ public class KjobComponent extends DefaultComponent {
     configuration.setEnv(toStrings(PropertiesHelper.extractProperties(parameters, "env.")));
     configuration.setNodeSelector(
         toStrings(PropertiesHelper.extractProperties(parameters, "nodeSelector.")));
+    UNKNOWN_OPTIONS.check(parameters);
     KjobEndpoint endpoint = new KjobEndpoint(uri, this, configuration);
-    // the generated KjobEndpointConfigurer binds the options; what is left is reported unknown
+    // the generated KjobEndpointConfigurer binds the options
     setProperties(endpoint, parameters);
     return endpoint;
   }

@@ -42,15 +42,15 @@ public class KjobConfiguration implements Cloneable {
    * newlines away, so a multi-line script belongs in a file: resource:classpath:scripts/build.sh
    * (or resource:file:/path/build.sh) loads it when the route starts.
    */
-  @UriParam(label = "container")
+  @UriParam(label = "container", secret = true)
   private String script;
 
   /** Executable and leading arguments, comma-separated, run without a shell (instead of script). */
-  @UriParam(label = "container")
+  @UriParam(label = "container", secret = true)
   private String command;
 
   /** Arguments after the command, comma-separated (needs command). */
-  @UriParam(label = "container")
+  @UriParam(label = "container", secret = true)
   private String args;
 
   /**

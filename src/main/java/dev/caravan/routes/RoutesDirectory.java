@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.ExtendedStartupListener;
+import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.Route;
 import org.apache.camel.RouteConfigurationsBuilder;
 import org.apache.camel.RoutesBuilder;
@@ -351,7 +352,7 @@ public class RoutesDirectory extends ServiceSupport
           kept = "; its previous version could not be restored either: " + describe(again);
         }
       }
-      failed(name, before, restored, hash, e, kept);
+      failed(name, before, restored, hash, e, kept, FailedNodes.line(next.builders(), e));
       return;
     }
     loaded.put(name, new Loaded(hash, content, next.routeIds(), null, null));
@@ -364,7 +365,18 @@ public class RoutesDirectory extends ServiceSupport
 
   private void failed(
       String name, Loaded before, Set<String> running, String hash, Exception e, String kept) {
-    String error = describe(e);
+    failed(name, before, running, hash, e, kept, -1);
+  }
+
+  private void failed(
+      String name,
+      Loaded before,
+      Set<String> running,
+      String hash,
+      Exception e,
+      String kept,
+      int line) {
+    String error = describe(e, line < 0 ? null : name + ":" + line);
     boolean runs = !running.isEmpty() && before != null && before.running() != null;
     loaded.put(
         name,
@@ -468,15 +480,37 @@ public class RoutesDirectory extends ServiceSupport
     }
   }
 
-  /** The message of an exception and of its root cause, on one line and not overly long. */
+  /**
+   * The message of the root cause first (the part a route author acts on, such as {@code kjob:
+   * unknown option 'scirpt' (did you mean 'script'?)}) with the route's id, then Camel's message,
+   * on one line and not overly long.
+   */
   static String describe(Throwable error) {
+    return describe(error, null);
+  }
+
+  /** As {@link #describe(Throwable)}, with the file and line of the failing node when known. */
+  static String describe(Throwable error, String where) {
     String message = String.valueOf(error.getMessage());
     Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    String routeId = null;
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      root = cause;
+      if (routeId == null && cause instanceof FailedToCreateRouteException failed) {
+        routeId = failed.getRouteId();
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
     }
-    if (root != error && root.getMessage() != null && !message.contains(root.getMessage())) {
-      message = message + " (caused by: " + root.getMessage() + ")";
+    if (root != error && root.getMessage() != null) {
+      message =
+          root.getMessage()
+              + (where == null ? "" : " in " + where)
+              + (routeId == null ? "" : (where == null ? " in" : ",") + " route " + routeId)
+              + " (Camel: "
+              + message
+              + ")";
     }
     message = message.replaceAll("\\s+", " ").trim();
     return message.length() > MAX_ERROR_LENGTH

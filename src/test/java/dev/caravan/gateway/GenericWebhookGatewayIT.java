@@ -9,12 +9,17 @@ import dev.caravan.event.Event;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
 import dev.caravan.event.EventStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -34,6 +40,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.util.FileSystemUtils;
 
 @SpringBootTest(
     classes = CaravanApplication.class,
@@ -68,6 +77,27 @@ class GenericWebhookGatewayIT {
                   "test-" + StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
                   Map.of("CARAVAN_WEBHOOK_TOKENS_FROM_ENV", ENV_TOKEN)));
     }
+  }
+
+  /** The token directory, as a mounted Secret gives it: one file per webhook name. */
+  static final Path TOKEN_DIR = createTokenDirectory();
+
+  private static Path createTokenDirectory() {
+    try {
+      return Files.createTempDirectory("caravan-webhook-tokens");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @DynamicPropertySource
+  static void tokenDir(DynamicPropertyRegistry registry) {
+    registry.add("caravan.webhook.token-dir", TOKEN_DIR::toString);
+  }
+
+  @AfterAll
+  static void removeTokenDirectory() throws IOException {
+    FileSystemUtils.deleteRecursively(TOKEN_DIR);
   }
 
   @LocalServerPort int port;
@@ -108,7 +138,17 @@ class GenericWebhookGatewayIT {
   private static void assertError(HttpResponse<String> response, int status, String error)
       throws Exception {
     GatewayResponses.assertJsonError(
-        response, status, error, CI_TOKEN, DEPLOY_TOKEN, ENV_TOKEN, "deploy-prod", "from-env");
+        response,
+        status,
+        error,
+        CI_TOKEN,
+        DEPLOY_TOKEN,
+        ENV_TOKEN,
+        "first-token-3c9e",
+        "second-token-77a1b",
+        "file-token-0d2c",
+        "deploy-prod",
+        "from-env");
   }
 
   @Test
@@ -296,6 +336,60 @@ class GenericWebhookGatewayIT {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
     String id = json(response.body()).path("id").asText();
     assertThat(store().find(id).orElseThrow().source()).isEqualTo("webhook/from-env");
+  }
+
+  @Test
+  void tokenFilesAreReadWithoutARestart() throws Exception {
+    String[] json = {"Content-Type", "application/json"};
+    String[] first = with(json, "Authorization", "Bearer first-token-3c9e");
+    String[] second = with(json, "Authorization", "Bearer second-token-77a1b");
+
+    // no token yet: the answer names the settings that give the webhook one
+    HttpResponse<String> missing = post("hot", "{}", first);
+    assertError(missing, 404, "not found");
+    assertThat(json(missing.body()).path("detail").asText())
+        .contains(
+            "CARAVAN_WEBHOOK_TOKENS_HOT",
+            "caravan.webhook.tokens.hot",
+            "a file named hot",
+            "CARAVAN_WEBHOOK_TOKEN_DIR")
+        .doesNotContain(TOKEN_DIR.toString());
+
+    // a file added while Caravan runs (a trailing newline is not part of the token)
+    Files.writeString(TOKEN_DIR.resolve("hot"), "first-token-3c9e\n");
+    assertThat(post("hot", "{}", first).statusCode()).isEqualTo(202);
+
+    // a changed file replaces the token
+    Files.writeString(TOKEN_DIR.resolve("hot"), "second-token-77a1b\n");
+    assertError(post("hot", "{}", first), 401, "unauthorized");
+    assertThat(post("hot", "{}", second).statusCode()).isEqualTo(202);
+
+    // replaced the way the kubelet updates a mounted Secret (a new file moved over the old one)
+    Path next = Files.writeString(TOKEN_DIR.resolve(".next"), "first-token-3c9e");
+    Files.move(next, TOKEN_DIR.resolve("hot"), StandardCopyOption.ATOMIC_MOVE);
+    assertError(post("hot", "{}", second), 401, "unauthorized");
+    assertThat(post("hot", "{}", first).statusCode()).isEqualTo(202);
+
+    // a removed file refuses again
+    Files.delete(TOKEN_DIR.resolve("hot"));
+    assertError(post("hot", "{}", first), 404, "not found");
+  }
+
+  @Test
+  void aTokenPropertyWinsOverATokenFile() throws Exception {
+    Files.writeString(TOKEN_DIR.resolve("ci"), "file-token-0d2c");
+
+    assertError(
+        post(
+            "ci",
+            "{}",
+            "Authorization",
+            "Bearer file-token-0d2c",
+            "Content-Type",
+            "application/json"),
+        401,
+        "unauthorized");
+    assertThat(postCi("{}").statusCode()).isEqualTo(202);
   }
 
   @Test

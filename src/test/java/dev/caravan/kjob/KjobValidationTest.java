@@ -65,7 +65,7 @@ class KjobValidationTest {
         "kjob:build?namespace=Not_Valid&script=true | invalid option namespace=Not_Valid",
         "kjob:build?env.1BAD=x&script=true | invalid environment variable name env.1BAD",
         "kjob:build?env.CARAVAN_EVENT_FILE=x&script=true | env.CARAVAN_EVENT_FILE is reserved",
-        "kjob:build?scritp=true | scritp",
+        "kjob:build?scritp=true | kjob: unknown option 'scritp' (did you mean 'script'?)",
         "kjob:build?checkout=yes&script=true | Error binding property (checkout=yes)",
         "kjob:build?workspace=1x&script=true | Error binding property (workspace=1x)",
         "kjob:build?repository=--upload-pack=x&script=true | invalid repository",

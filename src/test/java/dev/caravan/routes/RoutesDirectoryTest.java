@@ -68,6 +68,17 @@ class RoutesDirectoryTest {
     return routeWith(id, "{setBody: {constant: " + answer + "}}");
   }
 
+  /** The 1-based line of the file that holds the text. */
+  private int lineOf(String file, String text) throws Exception {
+    List<String> lines = Files.readAllLines(dir.resolve(file));
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i + 1;
+      }
+    }
+    throw new AssertionError(text + " not in " + file);
+  }
+
   private void write(String file, String yaml) throws Exception {
     // write beside and move in, as editors and ConfigMap updates do: one complete change
     Path temp = dir.resolve("." + file + ".tmp");
@@ -179,6 +190,17 @@ class RoutesDirectoryTest {
     await().atMost(WAIT).until(() -> status("broken.yaml").error().contains("script"));
     assertThat(context.getRoute("broken")).isNull();
     assertThat(call("a")).isEqualTo("a1");
+
+    // a misspelt option: the short kjob message comes first, with the route; the file is logged
+    write("broken.yaml", routeWith("broken", "{to: 'kjob:typo?scirpt=true'}"));
+    await().atMost(WAIT).until(() -> status("broken.yaml").error().contains("scirpt"));
+    assertThat(status("broken.yaml").error())
+        .startsWith(
+            "kjob: unknown option 'scirpt' (did you mean 'script'?) in broken.yaml:"
+                + lineOf("broken.yaml", "scirpt")
+                + ", route broken");
+    assertThat(warnings())
+        .anySatisfy(w -> assertThat(w).contains("broken.yaml", "kjob: unknown option 'scirpt'"));
 
     // fixed: it loads, and the directory is healthy again
     write("broken.yaml", route("broken", "fixed"));
