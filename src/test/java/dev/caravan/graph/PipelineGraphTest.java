@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.event.H2EventComponents;
 import dev.caravan.kjob.KjobComponent;
 import java.io.InputStream;
 import java.util.Properties;
@@ -32,6 +33,8 @@ class PipelineGraphTest {
     properties.setProperty("step.image", "alpine:3");
     context.getPropertiesComponent().setInitialProperties(properties);
     context.getComponent("kjob", KjobComponent.class).setExecutor("local");
+    // matrix.yaml subscribes to events: a store of the test's own, not Caravan's default file
+    context.addComponent("event", H2EventComponents.inMemory("pipeline-graph"));
     context.addRoutes(everyKindInJava());
     PluginHelper.getRoutesLoader(context)
         .loadRoutes(
