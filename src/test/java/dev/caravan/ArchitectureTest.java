@@ -29,11 +29,13 @@ class ArchitectureTest {
           Map.entry("github", List.of("event")),
           Map.entry("gateway", List.of("event", "github")),
           Map.entry("http", List.of("gateway", "kjob", "store")),
-          Map.entry("api", List.of("run", "event", "kjob", "store")),
+          Map.entry("graph", List.of("kjob")),
+          Map.entry("api", List.of("run", "event", "kjob", "store", "graph")),
           Map.entry(
               "app",
               List.of(
-                  "kjob", "store", "routes", "event", "run", "github", "gateway", "http", "api")));
+                  "kjob", "store", "routes", "event", "run", "github", "gateway", "http", "graph",
+                  "api")));
 
   /** Where Spring may be imported. */
   static final List<String> SPRING = List.of("app", "api");

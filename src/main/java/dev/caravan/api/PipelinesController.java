@@ -4,6 +4,8 @@ import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventEndpoint;
 import dev.caravan.event.EventStore;
 import dev.caravan.event.Subscription;
+import dev.caravan.graph.GraphNode;
+import dev.caravan.graph.PipelineGraph;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -14,19 +16,23 @@ import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code /api/pipelines}: the routes that subscribe to events, and the subscriptions whose route is
- * gone (inactive: they collect no more deliveries, and show what still waits for them).
+ * gone (inactive: they collect no more deliveries, and show what still waits for them); {@code
+ * /api/pipelines/{id}}: one of them with its graph (none for an inactive one).
  */
 @RestController
 class PipelinesController {
 
   private final CamelContext camel;
+  private final PipelineGraph graphs;
 
   PipelinesController(CamelContext camel) {
     this.camel = camel;
+    this.graphs = new PipelineGraph(camel);
   }
 
   @GetMapping("/api/pipelines")
@@ -46,6 +52,25 @@ class PipelinesController {
       }
     }
     return Map.of("items", pipelines);
+  }
+
+  @GetMapping("/api/pipelines/{id}")
+  Map<String, Object> get(@PathVariable String id) {
+    Route route = camel.getRoute(id);
+    if (route != null && route.getEndpoint() instanceof EventEndpoint) {
+      Map<String, Object> pipeline = describe(route);
+      pipeline.put("graph", graphs.of(id).map(GraphNode::toMap).orElse(null));
+      return pipeline;
+    }
+    EventStore store = camel.getComponent("event", EventComponent.class).getStore();
+    for (Subscription subscription : store.subscriptions()) {
+      if (!subscription.active() && subscription.subscriber().equals(id)) {
+        Map<String, Object> pipeline = describe(subscription, store.waitingCount(id));
+        pipeline.put("graph", null);
+        return pipeline;
+      }
+    }
+    throw ApiException.notFound("pipeline");
   }
 
   private Map<String, Object> describe(Route route) {
