@@ -58,18 +58,8 @@ class GroupCommitTest {
 
   @Test
   void writesThatArriveWhileAnotherCommitsShareOneCommit() throws Exception {
-    CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch othersQueued = new CountDownLatch(1);
-    Future<Boolean> first =
-        callers.submit(
-            () ->
-                jdbc.write(
-                    connection -> {
-                      firstRunning.countDown();
-                      waitFor(othersQueued);
-                      return insert(connection, "first");
-                    }));
-    firstRunning.await(10, TimeUnit.SECONDS);
+    Future<Boolean> first = firstWriteHeldUntil(othersQueued);
     List<Future<Boolean>> others = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       String name = "other-" + i;
@@ -89,18 +79,8 @@ class GroupCommitTest {
 
   @Test
   void aFailingWorkIsUndoneAloneAndItsCallerGetsItsError() throws Exception {
-    CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch othersQueued = new CountDownLatch(1);
-    Future<Boolean> first =
-        callers.submit(
-            () ->
-                jdbc.write(
-                    connection -> {
-                      firstRunning.countDown();
-                      waitFor(othersQueued);
-                      return insert(connection, "first");
-                    }));
-    firstRunning.await(10, TimeUnit.SECONDS);
+    Future<Boolean> first = firstWriteHeldUntil(othersQueued);
     Future<Boolean> before = callers.submit(() -> jdbc.write(c -> insert(c, "before")));
     awaitQueued(1);
     Future<Boolean> failing =
@@ -176,6 +156,22 @@ class GroupCommitTest {
 
     jdbc.write(connection -> insert(connection, "same"));
     assertThat(health.failing()).isEmpty();
+  }
+
+  /** Starts a write that inserts "first" once released, and returns when it holds the writer. */
+  private Future<Boolean> firstWriteHeldUntil(CountDownLatch release) {
+    CountDownLatch running = new CountDownLatch(1);
+    Future<Boolean> first =
+        callers.submit(
+            () ->
+                jdbc.write(
+                    connection -> {
+                      running.countDown();
+                      waitFor(release);
+                      return insert(connection, "first");
+                    }));
+    waitFor(running);
+    return first;
   }
 
   private void awaitQueued(int count) {
