@@ -46,6 +46,12 @@ public interface DeliveryHandler {
     return List.of();
   }
 
+  /**
+   * A delivery taken or resumed was not started, because its consumer stopped first: the handler
+   * makes it resumable at once, not after a lease runs out.
+   */
+  default void abandoned(Delivery delivery) {}
+
   /** The exchange of a delivery, with the event's headers, is about to enter its route. */
   default void starting(Delivery delivery, Exchange exchange) {}
 

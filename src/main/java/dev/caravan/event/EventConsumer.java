@@ -32,7 +32,7 @@ public class EventConsumer extends DefaultConsumer {
 
   private Subscription subscription;
   private Semaphore slots;
-  private ScheduledExecutorService dispatcher;
+  private volatile ScheduledExecutorService dispatcher;
   private ExecutorService starter;
 
   public EventConsumer(EventEndpoint endpoint, Processor processor) {
@@ -54,6 +54,9 @@ public class EventConsumer extends DefaultConsumer {
             Subscription.parseTypes(endpoint.getTypes()),
             endpoint.getSubject());
     store().subscribe(subscription);
+    // a drain asked for just before an earlier stop may have been discarded with its pool
+    drainScheduled.set(false);
+    nextResume = 0;
     slots = new Semaphore(endpoint.getConcurrency());
     ExecutorServiceManager threads = getEndpoint().getCamelContext().getExecutorServiceManager();
     dispatcher = threads.newSingleThreadScheduledExecutor(this, "event-" + getRouteId());
@@ -132,15 +135,34 @@ public class EventConsumer extends DefaultConsumer {
   }
 
   private void dispatch(Delivery delivery) {
+    ExecutorService pool = starter;
     try {
-      starter.execute(() -> start(delivery));
+      if (pool == null || !isRunAllowed()) {
+        throw new RejectedExecutionException("the consumer of " + getRouteId() + " stopped");
+      }
+      pool.execute(() -> start(delivery));
     } catch (RejectedExecutionException stopping) {
-      // stopping: the delivery was taken; what the handler recorded resumes it later
+      abandon(delivery);
+    }
+  }
+
+  /** The consumer stopped between taking the delivery and starting its exchange. */
+  private void abandon(Delivery delivery) {
+    try {
+      handler().abandoned(delivery);
+    } catch (RuntimeException e) {
+      getExceptionHandler()
+          .handleException("Could not hand back delivery " + delivery.id() + " for later", e);
+    } finally {
       slots.release();
     }
   }
 
   private void start(Delivery delivery) {
+    if (!isRunAllowed()) {
+      abandon(delivery);
+      return;
+    }
     Exchange exchange = createExchange(false);
     Event event = delivery.event();
     Message message = exchange.getMessage();

@@ -287,6 +287,29 @@ public class JdbcRunStore {
   }
 
   /**
+   * Gives up this instance's lease on a RUNNING run that it stopped (its route stopped, not
+   * Caravan), so that it is taken over at once when the route starts again, here or elsewhere.
+   *
+   * @param started whether the run's exchange had started; one that had not gets its attempt back
+   */
+  public void release(String runId, String owner, boolean started) {
+    jdbc.write(
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE caravan_run SET owner = NULL, attempts = attempts - ? WHERE id = ? AND"
+                      + " status = ? AND owner = ?")) {
+            update.setInt(1, started ? 0 : 1);
+            update.setString(2, runId);
+            update.setString(3, RunStatus.RUNNING.name());
+            update.setString(4, owner);
+            update.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /**
    * Queues the event again for each pipeline subscribed to it now: a new PENDING run each.
    *
    * @param events the event bus, whose queue the new deliveries go to (in this transaction)

@@ -21,7 +21,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
+import org.apache.camel.StatefulService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -134,12 +136,19 @@ final class RunDispatcher implements DeliveryHandler {
   }
 
   @Override
+  public void abandoned(Delivery delivery) {
+    reuse.remove(delivery.id());
+    runs.store().release(delivery.id(), runs.instanceId(), false);
+  }
+
+  @Override
   public void ended(Delivery delivery, Exchange exchange) {
     String runId = delivery.id();
     if (exchange.getException() != null && stopping(exchange.getContext(), delivery)) {
       // a failure while Caravan stops is no verdict on the run: resuming it replays its ended
       // steps from the journal and runs the rest
       LOG.info("Run {} interrupted by shutdown; it is resumed on restart", runId);
+      runs.store().release(runId, runs.instanceId(), true);
       return;
     }
     RunStatus status = outcome(exchange);
@@ -168,8 +177,17 @@ final class RunDispatcher implements DeliveryHandler {
     if (camel.isStopping() || camel.isStopped()) {
       return true;
     }
-    ServiceStatus route = camel.getRouteController().getRouteStatus(delivery.subscriber());
-    return route == null || route.isStopping() || route.isStopped();
+    Route route = camel.getRoute(delivery.subscriber());
+    if (route == null) {
+      return true;
+    }
+    // a route's consumer stops first, then the route waits for its exchanges in flight
+    if (route.getConsumer() instanceof StatefulService consumer
+        && (consumer.isStopping() || consumer.isStopped())) {
+      return true;
+    }
+    ServiceStatus status = camel.getRouteController().getRouteStatus(delivery.subscriber());
+    return status == null || status.isStopping() || status.isStopped();
   }
 
   /** The run has ended: its kjob workspace (workspace=true), if any, goes. */

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.StatefulService;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
@@ -270,6 +271,47 @@ class EventComponentTest {
         .as("resumed without waiting for the 30 s lease of the stopped instance")
         .isLessThan(Duration.ofSeconds(15));
     assertThat(received.get(0).getMessage().getHeader(EventConstants.EVENT_ID)).isEqualTo("d-1");
+  }
+
+  @Test
+  void aRunInterruptedByStoppingItsRouteIsResumedWhenTheRouteStartsAgain() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicInteger attempts = new AtomicInteger();
+    CamelContext context =
+        camel(
+            new RouteBuilder() {
+              @Override
+              public void configure() {
+                from("event:github")
+                    .routeId("checks")
+                    .process(
+                        exchange -> {
+                          if (attempts.incrementAndGet() == 1) {
+                            started.countDown();
+                            await()
+                                .atMost(Duration.ofSeconds(20))
+                                .until(
+                                    () ->
+                                        ((StatefulService)
+                                                exchange
+                                                    .getContext()
+                                                    .getRoute("checks")
+                                                    .getConsumer())
+                                            .isStopped());
+                            throw new IllegalStateException("interrupted by the route's stop");
+                          }
+                          received.add(exchange);
+                        });
+              }
+            });
+    publish(context, "github", pr("d-1"));
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    context.getRouteController().stopRoute("checks");
+    context.getRouteController().startRoute("checks");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+    assertThat(received.get(0).getMessage().getHeader(EventConstants.EVENT_ID)).isEqualTo("d-1");
+    assertThat(attempts).hasValue(2);
   }
 
   @Test
