@@ -31,14 +31,24 @@ class ArchitectureTest {
           Map.entry("http", List.of("gateway", "kjob", "store")),
           Map.entry("graph", List.of("kjob")),
           Map.entry("api", List.of("run", "event", "kjob", "store", "graph")),
+          Map.entry("dashboard", List.of()),
           Map.entry(
               "app",
               List.of(
-                  "kjob", "store", "routes", "event", "run", "github", "gateway", "http", "graph",
-                  "api")));
+                  "kjob",
+                  "store",
+                  "routes",
+                  "event",
+                  "run",
+                  "github",
+                  "gateway",
+                  "http",
+                  "graph",
+                  "api",
+                  "dashboard")));
 
   /** Where Spring may be imported. */
-  static final List<String> SPRING = List.of("app", "api");
+  static final List<String> SPRING = List.of("app", "api", "dashboard");
 
   private static JavaClasses classes;
 

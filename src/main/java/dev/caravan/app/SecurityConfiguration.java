@@ -15,10 +15,17 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.context.DelegatingSecurityContextRepository;
+import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
+import org.springframework.security.web.context.RequestAttributeSecurityContextRepository;
+import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfFilter;
+import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
+import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
 import org.springframework.security.web.firewall.HttpFirewall;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.NegatedRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
@@ -61,6 +68,12 @@ class SecurityConfiguration {
     return new ApiTokenAuthenticationProvider(token);
   }
 
+  /** Where a dashboard login keeps its authentication: the HTTP session. */
+  @Bean
+  SecurityContextRepository dashboardSessions() {
+    return new HttpSessionSecurityContextRepository();
+  }
+
   @Bean
   HttpFirewall httpFirewall(AllowedHosts hosts) {
     StrictHttpFirewall firewall = new StrictHttpFirewall();
@@ -86,6 +99,7 @@ class SecurityConfiguration {
       HttpSecurity http,
       ApiToken token,
       AuthenticationProvider apiTokenAuthenticationProvider,
+      SecurityContextRepository dashboardSessions,
       @Value("${caravan.security.open-paths:/events/**,/hello}") String openPaths,
       @Value("${caravan.api.public-url:}") String publicUrl,
       @Value("${management.endpoints.web.base-path:/actuator}") String actuator)
@@ -99,15 +113,22 @@ class SecurityConfiguration {
                 actuator + "/health/liveness",
                 actuator + "/health/readiness"));
 
-    http.csrf(AbstractHttpConfigurer::disable)
+    http.headers(
+            headers ->
+                headers
+                    .contentSecurityPolicy(csp -> csp.policyDirectives(DashboardSecurity.POLICY))
+                    .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.SAME_ORIGIN)))
         .formLogin(AbstractHttpConfigurer::disable)
         .httpBasic(AbstractHttpConfigurer::disable)
         .logout(AbstractHttpConfigurer::disable)
         .requestCache(AbstractHttpConfigurer::disable)
-        .sessionManagement(
-            sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .exceptionHandling(
-            exceptions -> exceptions.authenticationEntryPoint(answers).accessDeniedHandler(answers))
+            exceptions ->
+                exceptions
+                    .defaultAuthenticationEntryPointFor(
+                        new DashboardLoginRedirect(), DashboardSecurity.PAGES)
+                    .defaultAuthenticationEntryPointFor(answers, request -> true)
+                    .accessDeniedHandler(answers))
         // where CSRF protection would be: there are no cookies or sessions to forge requests
         // with, but a browser's simple cross-site POST reaches a token-less API all the same
         .addFilterAt(
@@ -115,6 +136,21 @@ class SecurityConfiguration {
             CsrfFilter.class);
 
     if (token.isConfigured()) {
+      // API clients send the token with every request and get no session; the dashboard's login
+      // (DashboardLogin) makes one, and its unsafe requests must carry the session's CSRF token
+      http.sessionManagement(
+              sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.NEVER))
+          .securityContext(
+              context ->
+                  context.securityContextRepository(
+                      new DelegatingSecurityContextRepository(
+                          new RequestAttributeSecurityContextRepository(), dashboardSessions)))
+          .csrf(
+              csrf ->
+                  csrf.csrfTokenRepository(new HttpSessionCsrfTokenRepository())
+                      .csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler())
+                      .requireCsrfProtectionMatcher(DashboardSecurity::sessionWrite)
+                      .ignoringRequestMatchers(open, DashboardSecurity.LOGIN));
       AuthenticationFilter bearer =
           new AuthenticationFilter(
               new ProviderManager(apiTokenAuthenticationProvider), new BearerTokenConverter());
@@ -129,11 +165,16 @@ class SecurityConfiguration {
                       // an error page or the rest of a log stream, of a request already authorized
                       .dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.ASYNC)
                       .permitAll()
-                      .requestMatchers(open, probes)
+                      .requestMatchers(DashboardSecurity.PAGES)
+                      .authenticated()
+                      .requestMatchers(open, probes, DashboardSecurity.OPEN)
                       .permitAll()
                       .anyRequest()
                       .authenticated());
     } else {
+      http.csrf(AbstractHttpConfigurer::disable)
+          .sessionManagement(
+              sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
       http.addFilterAt(new OpenAccessFilter(), BasicAuthenticationFilter.class)
           .authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
     }
