@@ -214,7 +214,7 @@ class ExamplePipelinesIT {
         .containsExactly("pending", "success");
     for (JsonNode status : statuses) {
       assertThat(status.get("target_url").asText())
-          .isEqualTo("https://caravan.example.com/api/runs/" + runId);
+          .isEqualTo("https://caravan.example.com/runs/" + runId);
       assertThat(status.get("context").asText()).isEqualTo("caravan/pr-checks");
     }
     assertThat(statuses.get(1).get("description").asText())
