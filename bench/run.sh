@@ -42,7 +42,7 @@ java -Xmx512m -jar "$JAR" \
   --server.address=127.0.0.1 --server.port="$PORT" \
   --caravan.data-dir="$WORK/data" \
   --caravan.github.webhook-secret="$SECRET" \
-  --camel.main.routes-include-pattern="classpath:routes/common/*.yaml,classpath:routes/gateways/*.yaml,classpath:routes/examples/*.yaml,classpath:routes/pipelines/*.yaml,file:$ROOT/bench/bare-route.yaml" \
+  --camel.main.routes-include-pattern="classpath:routes/common/*.yaml,classpath:routes/gateways/*.yaml,classpath:routes/examples/*.yaml,classpath:routes/pipelines/*.yaml,file:$ROOT/bench/bare-route.yaml,file:$ROOT/bench/runs-page.yaml" \
   --logging.level.root=WARN >"$WORK/app.log" 2>&1 &
 APP_PID=$!
 for _ in $(seq 1 120); do
@@ -71,8 +71,28 @@ run_wrk warm /bench/bare 5 >/dev/null
 run_wrk warm /events/github 5 >/dev/null
 run_wrk bare /bench/bare "$WRK_SECONDS" | tee "$RESULTS/wrk-bare.txt"
 run_wrk gateway /events/github "$WRK_SECONDS" | tee "$RESULTS/wrk-gateway.txt"
+
+# (6) the dashboard's runs page with 10,000 runs in the store: the page itself (a static file) and
+# the API request its script makes (the first page of runs), same wrk load
+RUNS_WANTED=${RUNS_WANTED:-10000}
+runs_total() {
+  curl -fs "http://127.0.0.1:$PORT/api/runs?pipeline=bench-fill&limit=1" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'
+}
+echo "== runs page: filling the store with $RUNS_WANTED runs (run now of a stepless pipeline)"
+while [ "$(runs_total)" -lt "$RUNS_WANTED" ]; do
+  wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d3s -s bench/run-now.lua \
+    "http://127.0.0.1:$PORT/api/pipelines/bench-fill/runs" >/dev/null
+done
+RUNS_IN_STORE=$(runs_total)
+echo "== runs page: $RUNS_IN_STORE runs; ${WRK_SECONDS} s each at $WRK_CONNECTIONS connections"
+wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d5s "http://127.0.0.1:$PORT/api/runs?limit=50" >/dev/null
+wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" --latency "http://127.0.0.1:$PORT/" \
+  | tee "$RESULTS/wrk-page.txt"
+wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" --latency \
+  "http://127.0.0.1:$PORT/api/runs?limit=50" | tee "$RESULTS/wrk-runs-api.txt"
 kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
-APP_PID=""
+APP_PID="
 
 # (2)-(5) local executor, Kubernetes executor on fabric8's mock API server, fan-out, large step
 # output (peak heap with 10 steps printing 100 MB each beside 10 quiet ones); the table
@@ -81,5 +101,7 @@ java -Xmx512m -Dlogback.configurationFile="$ROOT/bench/logback.xml" \
   -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   dev.caravan.bench.BenchMain \
   --wrk-gateway "$RESULTS/wrk-gateway.txt" --wrk-bare "$RESULTS/wrk-bare.txt" \
+  --wrk-runs-api "$RESULTS/wrk-runs-api.txt" --wrk-page "$RESULTS/wrk-page.txt" \
+  --runs-in-store "$RUNS_IN_STORE" \
   --out "$RESULTS/latest.json" | tee "$RESULTS/latest.txt"
 echo "== results: bench/results/latest.json (table: bench/results/latest.txt)"

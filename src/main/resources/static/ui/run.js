@@ -260,7 +260,7 @@ async function main() {
     h("details", { id: "event", class: "event" }),
   );
   logView = new LogView(document.getElementById("log"), document.getElementById("log-status"));
-  stream("/api/stream", {
+  stream(withQuery("/api/stream", { run: runId }), {
     run: (data) => {
       if (JSON.parse(data).id === runId) {
         refresh();

@@ -126,7 +126,9 @@ async function main() {
   const pager = h("nav", { class: "pager", "aria-label": "pages" });
   page.append(pager);
   // the stream first, so that nothing changed while the page loads is missed
-  stream("/api/stream", { run: (data) => upsert(body, JSON.parse(data)) });
+  stream(withQuery("/api/stream", { pipeline: filters.pipeline }), {
+    run: (data) => upsert(body, JSON.parse(data)),
+  });
   try {
     const answer = await getJson(
       withQuery("/api/runs", {

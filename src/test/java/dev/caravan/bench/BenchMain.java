@@ -107,6 +107,13 @@ public final class BenchMain {
               Files.readString(Path.of(options.get("wrk-gateway"))),
               Files.readString(Path.of(options.get("wrk-bare")))));
     }
+    if (scenarios.contains("webhook") && options.containsKey("wrk-runs-api")) {
+      rows.addAll(
+          runsPage(
+              Files.readString(Path.of(options.get("wrk-runs-api"))),
+              Files.readString(Path.of(options.get("wrk-page"))),
+              options.get("runs-in-store")));
+    }
     if (scenarios.contains("local")) {
       rows.addAll(localSteps(Integer.parseInt(options.getOrDefault("local-steps", "100"))));
     }
@@ -185,6 +192,46 @@ public final class BenchMain {
             "0",
             gateway.errors == 0));
     return rows;
+  }
+
+  // (6) the dashboard's runs page: the numbers come from wrk, run by bench/run.sh
+
+  /**
+   * The runs page with a full store: the API request its script makes (the first page of runs)
+   * beside the page itself, a static file, under the same load.
+   */
+  static List<Row> runsPage(String apiOutput, String pageOutput, String runsInStore) {
+    Wrk api = Wrk.parse(apiOutput);
+    Wrk page = Wrk.parse(pageOutput);
+    String scenario = "runs page (" + runsInStore + " runs in the store)";
+    return List.of(
+        new Row(
+            scenario,
+            "GET /api/runs?limit=50 latency p99 (vs the page's own file)",
+            "ms",
+            api.p99Millis,
+            page.p99Millis,
+            api.p99Millis / page.p99Millis,
+            "< 300 ms",
+            api.p99Millis < 300),
+        new Row(
+            scenario,
+            "GET /api/runs?limit=50 latency p50",
+            "ms",
+            api.p50Millis,
+            page.p50Millis,
+            api.p50Millis / page.p50Millis,
+            "-",
+            null),
+        new Row(
+            scenario,
+            "failed requests (non-2xx or socket errors)",
+            "count",
+            api.errors,
+            (double) page.errors,
+            null,
+            "0",
+            api.errors == 0));
   }
 
   /** What matters of wrk's {@code --latency} output. */

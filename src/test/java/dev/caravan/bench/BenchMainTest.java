@@ -67,4 +67,16 @@ class BenchMainTest {
     assertThat(rows.get(3).caravan()).isEqualTo(3.0);
     assertThat(rows.get(3).met()).isFalse();
   }
+
+  @Test
+  void runsPageRowsComeFromWrkOutput() {
+    List<BenchMain.Row> rows = BenchMain.runsPage(WRK, WRK.replace("1.20s", "600.00us"), "10000");
+
+    assertThat(rows).hasSize(3);
+    assertThat(rows.get(0).scenario()).contains("10000 runs");
+    assertThat(rows.get(0).caravan()).isEqualTo(1200.0);
+    assertThat(rows.get(0).baseline()).isEqualTo(0.6);
+    assertThat(rows.get(0).met()).isFalse();
+    assertThat(rows.get(2).caravan()).isEqualTo(3.0);
+  }
 }
