@@ -115,21 +115,32 @@ class ChangeStream implements DisposableBean {
         return List.of();
       }
       if (cursor >= recentAfter) {
-        List<Item> found = new ArrayList<>();
-        for (Item item : recent) {
-          if (item.seq() > cursor) {
-            found.add(item);
-            if (found.size() == limit) {
-              break;
-            }
-          }
-        }
-        return found;
+        return recent(cursor, limit);
       }
     }
+    // older than what is in memory: from the change log
     List<Item> found = new ArrayList<>();
     for (ChangeLog.Change change : log.between(cursor, until, limit)) {
       found.add(render(change));
+    }
+    if (found.isEmpty()) {
+      // deleted from the change log (older than it keeps) but still in memory
+      synchronized (this) {
+        return recent(cursor, limit);
+      }
+    }
+    return found;
+  }
+
+  private List<Item> recent(long cursor, int limit) {
+    List<Item> found = new ArrayList<>();
+    for (Item item : recent) {
+      if (item.seq() > cursor) {
+        found.add(item);
+        if (found.size() == limit) {
+          break;
+        }
+      }
     }
     return found;
   }

@@ -382,6 +382,16 @@ class LiveLogsIT {
             HttpResponse.BodyHandlers.ofString());
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(anonymous.body()).doesNotContain("event:");
+    HttpResponse<String> badResume =
+        http.send(
+            request("/api/stream")
+                .header("Accept", "text/event-stream")
+                .header("Last-Event-ID", "not-a-change")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(badResume.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(badResume.body()).get("detail").asText()).contains("Last-Event-ID");
 
     List<Socket> sockets = new ArrayList<>();
     for (int i = 0; i < MAX; i++) {
