@@ -1,6 +1,5 @@
 package dev.caravan.api;
 
-import dev.caravan.run.JdbcStepJournal;
 import dev.caravan.store.StoreException;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -13,30 +12,46 @@ import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * One client following one step's log: an asynchronous response written with non-blocking writes
- * (never blocking the thread that polls for every follower), fed from the stored log chunks. Ends
- * when the step has ended and everything was written, or when the client is gone. It is driven by
- * the followers' scheduler thread only; what the container says (possibly while holding locks of
- * its own) merely sets a flag or asks for another look, so that no container thread ever waits for
- * this follower's lock.
+ * One client following a log or a stream: an asynchronous response written with non-blocking writes
+ * (never blocking the thread that polls for every follower), fed by its {@link Source} (a step's
+ * stored log chunks, a run's, the change feed). Ends when the source has nothing more and
+ * everything was written, or when the client is gone. It is driven by the followers' scheduler
+ * thread only; what the container says (possibly while holding locks of its own) merely sets a flag
+ * or asks for another look, so that no container thread ever waits for this follower's lock.
  */
 final class LogFollower {
-
-  /** Most chunks read for one follower at a time (what waits to be written is at most this). */
-  private static final int CHUNKS_PER_READ = 4;
 
   /** Largest single write, so that a slow reader leaves little in the container's buffer. */
   private static final int WRITE_SLICE = 16 * 1024;
 
-  /** The step followed. */
-  record Step(String runId, String name, String fanOutIndex, int attempt) {}
+  /**
+   * What a follower writes; asked on the followers' scheduler thread only, and only once what it
+   * gave before was written (so that a slow client holds back only itself, with little in memory).
+   */
+  interface Source {
+    /**
+     * The next text to write: {@code ""} when there is nothing new now, {@code null} when nothing
+     * more will come (the response ends). May throw when the store fails: asked again at the next
+     * look.
+     */
+    String next();
 
-  private final Step step;
+    /**
+     * What keeps a quiet connection open through proxies (an event stream's comment), or {@code
+     * null}.
+     */
+    default String heartbeat() {
+      return null;
+    }
+  }
+
+  private final Source source;
+  private final long heartbeatNanos;
   private final AsyncContext async;
   private final ServletOutputStream out;
   private final ServletInputStream in;
@@ -44,19 +59,21 @@ final class LogFollower {
   private final Consumer<LogFollower> wake;
   private final AtomicBoolean lookPending = new AtomicBoolean();
   private volatile boolean gone;
-  private int lastSeq = -1;
+  private long lastWrite = System.nanoTime();
   private byte[] pending = new byte[0];
   private int pendingFrom;
   private boolean ended;
 
   private LogFollower(
-      Step step,
+      Source source,
+      Duration heartbeat,
       AsyncContext async,
       ServletOutputStream out,
       ServletInputStream in,
       Consumer<LogFollower> onEnd,
       Consumer<LogFollower> wake) {
-    this.step = step;
+    this.source = source;
+    this.heartbeatNanos = heartbeat.toNanos();
     this.async = async;
     this.out = out;
     this.in = in;
@@ -67,16 +84,22 @@ final class LogFollower {
   /**
    * Starts following on an asynchronous request whose response headers are set.
    *
+   * @param heartbeat how long the connection may stay quiet before the source's heartbeat is sent
    * @param onEnd told once, when the follower ends for whatever reason
    * @param wake asks the scheduler for a look at this follower soon (the connection can take more,
    *     or is over)
    */
   static LogFollower start(
-      Step step, AsyncContext async, Consumer<LogFollower> onEnd, Consumer<LogFollower> wake)
+      Source source,
+      Duration heartbeat,
+      AsyncContext async,
+      Consumer<LogFollower> onEnd,
+      Consumer<LogFollower> wake)
       throws IOException {
     LogFollower follower =
         new LogFollower(
-            step,
+            source,
+            heartbeat,
             async,
             async.getResponse().getOutputStream(),
             containerRequest(async.getRequest()).getInputStream(),
@@ -101,10 +124,6 @@ final class LogFollower {
     return inner;
   }
 
-  Step step() {
-    return step;
-  }
-
   /**
    * Claims the one look at this follower that may wait in the scheduler's queue.
    *
@@ -120,12 +139,10 @@ final class LogFollower {
   }
 
   /**
-   * Writes what is new: reads more chunks once everything read before was written, and ends the
-   * response once the step has ended and its whole log was written.
-   *
-   * @param stepEnded whether the step had ended before this look (so that no chunk can follow)
+   * Writes what is new: asks the source for more once everything it gave before was written, and
+   * ends the response once the source has nothing more.
    */
-  synchronized void poll(JdbcStepJournal journal, boolean stepEnded) {
+  synchronized void poll() {
     if (ended) {
       return;
     }
@@ -141,33 +158,35 @@ final class LogFollower {
         // the status and headers go out at once, even before the first line
         out.flush();
       }
-      List<JdbcStepJournal.LogChunk> chunks =
-          journal.logChunks(
-              step.runId(),
-              step.name(),
-              step.fanOutIndex(),
-              step.attempt(),
-              lastSeq,
-              CHUNKS_PER_READ);
-      if (chunks.isEmpty()) {
-        if (stepEnded) {
-          end();
-        }
+      String text = next();
+      if (text == null) {
+        end();
         return;
       }
-      StringBuilder text = new StringBuilder();
-      for (JdbcStepJournal.LogChunk chunk : chunks) {
-        text.append(chunk.content());
-        lastSeq = chunk.seq();
+      if (text.isEmpty()) {
+        String heartbeat = source.heartbeat();
+        if (heartbeat == null || System.nanoTime() - lastWrite < heartbeatNanos) {
+          return;
+        }
+        text = heartbeat;
       }
-      pending = text.toString().getBytes(StandardCharsets.UTF_8);
+      pending = text.getBytes(StandardCharsets.UTF_8);
       pendingFrom = 0;
+      lastWrite = System.nanoTime();
       write();
     } catch (IOException | IllegalStateException e) {
       // the client is gone (a failed write), or the response was already completed
       end();
-    } catch (StoreException e) {
+    }
+  }
+
+  /** What the source has now; nothing when it cannot tell now (the store fails, or is not open). */
+  private String next() {
+    try {
+      return source.next();
+    } catch (StoreException | IllegalStateException e) {
       // the store may answer at the next look
+      return "";
     }
   }
 

@@ -5,20 +5,12 @@ import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
 import dev.caravan.run.Runs;
 import dev.caravan.run.StepView;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.camel.CamelContext;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -27,20 +19,15 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /api/runs}: runs, their steps and logs, and cancel. */
+/** {@code /api/runs}: runs, their steps, and cancel (their logs: {@link RunLogsController}). */
 @RestController
 @RequestMapping("/api/runs")
 class RunsController {
 
-  /** When a follow request refused for too many followers may be tried again. */
-  private static final Duration FOLLOW_RETRY_AFTER = Duration.ofSeconds(10);
-
   private final CamelContext camel;
-  private final LogFollowers followers;
 
-  RunsController(CamelContext camel, LogFollowers followers) {
+  RunsController(CamelContext camel) {
     this.camel = camel;
-    this.followers = followers;
   }
 
   private Runs runs() {
@@ -73,49 +60,6 @@ class RunsController {
     return answer;
   }
 
-  /**
-   * The log of a step (its latest attempt unless {@code attempt} is given); {@code follow=true}
-   * streams it until the step ends (see {@link LogFollowers}).
-   */
-  @GetMapping("/{id}/steps/{step}/logs")
-  ResponseEntity<?> logs(
-      @PathVariable String id,
-      @PathVariable String step,
-      @RequestParam(required = false) String index,
-      @RequestParam(required = false) Integer attempt,
-      @RequestParam(defaultValue = "false") boolean follow,
-      HttpServletRequest request,
-      HttpServletResponse response)
-      throws IOException {
-    runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
-    StepView found = find(id, step, index, attempt);
-    if (!follow) {
-      String log =
-          runs().journal().log(id, found.name(), found.fanOutIndex(), found.record().attempt());
-      return ResponseEntity.ok()
-          .contentType(new MediaType("text", "plain", StandardCharsets.UTF_8))
-          .body(log);
-    }
-    LogFollower.Step followed =
-        new LogFollower.Step(id, found.name(), found.fanOutIndex(), found.record().attempt());
-    if (!followers.follow(request, response, followed)) {
-      return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-          .header(HttpHeaders.RETRY_AFTER, Long.toString(FOLLOW_RETRY_AFTER.toSeconds()))
-          .contentType(MediaType.APPLICATION_JSON)
-          .body(
-              Map.of(
-                  "error",
-                  "too many log followers",
-                  "detail",
-                  "at most "
-                      + followers.max()
-                      + " clients may follow logs at once (caravan.api.max-followers); try again"
-                      + " later, or read the log without follow=true"));
-    }
-    // the follower writes the response from now on
-    return null;
-  }
-
   @PostMapping("/{id}/cancel")
   ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
     RunView run = runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
@@ -132,15 +76,6 @@ class RunsController {
     answer.put("status", RunStatus.CANCELED.name());
     answer.put("stopped", stopped.stream().map(step -> step.record().jobName()).toList());
     return ResponseEntity.status(HttpStatus.ACCEPTED).body(answer);
-  }
-
-  private StepView find(String id, String step, String index, Integer attempt) {
-    return runs().journal().steps(id).stream()
-        .filter(view -> view.name().equals(step))
-        .filter(view -> index == null || view.fanOutIndex().equals(index))
-        .filter(view -> attempt == null || view.record().attempt() == attempt)
-        .max(Comparator.comparingInt((StepView view) -> view.record().attempt()))
-        .orElseThrow(() -> ApiException.notFound("step"));
   }
 
   private static RunStatus status(String status) {
@@ -171,7 +106,8 @@ class RunsController {
     return item;
   }
 
-  private static Map<String, Object> describe(StepView step) {
+  /** A step as every answer of the API shows it. */
+  static Map<String, Object> describe(StepView step) {
     StepRecord record = step.record();
     Map<String, Object> item = new LinkedHashMap<>();
     item.put("name", step.name());

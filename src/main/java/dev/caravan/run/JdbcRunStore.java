@@ -85,6 +85,7 @@ public class JdbcRunStore {
       }
       insert.executeBatch();
     }
+    ChangeLog.runsChanged(connection, deliveries.stream().map(Delivery::id).toList());
   }
 
   /** The runs of an event, oldest first, as deliveries of it, read in the caller's transaction. */
@@ -123,6 +124,7 @@ public class JdbcRunStore {
         update.setString(4, delivery.id());
         update.setString(5, RunStatus.PENDING.name());
         if (update.executeUpdate() == 1) {
+          ChangeLog.runChanged(connection, delivery.id());
           reuse.setString(1, delivery.id());
           try (ResultSet rows = reuse.executeQuery()) {
             claimed.add(new Claimed(delivery, rows.next() ? rows.getString(1) : null));
@@ -153,7 +155,9 @@ public class JdbcRunStore {
             update.setString(5, runId);
             update.setString(6, RunStatus.RUNNING.name());
             update.setString(7, RunStatus.CANCELED.name());
-            update.executeUpdate();
+            if (update.executeUpdate() == 1) {
+              ChangeLog.runChanged(connection, runId);
+            }
           }
           return null;
         });
@@ -219,6 +223,7 @@ public class JdbcRunStore {
                 fail.setString(7, previous);
                 fail.setString(8, previous);
                 if (fail.executeUpdate() == 1) {
+                  ChangeLog.runChanged(connection, runId);
                   givenUp.add(runId);
                 }
                 continue;
@@ -229,6 +234,7 @@ public class JdbcRunStore {
               claim.setString(4, previous);
               claim.setString(5, previous);
               if (claim.executeUpdate() == 1) {
+                ChangeLog.runChanged(connection, runId);
                 taken.add(orphans.get(i));
               }
             }
@@ -377,6 +383,7 @@ public class JdbcRunStore {
               return false;
             }
           }
+          ChangeLog.runChanged(connection, runId);
           events.discard(connection, runId);
           return true;
         });

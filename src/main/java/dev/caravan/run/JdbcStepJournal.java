@@ -170,6 +170,7 @@ public class JdbcStepJournal implements StepJournal {
               return null;
             }
           }
+          ChangeLog.stepChanged(connection, toRunId, stepName, fanOutIndex, attempt);
           try (PreparedStatement chunks =
               connection.prepareStatement(
                   "INSERT INTO caravan_step_log (run_id, step_name, fan_out_index, attempt, seq,"
@@ -221,6 +222,10 @@ public class JdbcStepJournal implements StepJournal {
                 key.bind(delete, 1);
                 delete.executeUpdate();
               }
+              if (pid == null) {
+                // started again (resumed); the call that only adds a pid changes nothing shown
+                changed(connection, key);
+              }
               return true;
             }
           }
@@ -241,6 +246,9 @@ public class JdbcStepJournal implements StepJournal {
             insert.setObject(9, utc(Instant.now()));
             insert.setString(10, request.runId());
             int inserted = Jdbc.insertedRows(connection, insert);
+            if (inserted == 1) {
+              changed(connection, key);
+            }
             // a duplicate: started at the same moment by another call
             return inserted == 1 || inserted == Jdbc.DUPLICATE;
           }
@@ -302,6 +310,7 @@ public class JdbcStepJournal implements StepJournal {
                   return null;
                 }
               }
+              changed(connection, key);
               load(connection, key, log);
               String output = result.output();
               String rest = log.chars < output.length() ? output.substring((int) log.chars) : "";
@@ -355,6 +364,28 @@ public class JdbcStepJournal implements StepJournal {
             new StepKey(runId, stepName, fanOutIndex, attempt).bind(query, 1);
             try (ResultSet rows = query.executeQuery()) {
               return rows.next() ? !"RUNNING".equals(rows.getString(1)) : null;
+            }
+          }
+        });
+  }
+
+  private static void changed(Connection connection, StepKey key) throws SQLException {
+    ChangeLog.stepChanged(
+        connection, key.runId(), key.stepName(), key.fanOutIndex(), key.attempt());
+  }
+
+  /** One attempt of one step of a run, log left out, if there is such a step. */
+  public Optional<StepView> step(String runId, String stepName, String fanOutIndex, int attempt) {
+    return jdbc.inTransaction(
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT " + STEP_COLUMNS + " FROM caravan_step WHERE " + STEP_KEY)) {
+            new StepKey(runId, stepName, fanOutIndex, attempt).bind(query, 1);
+            try (ResultSet rows = query.executeQuery()) {
+              return rows.next()
+                  ? Optional.of(new StepView(stepName, fanOutIndex, record(rows)))
+                  : Optional.empty();
             }
           }
         });

@@ -1,11 +1,13 @@
 package dev.caravan.run;
 
 import dev.caravan.store.Database;
+import dev.caravan.store.Jdbc;
 import dev.caravan.store.StoreException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -152,8 +154,12 @@ public class RetentionService extends ServiceSupport implements CamelContextAwar
     if (database == null || policy == null || !policy.enabled()) {
       return JdbcRetention.Removed.NONE;
     }
-    return new JdbcRetention(database)
-        .sweep(policy, clock.instant(), this::count, () -> isRunAllowed());
+    Instant now = clock.instant();
+    JdbcRetention.Removed removed =
+        new JdbcRetention(database).sweep(policy, now, this::count, () -> isRunAllowed());
+    // the change feed keeps an hour whatever the policy says: it is a stream's replay window
+    new ChangeLog(new Jdbc(database)).prune(now.minus(ChangeLog.KEPT), policy.batchSize());
+    return removed;
   }
 
   private void count(JdbcRetention.Removed removed) {

@@ -54,6 +54,7 @@ class ApiSecurityIT {
           new Route("GET", "/api/runs"),
           new Route("GET", "/api/runs/no-such-run"),
           new Route("GET", "/api/runs/no-such-run/steps/build/logs"),
+          new Route("GET", "/api/runs/no-such-run/logs"),
           new Route("GET", "/api/pipelines"),
           new Route("POST", "/api/events/no-such-event/replay"),
           new Route("POST", "/api/runs/no-such-run/cancel"),
