@@ -1,5 +1,6 @@
 package dev.caravan.api;
 
+import dev.caravan.graph.FanOutIndex;
 import dev.caravan.kjob.StepRecord;
 import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
@@ -69,7 +70,7 @@ class RunsController {
   Map<String, Object> get(@PathVariable String id) {
     RunView run = runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
     Map<String, Object> answer = describe(run);
-    answer.put("steps", runs().journal().steps(id).stream().map(RunsController::describe).toList());
+    new RunDetails(camel, runs()).addTo(answer, run);
     return answer;
   }
 
@@ -137,7 +138,7 @@ class RunsController {
   private StepView find(String id, String step, String index, Integer attempt) {
     return runs().journal().steps(id).stream()
         .filter(view -> view.name().equals(step))
-        .filter(view -> index == null || view.fanOutIndex().equals(index))
+        .filter(view -> index == null || FanOutIndex.matches(index, view.fanOutIndex()))
         .filter(view -> attempt == null || view.record().attempt() == attempt)
         .max(Comparator.comparingInt((StepView view) -> view.record().attempt()))
         .orElseThrow(() -> ApiException.notFound("step"));
@@ -171,11 +172,12 @@ class RunsController {
     return item;
   }
 
-  private static Map<String, Object> describe(StepView step) {
+  /** One recorded attempt of a step. */
+  static Map<String, Object> describe(StepView step) {
     StepRecord record = step.record();
     Map<String, Object> item = new LinkedHashMap<>();
     item.put("name", step.name());
-    item.put("fanOutIndex", step.fanOutIndex());
+    item.put("fanOutIndex", FanOutIndex.json(step.fanOutIndex()));
     item.put("attempt", record.attempt());
     item.put("executor", record.executor());
     item.put("jobName", record.jobName());
