@@ -55,6 +55,7 @@ final class RunReason {
                             run.id(), found.name(), found.fanOutIndex(), found.record().attempt())))
             .orElse(null));
     reason.put("summary", run.summary());
+    reason.put("error", run.error());
     return reason;
   }
 

@@ -79,6 +79,11 @@ class RunGraphIT {
               .to("kjob:notify?script=echo notify")
               .end()
               .to("kjob:slow?timeout=1500ms&script=RAW(echo slow start; sleep 30)");
+          from("event:graph-throw")
+              .routeId("graph-throw")
+              .to("kjob:build?script=echo built")
+              .throwException(new IllegalStateException("no release notes\nfor 1.2"))
+              .to("kjob:publish?script=echo published");
         }
       };
     }
@@ -250,5 +255,26 @@ class RunGraphIT {
         .isEqualTo("slow start\n[caravan: timed out after 1s500ms]\n");
     assertThat(get("/api/runs/" + runId + "/steps/slow/logs").body())
         .isEqualTo("slow start\n[caravan: timed out after 1s500ms]\n");
+  }
+
+  @Test
+  void aRunEndedByAProcessorThatThrewHasItsMessageAsTheReason() throws Exception {
+    String runId = runOf(publish("graph-throw", Map.of()));
+
+    JsonNode run = awaitRun(runId, "FAILED");
+
+    assertThat(states(run.get("graph")))
+        .containsExactly(
+            "sequence graph-throw: FAILED",
+            "  step build: SUCCEEDED",
+            "  other throwException: SKIPPED",
+            "  step publish: SKIPPED");
+    JsonNode reason = run.get("reason");
+    assertThat(reason.get("step").isNull()).isTrue();
+    assertThat(reason.get("exitCode").isNull()).isTrue();
+    assertThat(reason.get("log").isNull()).isTrue();
+    assertThat(reason.get("error").asText())
+        .isEqualTo("IllegalStateException: no release notes\\nfor 1.2");
+    assertThat(steps(run)).containsExactly("buildnull:SUCCEEDED", "publishnull:SKIPPED");
   }
 }
