@@ -157,6 +157,7 @@ class CaravanCamelArtifactIT {
               "db/caravan/V5__delivery_queue.sql",
               "db/caravan/V6__run_retry_of.sql",
               "db/caravan/V7__change_log.sql",
+              "db/caravan/V8__run_error.sql",
               "scripts/pr-checks/unit-tests.sh")
           .noneMatch(name -> name.startsWith("dev/caravan/app/"))
           .noneMatch(name -> name.startsWith("dev/caravan/api/"))

@@ -1,5 +1,6 @@
 package dev.caravan.api;
 
+import dev.caravan.graph.FanOutIndex;
 import dev.caravan.kjob.StepRecord;
 import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
@@ -56,7 +57,7 @@ class RunsController {
   Map<String, Object> get(@PathVariable String id) {
     RunView run = runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
     Map<String, Object> answer = describe(run);
-    answer.put("steps", runs().journal().steps(id).stream().map(RunsController::describe).toList());
+    new RunDetails(camel, runs()).addTo(answer, run);
     return answer;
   }
 
@@ -106,12 +107,14 @@ class RunsController {
     return item;
   }
 
-  /** A step as every answer of the API shows it. */
+  /**
+   * One recorded attempt of a step, as every answer of the API (and the change stream) shows it.
+   */
   static Map<String, Object> describe(StepView step) {
     StepRecord record = step.record();
     Map<String, Object> item = new LinkedHashMap<>();
     item.put("name", step.name());
-    item.put("fanOutIndex", step.fanOutIndex());
+    item.put("fanOutIndex", FanOutIndex.json(step.fanOutIndex()));
     item.put("attempt", record.attempt());
     item.put("executor", record.executor());
     item.put("jobName", record.jobName());

@@ -1,5 +1,6 @@
 package dev.caravan.api;
 
+import dev.caravan.graph.FanOutIndex;
 import dev.caravan.run.JdbcStepJournal;
 import dev.caravan.run.RunView;
 import dev.caravan.run.Runs;
@@ -67,7 +68,7 @@ final class StepLogSource implements LogFollower.Source {
   static Optional<StepView> find(List<StepView> steps, String name, String index, Integer attempt) {
     return steps.stream()
         .filter(view -> view.name().equals(name))
-        .filter(view -> index == null || view.fanOutIndex().equals(index))
+        .filter(view -> index == null || FanOutIndex.matches(index, view.fanOutIndex()))
         .filter(view -> attempt == null || view.record().attempt() == attempt)
         .max(Comparator.comparingInt((StepView view) -> view.record().attempt()));
   }

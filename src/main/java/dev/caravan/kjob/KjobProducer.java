@@ -104,10 +104,11 @@ public class KjobProducer extends DefaultAsyncProducer {
                 if (error != null) {
                   executorFailed(exchange, started, recorded, journal, unwrap(error));
                 } else {
+                  StepResult marked = TimeoutLine.appendTo(result, started.spec().timeout());
                   if (recorded) {
-                    journal.ended(started, result);
+                    journal.ended(started, marked);
                   }
-                  complete(exchange, started, result);
+                  complete(exchange, started, marked);
                 }
               });
         });

@@ -29,7 +29,7 @@ public class JdbcRunStore {
 
   private static final String RUN_COLUMNS =
       "id, event_id, pipeline, status, created_at, started_at, ended_at, reuse_from, summary,"
-          + " retry_of";
+          + " retry_of, error";
 
   private final Jdbc jdbc;
 
@@ -141,20 +141,31 @@ public class JdbcRunStore {
    * @param summary what the pipeline reported (header CaravanRunSummary), or {@code null}
    */
   public void finish(String runId, RunStatus status, String summary) {
+    finish(runId, status, summary, null);
+  }
+
+  /**
+   * Records how a run ended; a run canceled meanwhile stays CANCELED.
+   *
+   * @param summary what the pipeline reported (header CaravanRunSummary), or {@code null}
+   * @param error the message of the exception that ended the run outside its steps, or {@code null}
+   */
+  public void finish(String runId, RunStatus status, String summary, String error) {
     jdbc.write(
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
                   "UPDATE caravan_run SET status = CASE WHEN status = ? THEN status ELSE ? END,"
-                      + " ended_at = COALESCE(ended_at, ?), summary = ? WHERE id = ? AND status"
-                      + " IN (?, ?)")) {
+                      + " ended_at = COALESCE(ended_at, ?), summary = ?, error = ? WHERE id = ?"
+                      + " AND status IN (?, ?)")) {
             update.setString(1, RunStatus.CANCELED.name());
             update.setString(2, status.name());
             update.setObject(3, utc(Instant.now()));
             update.setString(4, summary);
-            update.setString(5, runId);
-            update.setString(6, RunStatus.RUNNING.name());
-            update.setString(7, RunStatus.CANCELED.name());
+            update.setString(5, error);
+            update.setString(6, runId);
+            update.setString(7, RunStatus.RUNNING.name());
+            update.setString(8, RunStatus.CANCELED.name());
             if (update.executeUpdate() == 1) {
               ChangeLog.runChanged(connection, runId);
             }
@@ -457,6 +468,7 @@ public class JdbcRunStore {
         Jdbc.instant(rows.getObject(7, OffsetDateTime.class)),
         rows.getString(8),
         rows.getString(9),
-        rows.getString(10));
+        rows.getString(10),
+        rows.getString(11));
   }
 }

@@ -154,7 +154,10 @@ final class RunDispatcher implements DeliveryHandler {
     RunStatus status = outcome(exchange);
     runs.store()
         .finish(
-            runId, status, exchange.getMessage().getHeader(RunConstants.RUN_SUMMARY, String.class));
+            runId,
+            status,
+            exchange.getMessage().getHeader(RunConstants.RUN_SUMMARY, String.class),
+            RunErrors.messageOf(exchange.getException()));
     deleteWorkspace(runId);
     count(delivery.subscriber(), status);
   }

@@ -7,6 +7,8 @@ import java.time.Instant;
  *
  * @param retryOf the run this one retries or runs again ({@code POST /api/runs/{id}/retry} or
  *     {@code /rerun}), or {@code null}
+ * @param error the message of the exception that ended the run outside its steps (a processor that
+ *     threw), escaped and cut; {@code null} when none did
  */
 public record RunView(
     String id,
@@ -18,4 +20,5 @@ public record RunView(
     Instant ended,
     String reuseFrom,
     String summary,
-    String retryOf) {}
+    String retryOf,
+    String error) {}

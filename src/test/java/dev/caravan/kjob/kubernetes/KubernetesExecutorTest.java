@@ -433,17 +433,20 @@ class KubernetesExecutorTest {
   }
 
   @Test
-  void deadlineExceededRaisesStepTimeoutException() {
-    cluster.kubelet().on("slow", exceedDeadline("still working\n"));
-    startCamel(route("direct:slow", "kjob:slow?" + KUBERNETES + "&script=sleep 600&timeout=5s"));
+  void deadlineExceededRaisesStepTimeoutExceptionAndTheLogSaysSo() {
+    cluster.kubelet().on("slow", exceedDeadline("still working"));
+    startCamel(route("direct:slow", "kjob:slow?" + KUBERNETES + "&script=sleep 600&timeout=90s"));
 
     Exchange done = send("direct:slow", null, Map.of(KjobConstants.RUN_ID, "run-slow"));
 
-    assertThat(cluster.kubelet().jobs().get(0).getSpec().getActiveDeadlineSeconds()).isEqualTo(5L);
+    assertThat(cluster.kubelet().jobs().get(0).getSpec().getActiveDeadlineSeconds()).isEqualTo(90L);
     assertThat(done.getException()).isInstanceOf(StepTimeoutException.class);
     StepTimeoutException timeout = (StepTimeoutException) done.getException();
     assertThat(timeout.getStatus()).isEqualTo(StepStatus.TIMED_OUT);
-    assertThat(timeout.getLogTail()).isEqualTo("still working");
+    assertThat(timeout.getLogTail()).isEqualTo("still working\n[caravan: timed out after 1m30s]");
+    assertThat(done.getMessage().getBody(String.class))
+        .as("the output the journal stores")
+        .isEqualTo("still working\n[caravan: timed out after 1m30s]\n");
     assertThat(done.getMessage().getHeader(KjobConstants.STEP_STATUS))
         .isEqualTo(StepStatus.TIMED_OUT);
   }

@@ -186,6 +186,31 @@ class LocalExecutorTest {
   }
 
   @Test
+  void aTimedOutStepsLogEndsWithTheLimitEvenPastTheKeptBytes() throws Exception {
+    route(
+        "direct:a",
+        "kjob:slow?timeout=1500ms&maxOutputBytes=1000&script=RAW(head -c 5000 /dev/zero | tr '\\0'"
+            + " x; echo; echo last words; sleep 300)");
+
+    Exchange result = template.request("direct:a", e -> {});
+
+    assertThat(result.getException()).isInstanceOf(StepTimeoutException.class);
+    String log = result.getMessage().getBody(String.class);
+    assertThat(log)
+        .contains("bytes of output dropped]\n")
+        .endsWith("x\nlast words\n[caravan: timed out after 1s500ms]\n");
+    assertThat(((StepTimeoutException) result.getException()).getLogTail())
+        .endsWith("last words\n[caravan: timed out after 1s500ms]");
+  }
+
+  @Test
+  void aStepThatEndsInTimeHasNoTimeoutLine() throws Exception {
+    route("direct:a", "kjob:quick?timeout=5m&script=echo done");
+
+    assertThat(template.requestBody("direct:a", "", String.class)).isEqualTo("done\n");
+  }
+
+  @Test
   void parallelStepsOverlapInTime() throws Exception {
     context.addRoutes(
         new RouteBuilder() {

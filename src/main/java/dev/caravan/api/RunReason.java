@@ -1,0 +1,114 @@
+package dev.caravan.api;
+
+import dev.caravan.graph.FanOutIndex;
+import dev.caravan.kjob.StepRecord;
+import dev.caravan.kjob.StepStatus;
+import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.run.RunStatus;
+import dev.caravan.run.RunView;
+import dev.caravan.run.StepView;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Why a run did not succeed: the step that ended it (the latest attempt of a step whose status is
+ * the run's, the last one to end), its exit code and the last lines of its log, and the run's
+ * summary (what the pipeline said, or why Caravan gave the run up).
+ */
+final class RunReason {
+
+  /** Most lines of a step's log in a reason. */
+  static final int MAX_LINES = 20;
+
+  /** Most bytes (UTF-8) of those lines. */
+  static final int MAX_BYTES = 4096;
+
+  private RunReason() {}
+
+  /** The reason of a FAILED, TIMED_OUT or CANCELED run; {@code null} for any other. */
+  static Map<String, Object> of(RunView run, List<StepView> steps, JdbcStepJournal journal) {
+    RunStatus status = run.status();
+    if (status != RunStatus.FAILED
+        && status != RunStatus.TIMED_OUT
+        && status != RunStatus.CANCELED) {
+      return null;
+    }
+    Map<String, Object> reason = new LinkedHashMap<>();
+    reason.put("status", status.name());
+    Optional<StepView> step = culprit(steps, StepStatus.valueOf(status.name()));
+    reason.put("step", step.map(StepView::name).orElse(null));
+    reason.put(
+        "fanOutIndex", step.map(found -> FanOutIndex.json(found.fanOutIndex())).orElse(null));
+    reason.put("attempt", step.map(found -> found.record().attempt()).orElse(null));
+    reason.put("exitCode", step.map(found -> found.record().exitCode()).orElse(null));
+    reason.put(
+        "log",
+        step.map(
+                found ->
+                    lastLines(
+                        journal.log(
+                            run.id(), found.name(), found.fanOutIndex(), found.record().attempt())))
+            .orElse(null));
+    reason.put("summary", run.summary());
+    reason.put("error", run.error());
+    return reason;
+  }
+
+  /**
+   * The latest attempt of each step and fan-out index whose status is the run's, the one that ended
+   * last (a FAILED run may have failed items that a catch handled before something else failed it;
+   * the last such step is the nearest cause the journal knows).
+   */
+  private static Optional<StepView> culprit(List<StepView> steps, StepStatus status) {
+    Map<String, StepView> latest = new LinkedHashMap<>();
+    for (StepView step : steps) {
+      latest.merge(
+          step.name() + '\n' + step.fanOutIndex(),
+          step,
+          (one, other) -> one.record().attempt() >= other.record().attempt() ? one : other);
+    }
+    return latest.values().stream()
+        .filter(step -> step.record().status() == status)
+        .max(
+            Comparator.comparing(
+                (StepView step) -> endOf(step.record()),
+                Comparator.nullsFirst(Comparator.naturalOrder())));
+  }
+
+  private static Instant endOf(StepRecord record) {
+    return record.ended() != null ? record.ended() : record.started();
+  }
+
+  /** The last {@link #MAX_LINES} lines of a log, at most {@link #MAX_BYTES} bytes of them. */
+  static String lastLines(String log) {
+    if (log == null || log.isEmpty()) {
+      return "";
+    }
+    int from = log.endsWith("\n") ? log.length() - 1 : log.length();
+    for (int lines = 0; lines < MAX_LINES && from > 0; lines++) {
+      from = log.lastIndexOf('\n', from - 1);
+      if (from < 0) {
+        from = -1;
+        break;
+      }
+    }
+    String tail = log.substring(from + 1);
+    byte[] bytes = tail.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= MAX_BYTES) {
+      return tail;
+    }
+    // the last MAX_BYTES bytes, from a whole character, and from a whole line when there is one
+    int cut = bytes.length - MAX_BYTES;
+    while (cut < bytes.length && (bytes[cut] & 0xc0) == 0x80) {
+      cut++;
+    }
+    String last = new String(bytes, cut, bytes.length - cut, StandardCharsets.UTF_8);
+    int line = last.indexOf('\n');
+    return line >= 0 && line < last.length() - 1 ? last.substring(line + 1) : last;
+  }
+}
