@@ -85,13 +85,25 @@ function measure(node, expanded) {
     if (node.kind === "split" && expanded.has(path(node)) && node.items) {
       items = itemsHeight(node.items, Math.max(w, STEP.w));
     }
+    const header = textWidth(headerText(node)) + textWidth(frameState(node)) + 24;
     node._size = {
-      w: Math.max(w, 160) + 2 * PAD,
+      w: Math.max(w + 2 * PAD, header, 160 + 2 * PAD),
       h: h + 2 * PAD + HEADER + items,
     };
     node._itemsHeight = items;
   }
   return node._size;
+}
+
+/** About how wide a text of the frames' 11px labels is. */
+function textWidth(text) {
+  return 6.8 * (text ? text.length : 0);
+}
+
+function frameState(node) {
+  return [node.state && node.state !== "NONE" ? `${stateIcon(node.state)} ${node.state.replace("_", " ")}` : "", countsText(node.counts)]
+    .filter(Boolean)
+    .join("   ");
 }
 
 function itemsHeight(items, width) {
@@ -220,9 +232,7 @@ function drawFrame(node, group, w, h, context) {
   group.append(svg("rect", { class: "frame", width: w, height: h, rx: 8 }));
   const header = svg("text", { x: PAD, y: 15, class: "frame-label" }, headerText(node));
   group.append(header);
-  const right = [node.state && node.state !== "NONE" ? `${stateIcon(node.state)} ${node.state.replace("_", " ")}` : "", countsText(node.counts)]
-    .filter(Boolean)
-    .join("   ");
+  const right = frameState(node);
   if (right) {
     group.append(svg("text", { x: w - PAD, y: 15, class: "frame-state", "text-anchor": "end" }, right));
   }

@@ -97,6 +97,7 @@ class RunsController {
     item.put("id", run.id());
     item.put("event", run.eventId());
     item.put("pipeline", run.pipeline());
+    item.put("trigger", trigger(run.trigger()));
     item.put("status", run.status().name());
     item.put("created", run.created());
     item.put("started", run.started());
@@ -104,6 +105,17 @@ class RunsController {
     item.put("reuseFrom", run.reuseFrom());
     item.put("retryOf", run.retryOf());
     item.put("summary", run.summary());
+    return item;
+  }
+
+  private static Map<String, Object> trigger(RunView.Trigger trigger) {
+    if (trigger == null) {
+      return null;
+    }
+    Map<String, Object> item = new LinkedHashMap<>();
+    item.put("source", trigger.source());
+    item.put("type", trigger.type());
+    item.put("subject", trigger.subject());
     return item;
   }
 

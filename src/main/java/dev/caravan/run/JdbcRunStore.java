@@ -27,9 +27,13 @@ import javax.sql.DataSource;
  */
 public class JdbcRunStore {
 
+  /** A run's columns and its event's source, type and subject (what triggered it). */
   private static final String RUN_COLUMNS =
-      "id, event_id, pipeline, status, created_at, started_at, ended_at, reuse_from, summary,"
-          + " retry_of, error";
+      "r.id, r.event_id, r.pipeline, r.status, r.created_at, r.started_at, r.ended_at,"
+          + " r.reuse_from, r.summary, r.retry_of, r.error, e.source, e.type, e.subject";
+
+  private static final String RUNS_WITH_TRIGGER =
+      " FROM caravan_run r LEFT JOIN caravan_event e ON e.id = r.event_id";
 
   private final Jdbc jdbc;
 
@@ -409,7 +413,8 @@ public class JdbcRunStore {
   /** The run, read in the caller's transaction. */
   static Optional<RunView> run(Connection connection, String runId) throws SQLException {
     try (PreparedStatement query =
-        connection.prepareStatement("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE id = ?")) {
+        connection.prepareStatement(
+            "SELECT " + RUN_COLUMNS + RUNS_WITH_TRIGGER + " WHERE r.id = ?")) {
       query.setString(1, runId);
       try (ResultSet rows = query.executeQuery()) {
         return rows.next() ? Optional.of(run(rows)) : Optional.empty();
@@ -422,24 +427,24 @@ public class JdbcRunStore {
       String pipeline, RunStatus status, String eventId, int limit, int offset) {
     return jdbc.inTransaction(
         connection -> {
-          StringBuilder sql = new StringBuilder("SELECT " + RUN_COLUMNS + " FROM caravan_run");
+          StringBuilder sql = new StringBuilder("SELECT " + RUN_COLUMNS + RUNS_WITH_TRIGGER);
           List<Object> values = new ArrayList<>();
           String glue = " WHERE ";
           if (pipeline != null) {
-            sql.append(glue).append("pipeline = ?");
+            sql.append(glue).append("r.pipeline = ?");
             values.add(pipeline);
             glue = " AND ";
           }
           if (status != null) {
-            sql.append(glue).append("status = ?");
+            sql.append(glue).append("r.status = ?");
             values.add(status.name());
             glue = " AND ";
           }
           if (eventId != null) {
-            sql.append(glue).append("event_id = ?");
+            sql.append(glue).append("r.event_id = ?");
             values.add(eventId);
           }
-          sql.append(" ORDER BY seq DESC LIMIT ? OFFSET ?");
+          sql.append(" ORDER BY r.seq DESC LIMIT ? OFFSET ?");
           values.add(limit);
           values.add(offset);
           try (PreparedStatement query = connection.prepareStatement(sql.toString())) {
@@ -469,6 +474,9 @@ public class JdbcRunStore {
         rows.getString(8),
         rows.getString(9),
         rows.getString(10),
-        rows.getString(11));
+        rows.getString(11),
+        rows.getString(12) == null
+            ? null
+            : new RunView.Trigger(rows.getString(12), rows.getString(13), rows.getString(14)));
   }
 }

@@ -9,6 +9,8 @@ import java.time.Instant;
  *     {@code /rerun}), or {@code null}
  * @param error the message of the exception that ended the run outside its steps (a processor that
  *     threw), escaped and cut; {@code null} when none did
+ * @param trigger what started the run: its event's source, type and subject ({@code null} once the
+ *     event is gone)
  */
 public record RunView(
     String id,
@@ -21,4 +23,9 @@ public record RunView(
     String reuseFrom,
     String summary,
     String retryOf,
-    String error) {}
+    String error,
+    Trigger trigger) {
+
+  /** The source, type and subject of the event that started a run. */
+  public record Trigger(String source, String type, String subject) {}
+}
