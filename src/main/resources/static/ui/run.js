@@ -2,6 +2,7 @@
 // the chosen step's log (live while it runs), why it failed, the event that started it, and
 // cancel, retry and rerun.
 
+import { AnsiState, appendAnsi } from "./ansi.js";
 import { getJson, post, query, stream, withQuery } from "./api.js";
 import { drawGraph } from "./graph.js";
 import { layout } from "./layout.js";
@@ -66,8 +67,14 @@ function reasonBox(box) {
     box,
     h("h2", {}, "Why it ", run.status === "TIMED_OUT" ? "timed out" : run.status === "CANCELED" ? "was canceled" : "failed"),
     h("p", {}, where, reason.exitCode !== undefined && reason.exitCode !== null ? ` with exit code ${reason.exitCode}` : "", reason.message ? `: ${reason.message}` : ""),
-    lines ? h("pre", { class: "log reason-log" }, lines) : null,
+    lines ? ansiBlock(lines) : null,
   );
+}
+
+function ansiBlock(text) {
+  const block = h("pre", { class: "log reason-log" });
+  appendAnsi(block, text, new AnsiState());
+  return block;
 }
 
 function buttons(bar) {

@@ -76,11 +76,15 @@ class DashboardIT {
   }
 
   private String runNow(String pipeline) throws Exception {
+    return runNow(pipeline, "{}");
+  }
+
+  private String runNow(String pipeline, String data) throws Exception {
     HttpResponse<String> answer =
         http.send(
             HttpRequest.newBuilder(URI.create(url("/api/pipelines/" + pipeline + "/runs")))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .POST(HttpRequest.BodyPublishers.ofString(data))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
@@ -106,6 +110,11 @@ class DashboardIT {
 
   private WebElement step(String name) {
     return browser.waitFor(By.cssSelector("svg.graph g.kind-step[data-name='" + name + "']"));
+  }
+
+  /** The fill of a step's box: the state's colour. */
+  private String boxColour(String name) {
+    return step(name).findElement(By.cssSelector("rect.box")).getCssValue("fill");
   }
 
   @Test
@@ -137,6 +146,8 @@ class DashboardIT {
     WebElement failed = step("unit-tests");
     browser.waitFor(d -> "FAILED".equals(step("unit-tests").getAttribute("data-state")));
     assertThat(step("unit-tests").getText()).contains("FAILED");
+    assertThat(boxColour("unit-tests")).isEqualTo("rgb(255, 235, 233)");
+    assertThat(boxColour("draft-notice")).isEqualTo("rgb(246, 248, 250)");
     assertThat(failed.getCssValue("cursor")).isEqualTo("pointer");
     browser.waitFor(d -> "SKIPPED".equals(step("draft-notice").getAttribute("data-state")));
     assertThat(step("draft-notice").getText()).contains("SKIPPED");
@@ -145,6 +156,33 @@ class DashboardIT {
     assertThat(browser.waitFor(By.id("run-status")).getText()).contains("FAILED");
     browser.waitFor(d -> d.findElement(By.id("log")).getText().contains("running tests"));
     browser.screenshot("run");
+  }
+
+  @Test
+  void aSplitIsAStackWithCountsPerStateThatExpandsToItsItems() throws Exception {
+    String run = runNow("dash-matrix", "{\"items\": [\"a\", \"b\", \"c\"]}");
+    await().atMost(Duration.ofSeconds(30)).until(() -> status(run).equals("FAILED"));
+
+    browser.open(url("/runs/" + run));
+    WebElement split =
+        browser.waitFor(By.cssSelector("svg.graph g.kind-split[data-state='FAILED']"));
+    assertThat(split.getText()).contains("2 ✓", "1 ✗");
+    assertThat(browser.all(By.cssSelector("svg.graph g.item"))).isEmpty();
+    assertThat(browser.waitFor(By.cssSelector("#reason span.ansi-fg-2")).getText())
+        .isEqualTo("built b");
+
+    split.findElement(By.cssSelector("text.frame-label")).click();
+
+    browser.waitFor(d -> d.findElements(By.cssSelector("svg.graph g.item")).size() == 3);
+    assertThat(browser.all(By.cssSelector("svg.graph g.item")))
+        .extracting(item -> item.getAttribute("data-index") + " " + item.getAttribute("data-state"))
+        .containsExactly("0 SUCCEEDED", "1 FAILED", "2 SUCCEEDED");
+    browser.waitFor(By.cssSelector("svg.graph g.item[data-index='2']")).click();
+    browser.waitFor(d -> d.getCurrentUrl().contains("step=build&index=2"));
+    WebElement green = browser.waitFor(By.cssSelector("#log span.ansi-fg-2"));
+    assertThat(green.getText()).isEqualTo("built c");
+    assertThat(browser.waitFor(By.id("log")).getText()).doesNotContain("\u001b");
+    browser.screenshot("run-split");
   }
 
   @Test

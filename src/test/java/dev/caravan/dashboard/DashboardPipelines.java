@@ -39,6 +39,14 @@ public class DashboardPipelines {
                     + "&script=echo $$ > \"$PIDS/ticker\"; for i in $(seq 1 600); do echo tick"
                     + " $i; sleep 0.1; done");
         from("event:dash-quick").routeId("dash-quick").to("kjob:hello?script=echo hello");
+        // one item of three fails; each prints its name in green (an ANSI escape)
+        from("event:dash-matrix")
+            .routeId("dash-matrix")
+            .split(simple("${body[items]}"))
+            .to(
+                "kjob:build?env.ITEM=${body}&script=RAW(e=$(printf '\\033'); echo"
+                    + " \"$e[32mbuilt $ITEM$e[0m\"; test \"$ITEM\" != b)")
+            .end();
       }
     };
   }
