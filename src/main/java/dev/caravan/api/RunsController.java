@@ -5,16 +5,20 @@ import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
 import dev.caravan.run.Runs;
 import dev.caravan.run.StepView;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -55,14 +59,12 @@ class RunsController {
       @RequestParam(required = false) Integer limit,
       @RequestParam(required = false) Integer offset) {
     Paging paging = Paging.of(limit, offset);
+    RunStatus wanted = status(status);
     List<Map<String, Object>> items =
-        runs()
-            .store()
-            .runs(pipeline, status(status), event, paging.limit(), paging.offset())
-            .stream()
+        runs().store().runs(pipeline, wanted, event, paging.limit(), paging.offset()).stream()
             .map(RunsController::describe)
             .toList();
-    return paging.page(items);
+    return paging.page(items, runs().store().countRuns(pipeline, wanted, event));
   }
 
   @GetMapping("/{id}")
@@ -77,6 +79,11 @@ class RunsController {
    * The log of a step (its latest attempt unless {@code attempt} is given); {@code follow=true}
    * streams it until the step ends (see {@link LogFollowers}).
    */
+  @ApiResponse(
+      responseCode = "200",
+      description = "the log; with follow=true, streamed until the step ends",
+      content = @Content(mediaType = "text/plain"))
+  @ApiResponse(responseCode = "503", description = "too many log followers (Retry-After)")
   @GetMapping("/{id}/steps/{step}/logs")
   ResponseEntity<?> logs(
       @PathVariable String id,
@@ -103,10 +110,8 @@ class RunsController {
           .header(HttpHeaders.RETRY_AFTER, Long.toString(FOLLOW_RETRY_AFTER.toSeconds()))
           .contentType(MediaType.APPLICATION_JSON)
           .body(
-              Map.of(
-                  "error",
+              ApiErrors.body(
                   "too many log followers",
-                  "detail",
                   "at most "
                       + followers.max()
                       + " clients may follow logs at once (caravan.api.max-followers); try again"
@@ -116,6 +121,7 @@ class RunsController {
     return null;
   }
 
+  @ApiResponse(responseCode = "202", description = "the run is canceled")
   @PostMapping("/{id}/cancel")
   ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
     RunView run = runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
@@ -151,7 +157,11 @@ class RunsController {
       return RunStatus.valueOf(status.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(
-          "status must be one of PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED, TIMED_OUT");
+          "'status' must be one of "
+              + Arrays.stream(RunStatus.values()).map(Enum::name).collect(Collectors.joining(", "))
+              + ", not '"
+              + status
+              + "'");
     }
   }
 
@@ -177,7 +187,7 @@ class RunsController {
     item.put("name", step.name());
     item.put("fanOutIndex", step.fanOutIndex());
     item.put("attempt", record.attempt());
-    item.put("executor", record.executor());
+    item.put("executor", record.executorType().name());
     item.put("jobName", record.jobName());
     item.put("namespace", record.namespace());
     item.put("status", record.hasEnded() ? record.status().name() : "RUNNING");
