@@ -10,6 +10,8 @@ import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -37,6 +39,27 @@ class ApiErrors {
     return error(
         HttpStatus.BAD_REQUEST,
         "the query parameter '" + e.getParameterName() + "' is required: send it");
+  }
+
+  // Spring's own messages of these name the controller method: words of our own instead
+
+  @ExceptionHandler(HttpMessageNotReadableException.class)
+  ResponseEntity<Map<String, String>> unreadable(HttpMessageNotReadableException e) {
+    return error(
+        HttpStatus.BAD_REQUEST,
+        "the request body is missing or is not valid JSON: send a JSON body with Content-Type:"
+            + " application/json");
+  }
+
+  @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+  ResponseEntity<Map<String, String>> unsupported(HttpMediaTypeNotSupportedException e) {
+    return error(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        "send the body as "
+            + (e.getSupportedMediaTypes().isEmpty()
+                ? "application/json"
+                : MediaType.toString(e.getSupportedMediaTypes()))
+            + (e.getContentType() == null ? "" : ", not " + e.getContentType()));
   }
 
   /** What a value of the wrong type should have been, naming the parameter. */

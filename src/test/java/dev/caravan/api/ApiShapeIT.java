@@ -13,10 +13,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The shape of the API over real HTTP: every error, Spring's and Tomcat's own included, is {@code
@@ -24,7 +28,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * lists carry their total; status names are upper case.
  */
 @SpringBootTest(
-    classes = CaravanApplication.class,
+    classes = {CaravanApplication.class, ApiShapeIT.JsonBodies.class},
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "spring.datasource.url=jdbc:h2:mem:api-shape-it;DB_CLOSE_DELAY=-1",
@@ -35,6 +39,15 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 class ApiShapeIT {
 
   @LocalServerPort int port;
+
+  /** An endpoint that takes a JSON body as Spring reads it (none of Caravan's does yet). */
+  @RestController
+  static class JsonBodies {
+    @PostMapping("/api/test-json-body")
+    Map<String, Object> echo(@RequestBody Map<String, Object> body) {
+      return body;
+    }
+  }
 
   private final ObjectMapper json = new ObjectMapper();
 
@@ -78,6 +91,7 @@ class ApiShapeIT {
             Case.of("GET", "/api/runs/x/cancel", 405, "Allow"),
             Case.of("GET", "/api/runs", 406, "application/json", "Accept: application/xml"),
             Case.of("GET", "/api/pipelines", 406, "application/json", "Accept: text/html"),
+            Case.of("GET", "/api/runs", 406, "application/json", "Accept: application/yaml"),
             Case.withBody(
                 "POST",
                 "/api/pipelines/on-push/runs",
@@ -99,6 +113,17 @@ class ApiShapeIT {
                 413,
                 "caravan.gateways.max-body-bytes",
                 "Content-Type: application/json"),
+            Case.withBody(
+                "POST", "/api/test-json-body", "", 400, "JSON", "Content-Type: application/json"),
+            Case.withBody(
+                "POST", "/api/test-json-body", "{", 400, "JSON", "Content-Type: application/json"),
+            Case.withBody(
+                "POST",
+                "/api/test-json-body",
+                "x",
+                415,
+                "application/json",
+                "Content-Type: text/plain"),
             Case.of("GET", "/api/runs?limit=abc", 400, "'limit'"),
             Case.of("GET", "/api/runs?offset=-1", 400, "offset"),
             Case.of("GET", "/api/runs?limit=0", 400, "limit"),
