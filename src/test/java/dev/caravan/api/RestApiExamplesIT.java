@@ -36,7 +36,9 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
  * has one. {@code <run id>} and {@code <event id>} are those of a run of {@code on-push} that the
  * test starts and waits for; the port is the test's. An example answers 2xx unless the comment line
  * right after it starts with the status it answers ({@code # 409 ...}); a streaming example ({@code
- * curl -N}) is checked by the head of its answer, which is then closed.
+ * curl -N}) is checked by the head of its answer, which is then closed. An example under a comment
+ * line {@code # not run: <why>} (one that needs a pipeline or step the test does not have) is
+ * skipped.
  */
 @SpringBootTest(
     classes = CaravanApplication.class,
@@ -52,6 +54,7 @@ class RestApiExamplesIT {
       List.of(Path.of("docs/reference/rest-api.md"), Path.of("README.md"));
   private static final Pattern FENCE = Pattern.compile("(?ms)^\\s*```sh\\s*$(.*?)^\\s*```\\s*$");
   private static final Pattern STATUS_COMMENT = Pattern.compile("^#\\s*([1-5]\\d\\d)\\b.*");
+  private static final Pattern NOT_RUN = Pattern.compile("^#\\s*not run\\b.*");
   private static final Pattern PLACEHOLDER = Pattern.compile("<[^>]+>");
   private static final String TOKEN_VARIABLE = "$CARAVAN_API_TOKEN";
 
@@ -139,14 +142,15 @@ class RestApiExamplesIT {
       int firstLine = text.substring(0, fence.start(1)).split("\n", -1).length;
       String[] lines = fence.group(1).split("\n", -1);
       for (int i = 0; i < lines.length; i++) {
-        if (!lines[i].trim().startsWith("curl ")) {
+        if (!lines[i].trim().startsWith("curl ")
+            || i > 0 && NOT_RUN.matcher(lines[i - 1].trim()).matches()) {
           continue;
         }
         int start = i;
         StringBuilder command = new StringBuilder();
         String line = lines[i].trim();
         while (line.endsWith("\\") && i + 1 < lines.length) {
-          command.append(line, 0, line.length() - 1).append(' ');
+          command.append(line.substring(0, line.length() - 1).stripTrailing()).append(' ');
           line = lines[++i].trim();
         }
         command.append(line);
