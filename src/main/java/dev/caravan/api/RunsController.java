@@ -6,10 +6,13 @@ import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
 import dev.caravan.run.Runs;
 import dev.caravan.run.StepView;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -43,14 +46,12 @@ class RunsController {
       @RequestParam(required = false) Integer limit,
       @RequestParam(required = false) Integer offset) {
     Paging paging = Paging.of(limit, offset);
+    RunStatus wanted = status(status);
     List<Map<String, Object>> items =
-        runs()
-            .store()
-            .runs(pipeline, status(status), event, paging.limit(), paging.offset())
-            .stream()
+        runs().store().runs(pipeline, wanted, event, paging.limit(), paging.offset()).stream()
             .map(RunsController::describe)
             .toList();
-    return paging.page(items);
+    return paging.page(items, runs().store().countRuns(pipeline, wanted, event));
   }
 
   @GetMapping("/{id}")
@@ -61,6 +62,7 @@ class RunsController {
     return answer;
   }
 
+  @ApiResponse(responseCode = "202", description = "the run is canceled")
   @PostMapping("/{id}/cancel")
   ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
     RunView run = runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
@@ -87,7 +89,11 @@ class RunsController {
       return RunStatus.valueOf(status.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(
-          "status must be one of PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED, TIMED_OUT");
+          "'status' must be one of "
+              + Arrays.stream(RunStatus.values()).map(Enum::name).collect(Collectors.joining(", "))
+              + ", not '"
+              + status
+              + "'");
     }
   }
 
@@ -116,7 +122,7 @@ class RunsController {
     item.put("name", step.name());
     item.put("fanOutIndex", FanOutIndex.json(step.fanOutIndex()));
     item.put("attempt", record.attempt());
-    item.put("executor", record.executor());
+    item.put("executor", record.executorType().name());
     item.put("jobName", record.jobName());
     item.put("namespace", record.namespace());
     item.put("status", record.hasEnded() ? record.status().name() : "RUNNING");

@@ -422,30 +422,15 @@ public class JdbcRunStore {
       String pipeline, RunStatus status, String eventId, int limit, int offset) {
     return jdbc.inTransaction(
         connection -> {
-          StringBuilder sql = new StringBuilder("SELECT " + RUN_COLUMNS + " FROM caravan_run");
           List<Object> values = new ArrayList<>();
-          String glue = " WHERE ";
-          if (pipeline != null) {
-            sql.append(glue).append("pipeline = ?");
-            values.add(pipeline);
-            glue = " AND ";
-          }
-          if (status != null) {
-            sql.append(glue).append("status = ?");
-            values.add(status.name());
-            glue = " AND ";
-          }
-          if (eventId != null) {
-            sql.append(glue).append("event_id = ?");
-            values.add(eventId);
-          }
-          sql.append(" ORDER BY seq DESC LIMIT ? OFFSET ?");
+          StringBuilder sql =
+              new StringBuilder("SELECT " + RUN_COLUMNS + " FROM caravan_run")
+                  .append(where(pipeline, status, eventId, values))
+                  .append(" ORDER BY seq DESC LIMIT ? OFFSET ?");
           values.add(limit);
           values.add(offset);
           try (PreparedStatement query = connection.prepareStatement(sql.toString())) {
-            for (int i = 0; i < values.size(); i++) {
-              query.setObject(i + 1, values.get(i));
-            }
+            bind(query, values);
             List<RunView> found = new ArrayList<>();
             try (ResultSet rows = query.executeQuery()) {
               while (rows.next()) {
@@ -455,6 +440,51 @@ public class JdbcRunStore {
             return found;
           }
         });
+  }
+
+  /** How many runs {@link #runs} pages through with the same filters. */
+  public long countRuns(String pipeline, RunStatus status, String eventId) {
+    return jdbc.inTransaction(
+        connection -> {
+          List<Object> values = new ArrayList<>();
+          String sql =
+              "SELECT COUNT(*) FROM caravan_run" + where(pipeline, status, eventId, values);
+          try (PreparedStatement query = connection.prepareStatement(sql)) {
+            bind(query, values);
+            try (ResultSet rows = query.executeQuery()) {
+              rows.next();
+              return rows.getLong(1);
+            }
+          }
+        });
+  }
+
+  /** The WHERE clause of the filters that are not {@code null}, their values added to values. */
+  private static String where(
+      String pipeline, RunStatus status, String eventId, List<Object> values) {
+    StringBuilder sql = new StringBuilder();
+    String glue = " WHERE ";
+    if (pipeline != null) {
+      sql.append(glue).append("pipeline = ?");
+      values.add(pipeline);
+      glue = " AND ";
+    }
+    if (status != null) {
+      sql.append(glue).append("status = ?");
+      values.add(status.name());
+      glue = " AND ";
+    }
+    if (eventId != null) {
+      sql.append(glue).append("event_id = ?");
+      values.add(eventId);
+    }
+    return sql.toString();
+  }
+
+  private static void bind(PreparedStatement query, List<Object> values) throws SQLException {
+    for (int i = 0; i < values.size(); i++) {
+      query.setObject(i + 1, values.get(i));
+    }
   }
 
   private static RunView run(ResultSet rows) throws SQLException {
