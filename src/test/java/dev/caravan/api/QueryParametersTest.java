@@ -27,7 +27,7 @@ class QueryParametersTest {
       throws Exception {
     HandlerMethod list =
         new HandlerMethod(
-            new RunsController(null, null),
+            new RunsController(null),
             RunsController.class.getDeclaredMethod(
                 "list", String.class, String.class, String.class, Integer.class, Integer.class));
     assertThat(QueryParameters.accepted(list))
