@@ -1,6 +1,8 @@
 package dev.caravan.api;
 
 import dev.caravan.event.EventComponent;
+import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunFilter;
 import dev.caravan.run.Runs;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +33,11 @@ class EventRunsController {
         .getStore()
         .find(id)
         .orElseThrow(() -> ApiException.notFound("event"));
+    JdbcRunStore store = Runs.of(camel).store();
     List<Map<String, Object>> items =
-        Runs.of(camel).store().runs(null, null, id, paging.limit(), paging.offset()).stream()
+        store.runs(RunFilter.ofEvent(id), paging.limit(), paging.offset()).stream()
             .map(RunsController::describe)
             .toList();
-    return paging.page(items);
+    return paging.page(items, store.countRuns(RunFilter.ofEvent(id)));
   }
 }

@@ -6,6 +6,8 @@ import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventJson;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.Runs;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,9 +52,10 @@ class EventsController {
     for (Event event : found) {
       items.add(new RawValue(EventJson.toCloudEvent(event)));
     }
-    return paging.page(items);
+    return paging.page(items, events().getStore().countEvents(source, type, subject));
   }
 
+  @ApiResponse(responseCode = "200", content = @Content(mediaType = "application/cloudevents+json"))
   @GetMapping("/{id}")
   ResponseEntity<String> get(@PathVariable String id) {
     Event event = events().getStore().find(id).orElseThrow(() -> ApiException.notFound("event"));
@@ -60,6 +63,7 @@ class EventsController {
   }
 
   /** A new run per subscribed pipeline; {@code keepSucceeded} reuses succeeded steps. */
+  @ApiResponse(responseCode = "202", description = "a new run per subscribed pipeline")
   @PostMapping("/{id}/replay")
   ResponseEntity<Map<String, Object>> replay(
       @PathVariable String id, @RequestParam(defaultValue = "false") boolean keepSucceeded) {

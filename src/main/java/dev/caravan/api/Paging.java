@@ -21,10 +21,14 @@ record Paging(int limit, int offset) {
     return new Paging(l, o);
   }
 
-  /** The answer of a list request: {@code {"items": ..., "limit": ..., "offset": ...}}. */
-  Map<String, Object> page(List<?> items) {
+  /**
+   * The answer of a list request: {@code {"items": ..., "total": ..., "limit": ..., "offset":
+   * ...}}, {@code total} counting every item with the same filters, not only those of this page.
+   */
+  Map<String, Object> page(List<?> items, long total) {
     Map<String, Object> page = new LinkedHashMap<>();
     page.put("items", items);
+    page.put("total", total);
     page.put("limit", limit);
     page.put("offset", offset);
     return page;

@@ -8,6 +8,9 @@ import dev.caravan.event.EventProducer;
 import dev.caravan.event.InvalidEventException;
 import dev.caravan.event.Subscription;
 import dev.caravan.run.Runs;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.URI;
@@ -45,6 +48,11 @@ class PipelineRunsController {
     this.maxBodyBytes = maxBodyBytes;
   }
 
+  @ApiResponse(responseCode = "202", description = "the run is queued")
+  @RequestBody(
+      description = "the event data (JSON, any value; empty for none)",
+      required = false,
+      content = @Content(mediaType = "application/json"))
   @PostMapping("/api/pipelines/{id}/runs")
   ResponseEntity<Map<String, Object>> runNow(
       @PathVariable String id,

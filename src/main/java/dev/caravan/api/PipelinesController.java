@@ -51,7 +51,10 @@ class PipelinesController {
         pipelines.add(describe(subscription, store.waitingCount(subscription.subscriber())));
       }
     }
-    return Map.of("items", pipelines);
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("items", pipelines);
+    answer.put("total", pipelines.size());
+    return answer;
   }
 
   @GetMapping("/api/pipelines/{id}")
@@ -82,7 +85,8 @@ class PipelinesController {
     pipeline.put("subject", endpoint.getSubject());
     pipeline.put("concurrency", endpoint.getConcurrency());
     pipeline.put("active", true);
-    pipeline.put("status", camel.getRouteController().getRouteStatus(route.getRouteId()).name());
+    pipeline.put(
+        "status", PipelineState.of(camel.getRouteController().getRouteStatus(route.getRouteId())));
     return pipeline;
   }
 
@@ -93,7 +97,7 @@ class PipelinesController {
     pipeline.put("types", subscription.types());
     pipeline.put("subject", subscription.subject());
     pipeline.put("active", false);
-    pipeline.put("status", "Removed");
+    pipeline.put("status", PipelineState.REMOVED);
     pipeline.put("waiting", waiting);
     return pipeline;
   }

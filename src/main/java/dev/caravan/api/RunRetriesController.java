@@ -1,6 +1,7 @@
 package dev.caravan.api;
 
 import dev.caravan.run.Runs;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,11 +25,13 @@ class RunRetriesController {
     this.camel = camel;
   }
 
+  @ApiResponse(responseCode = "202", description = "the new run is queued")
   @PostMapping("/api/runs/{id}/retry")
   ResponseEntity<Map<String, Object>> retry(@PathVariable String id) {
     return start(id, true);
   }
 
+  @ApiResponse(responseCode = "202", description = "the new run is queued")
   @PostMapping("/api/runs/{id}/rerun")
   ResponseEntity<Map<String, Object>> rerun(@PathVariable String id) {
     return start(id, false);

@@ -2,14 +2,21 @@ package dev.caravan.api;
 
 import dev.caravan.graph.FanOutIndex;
 import dev.caravan.kjob.StepRecord;
+import dev.caravan.run.RunFilter;
 import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
 import dev.caravan.run.Runs;
 import dev.caravan.run.StepView;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -40,17 +47,37 @@ class RunsController {
       @RequestParam(required = false) String pipeline,
       @RequestParam(required = false) String status,
       @RequestParam(required = false) String event,
+      @RequestParam(required = false) String since,
+      @RequestParam(required = false) String until,
       @RequestParam(required = false) Integer limit,
       @RequestParam(required = false) Integer offset) {
     Paging paging = Paging.of(limit, offset);
+    RunFilter filter =
+        new RunFilter(
+            pipeline, status(status), event, instant("since", since), instant("until", until));
     List<Map<String, Object>> items =
-        runs()
-            .store()
-            .runs(pipeline, status(status), event, paging.limit(), paging.offset())
-            .stream()
+        runs().store().runs(filter, paging.limit(), paging.offset()).stream()
             .map(RunsController::describe)
             .toList();
-    return paging.page(items);
+    return paging.page(items, runs().store().countRuns(filter));
+  }
+
+  /** A time filter: an ISO-8601 instant ({@code 2026-12-01T09:00:00Z}), or none. */
+  private static Instant instant(String name, String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(value.strip()).toInstant();
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest(
+          "'"
+              + name
+              + "' must be an ISO-8601 date and time with its offset, such as"
+              + " 2026-12-01T09:00:00Z, not '"
+              + value
+              + "'");
+    }
   }
 
   @GetMapping("/{id}")
@@ -61,6 +88,7 @@ class RunsController {
     return answer;
   }
 
+  @ApiResponse(responseCode = "202", description = "the run is canceled")
   @PostMapping("/{id}/cancel")
   ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
     RunView run = runs().store().run(id).orElseThrow(() -> ApiException.notFound("run"));
@@ -87,7 +115,11 @@ class RunsController {
       return RunStatus.valueOf(status.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(
-          "status must be one of PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED, TIMED_OUT");
+          "'status' must be one of "
+              + Arrays.stream(RunStatus.values()).map(Enum::name).collect(Collectors.joining(", "))
+              + ", not '"
+              + status
+              + "'");
     }
   }
 
@@ -128,7 +160,7 @@ class RunsController {
     item.put("name", step.name());
     item.put("fanOutIndex", FanOutIndex.json(step.fanOutIndex()));
     item.put("attempt", record.attempt());
-    item.put("executor", record.executor());
+    item.put("executor", record.executorType().name());
     item.put("jobName", record.jobName());
     item.put("namespace", record.namespace());
     item.put("status", record.hasEnded() ? record.status().name() : "RUNNING");

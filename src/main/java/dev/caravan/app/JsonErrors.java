@@ -48,7 +48,7 @@ final class JsonErrors {
       case 400 -> "the request is malformed";
       case 401 -> "this request needs credentials";
       case 403 -> "this request is not allowed";
-      case 404 -> "nothing is served at this path";
+      case 404 -> "nothing is served at this path; GET /api/openapi.json lists the API's paths";
       case 405 -> "this path does not answer this method; the Allow header lists those it does";
       case 406 -> "answers are application/json; accept it (or */*)";
       case 408 -> "the request did not arrive in time";

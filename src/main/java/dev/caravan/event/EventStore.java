@@ -52,4 +52,7 @@ public interface EventStore {
 
   /** Events, newest first, filtered by whatever is not {@code null}. */
   List<Event> events(String source, String type, String subject, int limit, int offset);
+
+  /** How many events {@link #events} pages through with the same filters. */
+  long countEvents(String source, String type, String subject);
 }

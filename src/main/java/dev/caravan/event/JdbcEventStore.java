@@ -253,20 +253,14 @@ public class JdbcEventStore implements EventStore {
   public List<Event> events(String source, String type, String subject, int limit, int offset) {
     return jdbc.inTransaction(
         connection -> {
-          StringBuilder sql =
-              new StringBuilder("SELECT " + EVENT_COLUMNS + " FROM caravan_event e");
           List<String> values = new ArrayList<>();
-          String glue = " WHERE ";
-          for (String[] filter :
-              new String[][] {{"e.source", source}, {"e.type", type}, {"e.subject", subject}}) {
-            if (filter[1] != null) {
-              sql.append(glue).append(filter[0]).append(" = ?");
-              values.add(filter[1]);
-              glue = " AND ";
-            }
-          }
-          sql.append(" ORDER BY e.received_at DESC, e.id LIMIT ? OFFSET ?");
-          try (PreparedStatement query = connection.prepareStatement(sql.toString())) {
+          String sql =
+              "SELECT "
+                  + EVENT_COLUMNS
+                  + " FROM caravan_event e"
+                  + where(source, type, subject, values)
+                  + " ORDER BY e.received_at DESC, e.id LIMIT ? OFFSET ?";
+          try (PreparedStatement query = connection.prepareStatement(sql)) {
             int i = 1;
             for (String value : values) {
               query.setString(i++, value);
@@ -282,6 +276,41 @@ public class JdbcEventStore implements EventStore {
             return found;
           }
         });
+  }
+
+  @Override
+  public long countEvents(String source, String type, String subject) {
+    return jdbc.inTransaction(
+        connection -> {
+          List<String> values = new ArrayList<>();
+          String sql =
+              "SELECT COUNT(*) FROM caravan_event e" + where(source, type, subject, values);
+          try (PreparedStatement query = connection.prepareStatement(sql)) {
+            int i = 1;
+            for (String value : values) {
+              query.setString(i++, value);
+            }
+            try (ResultSet rows = query.executeQuery()) {
+              rows.next();
+              return rows.getLong(1);
+            }
+          }
+        });
+  }
+
+  /** The WHERE clause of the filters that are not {@code null}, their values added to values. */
+  private static String where(String source, String type, String subject, List<String> values) {
+    StringBuilder sql = new StringBuilder();
+    String glue = " WHERE ";
+    for (String[] filter :
+        new String[][] {{"e.source", source}, {"e.type", type}, {"e.subject", subject}}) {
+      if (filter[1] != null) {
+        sql.append(glue).append(filter[0]).append(" = ?");
+        values.add(filter[1]);
+        glue = " AND ";
+      }
+    }
+    return sql.toString();
   }
 
   private static void bindSubscription(PreparedStatement statement, Subscription subscription)

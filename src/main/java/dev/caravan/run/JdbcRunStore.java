@@ -422,35 +422,25 @@ public class JdbcRunStore {
     }
   }
 
-  /** Runs, newest first, filtered by whatever is not {@code null}. */
+  /** Runs, newest first, filtered by whatever is not {@code null}, created at any time. */
   public List<RunView> runs(
       String pipeline, RunStatus status, String eventId, int limit, int offset) {
+    return runs(new RunFilter(pipeline, status, eventId, null, null), limit, offset);
+  }
+
+  /** Runs, newest first, as the filter says. */
+  public List<RunView> runs(RunFilter filter, int limit, int offset) {
     return jdbc.inTransaction(
         connection -> {
-          StringBuilder sql = new StringBuilder("SELECT " + RUN_COLUMNS + RUNS_WITH_TRIGGER);
           List<Object> values = new ArrayList<>();
-          String glue = " WHERE ";
-          if (pipeline != null) {
-            sql.append(glue).append("r.pipeline = ?");
-            values.add(pipeline);
-            glue = " AND ";
-          }
-          if (status != null) {
-            sql.append(glue).append("r.status = ?");
-            values.add(status.name());
-            glue = " AND ";
-          }
-          if (eventId != null) {
-            sql.append(glue).append("r.event_id = ?");
-            values.add(eventId);
-          }
-          sql.append(" ORDER BY r.seq DESC LIMIT ? OFFSET ?");
+          StringBuilder sql =
+              new StringBuilder("SELECT " + RUN_COLUMNS + RUNS_WITH_TRIGGER)
+                  .append(where(filter, values))
+                  .append(" ORDER BY r.seq DESC LIMIT ? OFFSET ?");
           values.add(limit);
           values.add(offset);
           try (PreparedStatement query = connection.prepareStatement(sql.toString())) {
-            for (int i = 0; i < values.size(); i++) {
-              query.setObject(i + 1, values.get(i));
-            }
+            bind(query, values);
             List<RunView> found = new ArrayList<>();
             try (ResultSet rows = query.executeQuery()) {
               while (rows.next()) {
@@ -460,6 +450,54 @@ public class JdbcRunStore {
             return found;
           }
         });
+  }
+
+  /** How many runs {@link #runs} pages through with the same filters. */
+  public long countRuns(RunFilter filter) {
+    return jdbc.inTransaction(
+        connection -> {
+          List<Object> values = new ArrayList<>();
+          String sql = "SELECT COUNT(*) FROM caravan_run r" + where(filter, values);
+          try (PreparedStatement query = connection.prepareStatement(sql)) {
+            bind(query, values);
+            try (ResultSet rows = query.executeQuery()) {
+              rows.next();
+              return rows.getLong(1);
+            }
+          }
+        });
+  }
+
+  /** The WHERE clause of the filters that are not {@code null}, their values added to values. */
+  private static String where(RunFilter filter, List<Object> values) {
+    List<String> conditions = new ArrayList<>();
+    if (filter.pipeline() != null) {
+      conditions.add("r.pipeline = ?");
+      values.add(filter.pipeline());
+    }
+    if (filter.status() != null) {
+      conditions.add("r.status = ?");
+      values.add(filter.status().name());
+    }
+    if (filter.eventId() != null) {
+      conditions.add("r.event_id = ?");
+      values.add(filter.eventId());
+    }
+    if (filter.since() != null) {
+      conditions.add("r.created_at >= ?");
+      values.add(utc(filter.since()));
+    }
+    if (filter.until() != null) {
+      conditions.add("r.created_at < ?");
+      values.add(utc(filter.until()));
+    }
+    return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+  }
+
+  private static void bind(PreparedStatement query, List<Object> values) throws SQLException {
+    for (int i = 0; i < values.size(); i++) {
+      query.setObject(i + 1, values.get(i));
+    }
   }
 
   private static RunView run(ResultSet rows) throws SQLException {

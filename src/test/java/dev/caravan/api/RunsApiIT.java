@@ -200,7 +200,7 @@ class RunsApiIT {
     assertThat(steps).isNotNull();
     assertThat(steps.get("source").asText()).isEqualTo("api-steps");
     assertThat(steps.get("types")).extracting(JsonNode::asText).containsExactly("go");
-    assertThat(steps.get("status").asText()).isEqualTo("Started");
+    assertThat(steps.get("status").asText()).isEqualTo("STARTED");
   }
 
   @Test
