@@ -262,6 +262,25 @@ class DashboardIT {
   }
 
   @Test
+  void theRunsPageFiltersByTime() throws Exception {
+    String run = runNow("dash-quick");
+    await().atMost(Duration.ofSeconds(30)).until(() -> status(run).equals("SUCCEEDED"));
+
+    browser.open(url("/?since=2000-01-01T00:00"));
+    browser.waitFor(By.cssSelector("tr[data-run='" + run + "']"));
+    browser.open(url("/?until=2000-01-01T00:00"));
+    browser.waitFor(By.id("empty"));
+    assertThat(browser.all(By.cssSelector("tr[data-run]"))).isEmpty();
+
+    HttpResponse<String> bad =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url("/api/runs?since=yesterday"))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(bad.body()).path("detail").asText()).contains("'since'", "yesterday");
+  }
+
+  @Test
   void thePipelinesPageListsEveryPipeline() throws Exception {
     browser.open(url("/pipelines"));
     browser.waitFor(By.cssSelector("tr[data-pipeline='dash-quick']"));
