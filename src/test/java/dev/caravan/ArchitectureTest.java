@@ -31,6 +31,7 @@ class ArchitectureTest {
           Map.entry("http", List.of("gateway", "kjob", "store")),
           Map.entry("graph", List.of("kjob")),
           Map.entry("api", List.of("run", "event", "kjob", "store", "graph")),
+          Map.entry("cli", List.of("routes", "kjob", "event", "run", "graph")),
           Map.entry(
               "app",
               List.of(
