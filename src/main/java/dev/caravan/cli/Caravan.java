@@ -66,6 +66,8 @@ public final class Caravan implements Runnable {
       Map<String, String> environment, boolean terminal, PrintWriter out, PrintWriter err) {
     Caravan caravan = new Caravan(environment, terminal);
     CommandLine commandLine = new CommandLine(caravan);
+    // --data @event.json is the file's content for the command, not a picocli argument file
+    commandLine.setExpandAtFiles(false);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setColorScheme(
