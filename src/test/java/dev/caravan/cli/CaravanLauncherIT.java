@@ -53,7 +53,7 @@ class CaravanLauncherIT {
     assertThat(help.exitCode()).as(help.err()).isZero();
     assertThat(help.out())
         .contains("Usage: caravan")
-        .contains("runs", "events", "pipelines", "version", "completion")
+        .contains("runs", "events", "pipelines", "lint", "version", "completion")
         .contains("CARAVAN_URL", "CARAVAN_API_TOKEN")
         .contains("3 not found", "4 server unreachable", "10 FAILED");
     assertThat(help.err()).doesNotContain("building");
