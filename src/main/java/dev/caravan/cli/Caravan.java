@@ -72,6 +72,7 @@ public final class Caravan implements Runnable {
     commandLine.setErr(err);
     commandLine.setColorScheme(
         CommandLine.Help.defaultColorScheme(caravan.colours() ? Ansi.ON : Ansi.OFF));
+    versionEverywhere(commandLine);
     commandLine.setExecutionExceptionHandler(
         (exception, failed, parsed) -> {
           if (exception instanceof CliFailure failure) {
@@ -84,6 +85,12 @@ public final class Caravan implements Runnable {
           return ExitCodes.FAILURE;
         });
     return commandLine;
+  }
+
+  /** {@code -V} of every subcommand prints what {@code caravan version} prints. */
+  private static void versionEverywhere(CommandLine commandLine) {
+    commandLine.getCommandSpec().versionProvider(new VersionCommand.Provider());
+    commandLine.getSubcommands().values().forEach(Caravan::versionEverywhere);
   }
 
   @Override

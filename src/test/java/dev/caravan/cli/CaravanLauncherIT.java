@@ -74,6 +74,7 @@ class CaravanLauncherIT {
     assertThat(result.exitCode()).as(result.err()).isZero();
     assertThat(result.out()).startsWith("caravan " + version + "\n").contains("java 17");
     assertThat(result.out() + result.err()).doesNotContain("Spring", "Started");
+    assertThat(launch("runs", "logs", "-V").out()).isEqualTo(result.out());
   }
 
   @Test
