@@ -32,6 +32,7 @@ class ArchitectureTest {
           Map.entry("graph", List.of("kjob")),
           Map.entry("api", List.of("run", "event", "kjob", "store", "graph")),
           Map.entry("dashboard", List.of()),
+          Map.entry("cli", List.of("routes", "kjob", "event", "run", "graph")),
           Map.entry(
               "app",
               List.of(

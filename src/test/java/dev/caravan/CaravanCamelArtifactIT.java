@@ -161,6 +161,7 @@ class CaravanCamelArtifactIT {
               "scripts/pr-checks/unit-tests.sh")
           .noneMatch(name -> name.startsWith("dev/caravan/app/"))
           .noneMatch(name -> name.startsWith("dev/caravan/api/"))
+          .noneMatch(name -> name.startsWith("dev/caravan/cli/"))
           .noneMatch(name -> name.endsWith("application.properties"))
           .noneMatch(name -> name.startsWith("routes/"));
     }

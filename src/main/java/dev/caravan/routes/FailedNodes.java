@@ -9,9 +9,10 @@ import org.apache.camel.model.RouteDefinition;
 /**
  * Finds the line of the node a route failed to create at. Camel names the node only in the text of
  * its {@link FailedToCreateRouteException} ({@code at: >>> to[kjob:x?scirpt=true] <<<}); the YAML
- * DSL gives every node its line, so the node whose text that is gives the line.
+ * DSL gives every node its line, so the node whose text that is gives the line. Used by the extra
+ * routes directory and by {@code caravan lint}.
  */
-final class FailedNodes {
+public final class FailedNodes {
 
   private static final String BEFORE = " at: >>> ";
   private static final String AFTER = " <<< in route";
@@ -19,7 +20,7 @@ final class FailedNodes {
   private FailedNodes() {}
 
   /** The line of the failing node in the file of these builders, or -1 when not known for sure. */
-  static int line(List<RouteBuilder> builders, Throwable error) {
+  public static int line(List<RouteBuilder> builders, Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
       if (cause instanceof FailedToCreateRouteException failed && failed.getMessage() != null) {
         String message = failed.getMessage();
