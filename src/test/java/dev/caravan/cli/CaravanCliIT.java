@@ -254,7 +254,9 @@ class CaravanCliIT {
     assertThat(followingLater.get(30, TimeUnit.SECONDS)).isZero();
     assertThat(later.toString()).isEqualTo("later ran\n");
     assertThat(ok("runs", "logs", run, "-f").out())
-        .isEqualTo("[first] first waiting\n[first] first done\n[later] later ran\n");
+        .isEqualTo(
+            "[first] first waiting\n[first] first done\n[later] later ran\n"
+                + "[caravan: run ended SUCCEEDED]\n");
   }
 
   /** A command that blocks (follow, watch) on a thread that {@link #stopBackground} interrupts. */
