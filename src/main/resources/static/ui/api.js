@@ -83,6 +83,8 @@ export async function post(path, body) {
  */
 export function stream(path, on) {
   const source = new EventSource(path);
+  // a browser allows a handful of connections per server: give this one back as the page goes
+  window.addEventListener("pagehide", () => source.close());
   for (const [name, handle] of Object.entries(on)) {
     source.addEventListener(name, (event) => handle(event.data, event));
   }

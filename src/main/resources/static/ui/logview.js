@@ -11,6 +11,7 @@ export class LogView {
     this.element = element;
     this.status = status;
     this.abort = null;
+    window.addEventListener("pagehide", () => this.stop());
   }
 
   stop() {

@@ -228,24 +228,32 @@ async function showEvent(box) {
 }
 
 let refreshing = null;
+let again = false;
 
+/**
+ * Reads the run again and redraws the page. A refresh asked for while one is under way runs once
+ * more after it: the one under way may have read the run before the change that asked.
+ */
 async function refresh() {
   if (refreshing) {
+    again = true;
     return refreshing;
   }
   refreshing = (async () => {
-    try {
-      run = await getJson(`/api/runs/${encodeURIComponent(runId)}`);
-      summary(document.getElementById("summary"));
-      reasonBox(document.getElementById("reason"));
-      buttons(document.getElementById("actions"));
-      drawAll();
-      showLog();
-    } catch (error) {
-      showError(error);
-    } finally {
-      refreshing = null;
-    }
+    do {
+      again = false;
+      try {
+        run = await getJson(`/api/runs/${encodeURIComponent(runId)}`);
+        summary(document.getElementById("summary"));
+        reasonBox(document.getElementById("reason"));
+        buttons(document.getElementById("actions"));
+        drawAll();
+        showLog();
+      } catch (error) {
+        showError(error);
+      }
+    } while (again);
+    refreshing = null;
   })();
   return refreshing;
 }

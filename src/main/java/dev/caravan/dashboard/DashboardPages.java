@@ -1,11 +1,16 @@
 package dev.caravan.dashboard;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import org.springframework.http.CacheControl;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * The dashboard's pages. Each is a static page of {@code static/ui/} whose scripts read everything
@@ -40,6 +45,19 @@ class DashboardPages {
   @GetMapping("/events/{id}")
   ResponseEntity<byte[]> event() {
     return page("event");
+  }
+
+  /**
+   * What is not a GET of {@code /events/{id}} is no page: a POST there is a gateway's (the
+   * gateways' routes take theirs first), so one that no gateway takes is the 404 of an unknown
+   * gateway, not a 405 of the page.
+   */
+  @RequestMapping(
+      value = "/events/{id}",
+      method = {RequestMethod.POST, RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE})
+  void noGateway(HttpServletRequest request) throws NoResourceFoundException {
+    throw new NoResourceFoundException(
+        HttpMethod.valueOf(request.getMethod()), request.getRequestURI());
   }
 
   @GetMapping("/pipelines")

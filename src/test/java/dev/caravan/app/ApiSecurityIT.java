@@ -278,10 +278,17 @@ class ApiSecurityIT {
   @Test
   void everyOtherPathNeedsTheTokenToo() {
     SoftAssertions soft = new SoftAssertions();
-    for (String path : List.of("/", "/runs/1", "/no-such-route", "/error", "/login", "/eventsx")) {
+    for (String path : List.of("/no-such-route", "/error", "/eventsx", "/session/x")) {
       expectUnauthorized(soft, path, send("GET", path));
     }
     soft.assertThat(send("GET", "/no-such-route", AUTHORIZED).status()).isEqualTo(404);
+    // the dashboard's pages send a browser to the login instead; their data is the API's
+    for (String page : List.of("/", "/runs/1", "/events", "/pipelines/x")) {
+      Answer answer = send("GET", page);
+      soft.assertThat(answer.status()).as(page).isEqualTo(303);
+      soft.assertThat(answer.header("Location")).as(page).startsWith("/login?next=");
+    }
+    soft.assertThat(send("GET", "/login").status()).as("the sign-in page").isEqualTo(200);
     soft.assertAll();
   }
 
