@@ -47,10 +47,23 @@ class ChangeStream implements DisposableBean {
   /** One change as an event: its frame is {@code null} when what changed is gone. */
   record Item(long seq, String runId, String pipeline, String frame) {}
 
+  /**
+   * A change read from the log, made an event only when a client first asks for it: with no client
+   * listening, reading the log costs one query per poll and nothing per change.
+   */
+  private static final class Recent {
+    private final ChangeLog.Change change;
+    private volatile Item item;
+
+    Recent(ChangeLog.Change change) {
+      this.change = change;
+    }
+  }
+
   private final CamelContext camel;
   private final ObjectMapper json;
   private final ScheduledExecutorService reader;
-  private final ArrayDeque<Item> recent = new ArrayDeque<>();
+  private final ArrayDeque<Recent> recent = new ArrayDeque<>();
   private volatile ChangeLog log;
   private ChangeFeed feed;
 
@@ -84,18 +97,14 @@ class ChangeStream implements DisposableBean {
         feed = new ChangeFeed(log, GRACE, 500);
       }
       List<ChangeLog.Change> changes = feed.poll(Instant.now());
-      List<Item> items = new ArrayList<>();
-      for (ChangeLog.Change change : changes) {
-        items.add(render(change));
-      }
       synchronized (this) {
         if (recentAfter < 0) {
           recentAfter = feed.delivered();
         }
-        for (Item item : items) {
-          recent.addLast(item);
+        for (ChangeLog.Change change : changes) {
+          recent.addLast(new Recent(change));
           if (recent.size() > RECENT) {
-            recentAfter = recent.removeFirst().seq();
+            recentAfter = recent.removeFirst().change.seq();
           }
         }
         delivered = feed.delivered();
@@ -109,14 +118,19 @@ class ChangeStream implements DisposableBean {
   /** At most {@code limit} items after the seq {@code cursor}, in order. */
   List<Item> after(long cursor, int limit) {
     long until;
+    List<Recent> kept = null;
     synchronized (this) {
       until = delivered;
       if (until < 0 || cursor >= until) {
         return List.of();
       }
       if (cursor >= recentAfter) {
-        return recent(cursor, limit);
+        kept = recent(cursor, limit);
       }
+    }
+    if (kept != null) {
+      // rendered outside the lock: the reader keeps reading meanwhile
+      return rendered(kept);
     }
     // older than what is in memory: from the change log
     List<Item> found = new ArrayList<>();
@@ -125,24 +139,40 @@ class ChangeStream implements DisposableBean {
     }
     if (found.isEmpty()) {
       // deleted from the change log (older than it keeps) but still in memory
+      List<Recent> stillKept;
       synchronized (this) {
-        return recent(cursor, limit);
+        stillKept = recent(cursor, limit);
       }
+      return rendered(stillKept);
     }
     return found;
   }
 
-  private List<Item> recent(long cursor, int limit) {
-    List<Item> found = new ArrayList<>();
-    for (Item item : recent) {
-      if (item.seq() > cursor) {
-        found.add(item);
+  private List<Recent> recent(long cursor, int limit) {
+    List<Recent> found = new ArrayList<>();
+    for (Recent entry : recent) {
+      if (entry.change.seq() > cursor) {
+        found.add(entry);
         if (found.size() == limit) {
           break;
         }
       }
     }
     return found;
+  }
+
+  /** The entries as events, each rendered once (two clients asking at once may both render it). */
+  private List<Item> rendered(List<Recent> entries) {
+    List<Item> items = new ArrayList<>(entries.size());
+    for (Recent entry : entries) {
+      Item item = entry.item;
+      if (item == null) {
+        item = render(entry.change);
+        entry.item = item;
+      }
+      items.add(item);
+    }
+    return items;
   }
 
   /** The change as an event: the run or step as {@code GET /api/runs/{id}} shows it now. */
