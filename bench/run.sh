@@ -92,7 +92,7 @@ wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" --latency "http://
 wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" --latency \
   "http://127.0.0.1:$PORT/api/runs?limit=50" | tee "$RESULTS/wrk-runs-api.txt"
 kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
-APP_PID="
+APP_PID=""
 
 # (2)-(5) local executor, Kubernetes executor on fabric8's mock API server, fan-out, large step
 # output (peak heap with 10 steps printing 100 MB each beside 10 quiet ones); the table
