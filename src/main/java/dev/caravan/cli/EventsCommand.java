@@ -50,19 +50,15 @@ final class EventsCommand {
       if (printedAsData(answer)) {
         return ExitCodes.OK;
       }
-      List<List<String>> rows = new ArrayList<>();
-      answer
-          .path("items")
-          .forEach(
-              event ->
-                  rows.add(
-                      List.of(
-                          Printer.text(event, "id"),
-                          Printer.text(event, "source"),
-                          Printer.text(event, "type"),
-                          Printer.text(event, "subject"),
-                          Printer.text(event, "time"))));
-      printer().table(List.of("ID", "SOURCE", "TYPE", "SUBJECT", "TIME"), rows);
+      printer()
+          .fields(
+              answer.path("items"),
+              List.of("ID", "SOURCE", "TYPE", "SUBJECT", "TIME"),
+              "id",
+              "source",
+              "type",
+              "subject",
+              "time");
       return ExitCodes.OK;
     }
   }
@@ -124,17 +120,13 @@ final class EventsCommand {
       if (printedAsData(answer)) {
         return ExitCodes.OK;
       }
-      List<List<String>> rows = new ArrayList<>();
-      answer
-          .path("runs")
-          .forEach(
-              run ->
-                  rows.add(
-                      List.of(
-                          Printer.text(run, "id"),
-                          Printer.text(run, "pipeline"),
-                          Printer.text(run, "reuseFrom"))));
-      printer().table(List.of("RUN", "PIPELINE", "REUSES"), rows);
+      printer()
+          .fields(
+              answer.path("runs"),
+              List.of("RUN", "PIPELINE", "REUSES"),
+              "id",
+              "pipeline",
+              "reuseFrom");
       return ExitCodes.OK;
     }
   }

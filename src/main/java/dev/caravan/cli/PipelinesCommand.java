@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,18 +34,14 @@ final class PipelinesCommand {
       if (printedAsData(answer)) {
         return ExitCodes.OK;
       }
-      List<List<String>> rows = new ArrayList<>();
-      answer
-          .path("items")
-          .forEach(
-              pipeline ->
-                  rows.add(
-                      List.of(
-                          Printer.text(pipeline, "id"),
-                          Printer.text(pipeline, "source"),
-                          Printer.text(pipeline, "types"),
-                          Printer.text(pipeline, "status"))));
-      printer().table(List.of("ID", "SOURCE", "TYPES", "STATUS"), rows);
+      printer()
+          .fields(
+              answer.path("items"),
+              List.of("ID", "SOURCE", "TYPES", "STATUS"),
+              "id",
+              "source",
+              "types",
+              "status");
       return ExitCodes.OK;
     }
   }

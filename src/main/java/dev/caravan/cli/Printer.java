@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Tables, trees, states in colour (on a terminal only), and answers as JSON or YAML. */
@@ -81,6 +82,13 @@ final class Printer {
       }
       out.println(line.toString().stripTrailing());
     }
+  }
+
+  /** A table of the items, one row each, a column per field (as {@link #text}). */
+  void fields(JsonNode items, List<String> header, String... fields) {
+    List<List<String>> rows = new ArrayList<>();
+    items.forEach(item -> rows.add(Arrays.stream(fields).map(field -> text(item, field)).toList()));
+    table(header, rows);
   }
 
   void line(String text) {
