@@ -3,27 +3,32 @@ package dev.caravan.dashboard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
-/** The dashboard's page files, {@code static/ui/<name>.html} on the class path, read once. */
+/**
+ * The dashboard's pages: one shell, {@code dashboard/page.html} on the class path, that loads the
+ * page's own script {@code /ui/<name>.js}; each page made once.
+ */
 @Component
 class PageFiles {
 
-  private final Map<String, byte[]> read = new ConcurrentHashMap<>();
+  private final String shell = load("dashboard/page.html");
+  private final Map<String, byte[]> pages = new ConcurrentHashMap<>();
 
   byte[] read(String name) {
-    return read.computeIfAbsent(name, PageFiles::load);
+    return pages.computeIfAbsent(
+        name, page -> shell.replace("{{page}}", page).getBytes(StandardCharsets.UTF_8));
   }
 
-  private static byte[] load(String name) {
-    String path = "static/ui/" + name + ".html";
+  private static String load(String path) {
     try (InputStream in = PageFiles.class.getClassLoader().getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException("the dashboard page " + path + " is missing");
       }
-      return in.readAllBytes();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
