@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.TestProcesses;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
 import java.io.IOException;
@@ -275,7 +276,11 @@ class RunsApiIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> Files.exists(pids) && Files.readAllLines(pids).size() == 2);
-    List<Long> processes = Files.readAllLines(pids).stream().map(Long::parseLong).toList();
+    List<ProcessHandle> processes =
+        Files.readAllLines(pids).stream()
+            .map(Long::parseLong)
+            .map(TestProcesses::runningOrFail)
+            .toList();
 
     HttpResponse<String> canceled = post("/api/runs/" + runId + "/cancel");
 
@@ -284,10 +289,7 @@ class RunsApiIT {
     assertThat(json.readTree(canceled.body()).get("stopped")).hasSize(1);
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                processes.stream()
-                    .allMatch(pid -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)));
+        .until(() -> processes.stream().noneMatch(TestProcesses::alive));
     JsonNode run = awaitRun(runId, "CANCELED");
     assertThat(run.get("steps"))
         .extracting(step -> step.get("name").asText() + ":" + step.get("status").asText())

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.TestProcesses;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.gateway.Signatures;
 import java.net.URI;
@@ -211,15 +212,13 @@ class DashboardIT {
     browser.open(url("/runs/" + run + "?step=ticker"));
     browser.waitFor(d -> d.findElement(By.id("log")).getText().contains("tick 2"));
     await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile));
-    long pid = Long.parseLong(Files.readString(pidFile).strip());
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+    ProcessHandle step =
+        TestProcesses.runningOrFail(Long.parseLong(Files.readString(pidFile).strip()));
 
     browser.waitFor(By.id("action-cancel")).click();
 
     browser.waitFor(d -> d.findElement(By.id("run-status")).getText().contains("CANCELED"));
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == false);
+    await().atMost(Duration.ofSeconds(15)).until(() -> !TestProcesses.alive(step));
     assertThat(status(run)).isEqualTo("CANCELED");
   }
 

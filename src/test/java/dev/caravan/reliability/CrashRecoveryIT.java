@@ -4,6 +4,7 @@ import static dev.caravan.kjob.kubernetes.KubeletStandIn.Outcome.succeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.TestProcesses;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.kubernetes.JobLabels;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
@@ -66,7 +67,7 @@ class CrashRecoveryIT {
   @TempDir Path dir;
 
   private final List<ChildJvm> children = new ArrayList<>();
-  private final List<Long> orphans = new ArrayList<>();
+  private final List<ProcessHandle> orphans = new ArrayList<>();
   private Connection held;
 
   /** The ids a child reported as accepted. */
@@ -91,14 +92,7 @@ class CrashRecoveryIT {
       }
     }
     // a failed test must not leave its sleeping steps behind
-    for (long pid : orphans) {
-      ProcessHandle.of(pid)
-          .ifPresent(
-              process -> {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-              });
-    }
+    orphans.forEach(TestProcesses::killTree);
   }
 
   @Test
@@ -112,7 +106,7 @@ class CrashRecoveryIT {
         .alias("every run's first b recorded its pid; child log:\n" + first.tail())
         .until(() -> accepted.stream().allMatch(id -> Files.exists(dir.resolve("pid-" + id))));
     for (String id : accepted) {
-      orphans.add(Long.parseLong(lines("pid-" + id).get(0).trim()));
+      orphans.add(TestProcesses.runningOrFail(Long.parseLong(lines("pid-" + id).get(0).trim())));
     }
 
     kill(first);
@@ -120,7 +114,7 @@ class CrashRecoveryIT {
 
     assertThat(orphans)
         .as("b's processes, in their own session, outlive the SIGKILLed Caravan")
-        .allMatch(CrashRecoveryIT::alive);
+        .allMatch(TestProcesses::alive);
     JdbcRunStore runs = runs();
     for (String id : accepted) {
       assertThat(runsOf(runs, id))
@@ -145,7 +139,7 @@ class CrashRecoveryIT {
     }
     assertThat(orphans)
         .as("the restarted Caravan killed the orphaned b processes before running b again")
-        .noneMatch(CrashRecoveryIT::alive);
+        .noneMatch(TestProcesses::alive);
     assertThat(allRuns(runs))
         .extracting(RunView::eventId)
         .as("no run without an accepted event, no process without a run")
@@ -394,20 +388,5 @@ class CrashRecoveryIT {
   private List<String> lines(String file) throws IOException {
     Path path = dir.resolve(file);
     return Files.exists(path) ? Files.readAllLines(path) : List.of();
-  }
-
-  /** Alive and not a zombie (an orphan killed here may wait for a PID 1 that never reaps it). */
-  private static boolean alive(long pid) {
-    Path stat = Path.of("/proc", Long.toString(pid), "stat");
-    if (Files.exists(stat)) {
-      try {
-        String text = Files.readString(stat);
-        String afterName = text.substring(text.lastIndexOf(')') + 1).trim();
-        return !afterName.startsWith("Z") && !afterName.startsWith("X");
-      } catch (IOException | RuntimeException gone) {
-        return false;
-      }
-    }
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 }

@@ -3,6 +3,7 @@ package dev.caravan.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.TestProcesses;
 import dev.caravan.event.EventComponent;
 import dev.caravan.event.EventConstants;
 import dev.caravan.event.H2EventComponents;
@@ -103,15 +104,14 @@ class LocalRunsResumeTest {
             "{}",
             Map.of(EventConstants.EVENT_ID, "e-1", EventConstants.EVENT_TYPE, "go"));
     await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(dir.resolve("b.pid")));
-    long firstB = Long.parseLong(lines("b.pid").get(0).trim());
+    ProcessHandle firstB =
+        TestProcesses.runningOrFail(Long.parseLong(lines("b.pid").get(0).trim()));
 
     context.stop();
 
     String runId = runs().runs("pipe", null, "e-1", 10, 0).get(0).id();
     assertThat(runs().run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
-    assertThat(ProcessHandle.of(firstB).map(ProcessHandle::isAlive).orElse(false))
-        .as("the interrupted step's process is gone")
-        .isFalse();
+    assertThat(TestProcesses.alive(firstB)).as("the interrupted step's process is gone").isFalse();
 
     context = caravan();
 
