@@ -7,14 +7,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.RawHttp;
 import dev.caravan.RawHttp.Answer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.BiFunction;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 /**
  * With an API token: every spelling of a protected path that Spring would route needs the token
@@ -46,18 +52,9 @@ class ApiSecurityIT {
   /** Another way to write a path that Spring routes (or Tomcat maps) to the same place. */
   private record Spelling(String name, BiFunction<String, Integer, String> spell) {}
 
-  /** Every API route, and the actuator paths that need the token. */
-  private static final List<Route> PROTECTED =
+  /** The actuator paths that need the token (every API route is added from Spring's mappings). */
+  private static final List<Route> ACTUATOR =
       List.of(
-          new Route("GET", "/api/events"),
-          new Route("GET", "/api/events/no-such-event"),
-          new Route("GET", "/api/runs"),
-          new Route("GET", "/api/runs/no-such-run"),
-          new Route("GET", "/api/runs/no-such-run/steps/build/logs"),
-          new Route("GET", "/api/runs/no-such-run/logs"),
-          new Route("GET", "/api/pipelines"),
-          new Route("POST", "/api/events/no-such-event/replay"),
-          new Route("POST", "/api/runs/no-such-run/cancel"),
           new Route("GET", "/actuator/prometheus"),
           new Route("GET", "/actuator/health/db"),
           new Route("GET", "/actuator/info"),
@@ -126,6 +123,10 @@ class ApiSecurityIT {
 
   @LocalServerPort int port;
 
+  @Autowired
+  @Qualifier("requestMappingHandlerMapping")
+  RequestMappingHandlerMapping mappings;
+
   private final ObjectMapper json = new ObjectMapper();
 
   private static String first(String path) {
@@ -164,6 +165,44 @@ class ApiSecurityIT {
     return escaped.toString().equals(path) ? null : escaped.toString();
   }
 
+  /**
+   * Every route Spring MVC maps under the given path prefix, in its canonical spelling, each method
+   * once, with its path variables filled in ({@code {id}} becomes {@code no-such-id}).
+   */
+  private List<Route> mapped(String prefix) {
+    List<Route> routes = new ArrayList<>();
+    mappings
+        .getHandlerMethods()
+        .keySet()
+        .forEach(
+            mapping -> {
+              Set<RequestMethod> methods = mapping.getMethodsCondition().getMethods();
+              for (String pattern : mapping.getPatternValues()) {
+                if (!pattern.equals(prefix) && !pattern.startsWith(prefix + "/")) {
+                  continue;
+                }
+                String path = pattern.replaceAll("\\{(\\w+)}", "no-such-$1");
+                if (methods.isEmpty()) {
+                  routes.add(new Route("GET", path));
+                }
+                methods.forEach(method -> routes.add(new Route(method.name(), path)));
+              }
+            });
+    return routes.stream().distinct().sorted(Comparator.comparing(Route::toString)).toList();
+  }
+
+  /** Every API route, and the actuator paths that need the token. */
+  private List<Route> protectedRoutes() {
+    List<Route> routes = new ArrayList<>(mapped("/api"));
+    routes.addAll(ACTUATOR);
+    return routes;
+  }
+
+  /** Whether the route answers with a stream that stays open (it cannot be read to its end). */
+  private static boolean streams(Route route) {
+    return route.path().equals("/api/stream");
+  }
+
   private Answer send(String method, String target, String... headers) {
     return RawHttp.send(port, method, target, headers);
   }
@@ -189,7 +228,17 @@ class ApiSecurityIT {
   void everySpellingOfEveryProtectedPathNeedsTheToken() {
     SoftAssertions soft = new SoftAssertions();
     int checked = 0;
-    for (Route route : PROTECTED) {
+    List<Route> routes = protectedRoutes();
+    assertThat(routes)
+        .as("the API's routes, as Spring maps them")
+        .contains(
+            new Route("GET", "/api/runs"),
+            new Route("POST", "/api/runs/no-such-id/retry"),
+            new Route("POST", "/api/pipelines/no-such-id/runs"),
+            new Route("GET", "/api/stream"),
+            new Route("GET", "/api/openapi.json"))
+        .hasSizeGreaterThanOrEqualTo(16 + ACTUATOR.size());
+    for (Route route : routes) {
       expectUnauthorized(
           soft, route.method() + " " + route.path(), send(route.method(), route.path()));
       for (Spelling spelling : SPELLINGS) {
@@ -202,14 +251,14 @@ class ApiSecurityIT {
         checked++;
       }
     }
-    soft.assertThat(checked).as("spellings checked").isGreaterThan(PROTECTED.size() * 20);
+    soft.assertThat(checked).as("spellings checked").isGreaterThan(routes.size() * 20);
     soft.assertAll();
   }
 
   @Test
   void spellingsThatTomcatRefusesAreNeverServed() {
     SoftAssertions soft = new SoftAssertions();
-    for (Route route : PROTECTED) {
+    for (Route route : protectedRoutes()) {
       for (Spelling spelling : REFUSED_BY_TOMCAT) {
         String target = spelling.spell().apply(route.path(), port);
         if (target == null) {
@@ -227,7 +276,10 @@ class ApiSecurityIT {
   @Test
   void theCanonicalSpellingWithTheTokenIsServed() {
     SoftAssertions soft = new SoftAssertions();
-    for (Route route : PROTECTED) {
+    for (Route route : protectedRoutes()) {
+      if (streams(route)) {
+        continue; // served as a stream that stays open: the stream's own tests read it
+      }
       Answer answer = send(route.method(), route.path(), AUTHORIZED);
       soft.assertThat(answer.status())
           .as(route.method() + " " + route.path() + ": " + answer)
@@ -289,6 +341,35 @@ class ApiSecurityIT {
       soft.assertThat(answer.header("Location")).as(page).startsWith("/login?next=");
     }
     soft.assertThat(send("GET", "/login").status()).as("the sign-in page").isEqualTo(200);
+    soft.assertAll();
+  }
+
+  @Test
+  void everySpellingOfEveryDashboardPageSendsToTheLoginOrIsRefused() {
+    List<Route> pages =
+        mapped("").stream()
+            .filter(route -> route.method().equals("GET"))
+            .filter(route -> !route.path().startsWith("/api") && !route.path().equals("/"))
+            .filter(route -> !List.of("/login", "/error", "/session").contains(route.path()))
+            .toList();
+    assertThat(pages)
+        .as("the dashboard's pages, as Spring maps them")
+        .contains(new Route("GET", "/runs/no-such-id"), new Route("GET", "/pipelines"));
+    SoftAssertions soft = new SoftAssertions();
+    for (Route page : pages) {
+      for (Spelling spelling : SPELLINGS) {
+        String target = spelling.spell().apply(page.path(), port);
+        if (target == null) {
+          continue;
+        }
+        String what = "GET " + target + " (" + spelling.name() + ")";
+        Answer answer = send("GET", target);
+        soft.assertThat(answer.status()).as(what + ": " + answer).isIn(303, 400, 401, 404);
+        if (answer.status() == 303) {
+          soft.assertThat(answer.header("Location")).as(what).startsWith("/login?next=");
+        }
+      }
+    }
     soft.assertAll();
   }
 
