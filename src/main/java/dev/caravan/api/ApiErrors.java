@@ -1,12 +1,14 @@
 package dev.caravan.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.run.RunsNotOpenException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -26,6 +28,19 @@ class ApiErrors {
   @ExceptionHandler(ApiException.class)
   ResponseEntity<Map<String, String>> refused(ApiException e) {
     return error(e.status(), e.getMessage());
+  }
+
+  /** Tomcat serves before the routes have started: a client of a starting Caravan retries. */
+  @ExceptionHandler(RunsNotOpenException.class)
+  ResponseEntity<Map<String, String>> starting(RunsNotOpenException e) {
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header(HttpHeaders.RETRY_AFTER, "2")
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(
+            body(
+                phrase(HttpStatus.SERVICE_UNAVAILABLE),
+                "Caravan is starting (or stopping): its runs are not open yet; try again in a few"
+                    + " seconds"));
   }
 
   @ExceptionHandler(MethodArgumentTypeMismatchException.class)

@@ -164,8 +164,7 @@ public final class Runs {
   private Stores stores() {
     Stores open = stores;
     if (open == null) {
-      throw new IllegalStateException(
-          "the run store is not open (the event component has not started)");
+      throw new RunsNotOpenException();
     }
     return open;
   }
