@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.app.CaravanApplication;
-import dev.caravan.event.EventConstants;
 import dev.caravan.gateway.Signatures;
 import dev.caravan.run.RunStatus;
 import dev.caravan.run.Runs;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -26,20 +24,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.camel.CamelContext;
-import org.apache.camel.builder.RouteBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
 
 /**
  * Log followers hold no thread, go when their client goes, and are capped: 100 clients follow a
@@ -48,7 +42,7 @@ import org.springframework.context.annotation.Bean;
  * answered 202 quickly throughout.
  */
 @SpringBootTest(
-    classes = {CaravanApplication.class, LogFollowersIT.Pipelines.class},
+    classes = {CaravanApplication.class, QuietStepFollowers.QuietPipeline.class},
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "spring.datasource.url=jdbc:h2:mem:log-followers;DB_CLOSE_DELAY=-1",
@@ -64,7 +58,6 @@ class LogFollowersIT {
   static final String SECRET = "followers-secret-5d1";
   static final int MAX = 100;
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final String GAUGE = "caravan.api.log.followers";
 
   @LocalServerPort int port;
   @Autowired CamelContext camel;
@@ -74,24 +67,6 @@ class LogFollowersIT {
   private final ObjectMapper json = new ObjectMapper();
   private final List<Socket> sockets = new ArrayList<>();
   private Path gate;
-
-  /** A step that prints a line, then waits for its gate file. */
-  @TestConfiguration
-  static class Pipelines {
-    @Bean
-    RouteBuilder quietPipeline() {
-      return new RouteBuilder() {
-        @Override
-        public void configure() {
-          from("event:followed")
-              .routeId("followed")
-              .to(
-                  "kjob:quiet?timeout=120s&env.GATE=${body[gate]}&script=echo waiting; while [ !"
-                      + " -f \"$GATE\" ]; do sleep 0.1; done; echo done");
-        }
-      };
-    }
-  }
 
   @AfterEach
   void releaseAndClose() throws IOException {
@@ -104,27 +79,7 @@ class LogFollowersIT {
   }
 
   private double followers() {
-    return meters.get(GAUGE).gauge().value();
-  }
-
-  /** Opens a follow request on a raw socket and reads until the first log line arrived. */
-  private Socket follow(String path) throws IOException {
-    Socket socket = new Socket("127.0.0.1", port);
-    socket.setSoTimeout((int) WAIT.toMillis());
-    socket
-        .getOutputStream()
-        .write(
-            ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-    InputStream in = socket.getInputStream();
-    ByteArrayOutputStream seen = new ByteArrayOutputStream();
-    while (!seen.toString(StandardCharsets.UTF_8).contains("waiting\n")) {
-      int b = in.read();
-      assertThat(b).as("follow stream ended early: %s", seen).isNotNegative();
-      seen.write(b);
-    }
-    assertThat(seen.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 200");
-    return socket;
+    return QuietStepFollowers.followers(meters);
   }
 
   private HttpRequest delivery(int n) {
@@ -149,25 +104,8 @@ class LogFollowersIT {
   void hundredFollowersWhoLeaveAreGoneWithinSecondsOneMoreIsRefusedAndGatewaysKeepAnswering()
       throws Exception {
     gate = Files.createTempDirectory("followers").resolve("gate");
-    String eventId = UUID.randomUUID().toString();
-    camel
-        .createProducerTemplate()
-        .sendBodyAndHeaders(
-            "event:followed",
-            Map.of("gate", gate.toString()),
-            Map.of(EventConstants.EVENT_ID, eventId, EventConstants.EVENT_TYPE, "go"));
-    String runId =
-        await()
-            .atMost(WAIT)
-            .until(
-                () -> Runs.of(camel).store().runs("followed", null, eventId, 1, 0),
-                found -> !found.isEmpty())
-            .get(0)
-            .id();
-    await()
-        .atMost(WAIT)
-        .until(() -> Runs.of(camel).journal().log(runId, "quiet", "", 1).equals("waiting\n"));
-    String path = "/api/runs/" + runId + "/steps/quiet/logs?follow=true";
+    String runId = QuietStepFollowers.startQuietRun(camel, gate, WAIT);
+    String path = QuietStepFollowers.followPath(runId);
 
     // deliveries all along, one after the other
     AtomicBoolean delivering = new AtomicBoolean(true);
@@ -189,7 +127,7 @@ class LogFollowersIT {
             });
 
     for (int i = 0; i < MAX; i++) {
-      sockets.add(follow(path));
+      sockets.add(QuietStepFollowers.follow(port, path, WAIT));
     }
     assertThat(followers()).isEqualTo(MAX);
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
@@ -20,10 +21,10 @@ import java.util.stream.Collectors;
  *
  * @param lines what it printed on standard output so far, then {@link #EOF} once it closed it
  */
-record ChildJvm(Process process, List<String> lines, Path log) {
+public record ChildJvm(Process process, List<String> lines, Path log) {
 
   /** The last line, once standard output has ended. */
-  static final String EOF = "\u0000eof";
+  public static final String EOF = "\u0000eof";
 
   /**
    * Starts {@code mainClass} with the test's classpath.
@@ -33,12 +34,27 @@ record ChildJvm(Process process, List<String> lines, Path log) {
    * @param withoutTestClasses leaves the test classes out (the app's component scan would find the
    *     test configurations of the same packages)
    */
-  static ChildJvm start(
+  public static ChildJvm start(
       Path log,
       List<String> jvmOptions,
       String mainClass,
       List<String> args,
       boolean withoutTestClasses)
+      throws IOException {
+    return start(log, jvmOptions, mainClass, args, withoutTestClasses, Map.of());
+  }
+
+  /**
+   * Starts {@code mainClass} with the test's classpath and the test's environment plus {@code
+   * environment}: real environment variables of the child, which a test cannot set in its own JVM.
+   */
+  public static ChildJvm start(
+      Path log,
+      List<String> jvmOptions,
+      String mainClass,
+      List<String> args,
+      boolean withoutTestClasses,
+      Map<String, String> environment)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -54,7 +70,9 @@ record ChildJvm(Process process, List<String> lines, Path log) {
     command.add(classpath);
     command.add(mainClass);
     command.addAll(args);
-    Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     List<String> lines = new CopyOnWriteArrayList<>();
     Thread reader =
         new Thread(() -> readLines(process, lines), "child-stdout-" + log.getFileName());
@@ -64,7 +82,7 @@ record ChildJvm(Process process, List<String> lines, Path log) {
   }
 
   /** The last 60 lines of the child's log, for failure messages. */
-  String tail() {
+  public String tail() {
     try {
       List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.api.QuietStepFollowers;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.gateway.Signatures;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +20,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -34,6 +37,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.CamelContext;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -44,12 +49,14 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * /events/github} and {@code /events/webhook/ci} (one byte every 2 s, reconnecting when answered)
  * while signed deliveries arrive at 5 per second for 15 s: every delivery is answered 202 with a
  * p99 latency under 1 s, and every trickling upload gets {@code 408} JSON once {@code
- * caravan.gateways.body-timeout} (3 s here) has passed, with the connection closed. Bodies held in
- * memory stay within {@code caravan.gateways.max-buffered-bytes}: a body that does not fit gets 503
- * with {@code Retry-After}, and every byte is given back when the requests end.
+ * caravan.gateways.body-timeout} (3 s here) has passed, with the connection closed. The same holds
+ * when, at the same time, 100 clients follow a step's log and leave, round after round: each time
+ * the gauge of followers is back at 0 within seconds. Bodies held in memory stay within {@code
+ * caravan.gateways.max-buffered-bytes}: a body that does not fit gets 503 with {@code Retry-After},
+ * and every byte is given back when the requests end.
  */
 @SpringBootTest(
-    classes = CaravanApplication.class,
+    classes = {CaravanApplication.class, QuietStepFollowers.QuietPipeline.class},
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "caravan.github.webhook-secret=" + SlowClientsIT.SECRET,
@@ -60,24 +67,42 @@ import org.springframework.boot.test.web.server.LocalServerPort;
       // the gateways only: the example pipelines would run a step process per push
       "camel.main.routes-include-pattern=classpath:routes/common/*.yaml,"
           + "classpath:routes/gateways/*.yaml",
-      "camel.component.kjob.executor=local"
+      "camel.component.kjob.executor=local",
+      "camel.component.event.poll-interval=200",
+      "caravan.api.max-followers=" + SlowClientsIT.FOLLOWERS
     })
 class SlowClientsIT {
 
   static final String SECRET = "slow-clients-secret-41c2";
   static final String TOKEN = "slow-clients-token-9e3a";
   static final int BUDGET = 1_048_576;
+  static final int FOLLOWERS = 100;
   private static final Duration BODY_TIMEOUT = Duration.ofSeconds(3);
   private static final int TRICKLERS = 50;
   private static final int RATE = 5;
   private static final int SECONDS = 15;
   private static final String[] PATHS = {"/events/github", "/events/webhook/ci"};
 
+  private static final Duration FOLLOW_WAIT = Duration.ofSeconds(30);
+
   @LocalServerPort int port;
   @Autowired MeterRegistry meters;
+  @Autowired CamelContext camel;
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper json = new ObjectMapper();
+  private final List<Socket> followers = new CopyOnWriteArrayList<>();
+  private Path gate;
+
+  @AfterEach
+  void releaseTheQuietStepAndCloseFollowers() throws IOException {
+    if (gate != null && !Files.exists(gate)) {
+      Files.createFile(gate);
+    }
+    for (Socket socket : followers) {
+      socket.close();
+    }
+  }
 
   /** What a raw connection was answered, and after how long. */
   record Answer(int status, long millis, String head, String body, boolean closed) {}
@@ -202,38 +227,43 @@ class SlowClientsIT {
     return sorted.get((int) Math.ceil(p / 100.0 * sorted.size()) - 1);
   }
 
-  @Test
-  void validDeliveriesKeepAnsweringWhileFiftyClientsTrickleTheirBodies() throws Exception {
-    // warm up the gateways (first requests compile code paths)
-    for (int i = 0; i < 10; i++) {
-      for (String path : PATHS) {
-        assertThat(
-                http.send(
-                        delivery(path, "warm-" + UUID.randomUUID()),
-                        HttpResponse.BodyHandlers.ofString())
-                    .statusCode())
-            .isEqualTo(202);
+  /** Fifty slow clients, each on its own thread, and what they were answered. */
+  private final class Tricklers {
+    final List<Answer> answers = new CopyOnWriteArrayList<>();
+    final List<Throwable> errors = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final List<Thread> threads = new ArrayList<>();
+
+    /** Starts them and returns once each has sent its first byte. */
+    Tricklers start() throws InterruptedException {
+      CountDownLatch trickling = new CountDownLatch(TRICKLERS);
+      for (int i = 0; i < TRICKLERS; i++) {
+        Thread thread =
+            new Thread(trickler(PATHS[i % 2], trickling, answers, errors, stop), "trickler-" + i);
+        thread.setDaemon(true);
+        thread.start();
+        threads.add(thread);
+      }
+      assertThat(trickling.await(20, TimeUnit.SECONDS)).as("all tricklers connected").isTrue();
+      return this;
+    }
+
+    void stop() throws InterruptedException {
+      stop.set(true);
+      for (Thread thread : threads) {
+        thread.join(10_000);
       }
     }
-    List<Answer> answers = new CopyOnWriteArrayList<>();
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
-    var stop = new AtomicBoolean();
-    CountDownLatch trickling = new CountDownLatch(TRICKLERS);
-    List<Thread> tricklers = new ArrayList<>();
-    for (int i = 0; i < TRICKLERS; i++) {
-      Thread thread =
-          new Thread(trickler(PATHS[i % 2], trickling, answers, errors, stop), "trickler-" + i);
-      thread.setDaemon(true);
-      thread.start();
-      tricklers.add(thread);
-    }
-    assertThat(trickling.await(20, TimeUnit.SECONDS)).as("all tricklers connected").isTrue();
+  }
 
-    List<CompletableFuture<long[]>> deliveries = new CopyOnWriteArrayList<>();
-    CountDownLatch allSent = new CountDownLatch(RATE * SECONDS);
-    AtomicInteger sent = new AtomicInteger();
-    ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
-    try {
+  /** Signed deliveries at {@link #RATE} per second for {@link #SECONDS} s: status and latency. */
+  private final class Deliveries {
+    private final List<CompletableFuture<long[]>> answers = new CopyOnWriteArrayList<>();
+    private final CountDownLatch allSent = new CountDownLatch(RATE * SECONDS);
+    private final AtomicInteger sent = new AtomicInteger();
+    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
+
+    Deliveries start() {
       clock.scheduleAtFixedRate(
           () -> {
             int n = sent.getAndIncrement();
@@ -241,7 +271,7 @@ class SlowClientsIT {
               return;
             }
             long start = System.nanoTime();
-            deliveries.add(
+            answers.add(
                 http.sendAsync(
                         delivery(PATHS[n % 2], "valid-" + n + "-" + UUID.randomUUID()),
                         HttpResponse.BodyHandlers.ofString())
@@ -256,23 +286,55 @@ class SlowClientsIT {
           0,
           1000 / RATE,
           TimeUnit.MILLISECONDS);
-      assertThat(allSent.await(SECONDS + 30, TimeUnit.SECONDS)).isTrue();
-    } finally {
-      clock.shutdownNow();
-    }
-    CompletableFuture.allOf(deliveries.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    stop.set(true);
-    for (Thread thread : tricklers) {
-      thread.join(10_000);
+      return this;
     }
 
-    List<Long> statuses = deliveries.stream().map(f -> f.join()[0]).toList();
-    List<Long> latencies = deliveries.stream().map(f -> f.join()[1]).sorted().toList();
+    boolean allSent() {
+      return allSent.getCount() == 0;
+    }
+
+    /** Waits for every answer; returns {status, millis} of each. */
+    List<long[]> answered() throws Exception {
+      try {
+        assertThat(allSent.await(SECONDS + 30, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        clock.shutdownNow();
+      }
+      CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      return answers.stream().map(CompletableFuture::join).toList();
+    }
+  }
+
+  private void warmUpTheGateways() throws Exception {
+    // first requests compile code paths
+    for (int i = 0; i < 10; i++) {
+      for (String path : PATHS) {
+        assertThat(
+                http.send(
+                        delivery(path, "warm-" + UUID.randomUUID()),
+                        HttpResponse.BodyHandlers.ofString())
+                    .statusCode())
+            .isEqualTo(202);
+      }
+    }
+  }
+
+  /**
+   * Prints the figures and checks them: every delivery 202 with a p99 under 1 s; every trickler
+   * answered at least once, each answer a 408 JSON after the deadline with the connection closed;
+   * the buffered bytes back at 0.
+   */
+  private void assertDeliveriesAnsweredAndTricklersTimedOut(
+      String test, List<long[]> deliveries, Tricklers tricklers) throws Exception {
+    List<Long> statuses = deliveries.stream().map(d -> d[0]).toList();
+    List<Long> latencies = deliveries.stream().map(d -> d[1]).sorted().toList();
+    List<Answer> answers = tricklers.answers;
     var tricklersAnswered = new ConcurrentHashMap<Integer, Integer>();
     answers.forEach(a -> tricklersAnswered.merge(a.status(), 1, Integer::sum));
     System.out.printf(
-        "SlowClientsIT: %d deliveries, latency p50 %d ms, p99 %d ms, max %d ms; %d trickling"
+        "%s: %d deliveries, latency p50 %d ms, p99 %d ms, max %d ms; %d trickling"
             + " uploads answered %s, after %d..%d ms%n",
+        test,
         latencies.size(),
         percentile(latencies, 50),
         percentile(latencies, 99),
@@ -284,7 +346,7 @@ class SlowClientsIT {
 
     assertThat(statuses).hasSize(RATE * SECONDS).containsOnly(202L);
     assertThat(percentile(latencies, 99)).as("p99 latency in ms").isLessThan(1_000);
-    assertThat(errors).isEmpty();
+    assertThat(tricklers.errors).isEmpty();
     // each trickler was answered at least once in 15 s, every answer a 408 after the deadline
     assertThat(answers).hasSizeGreaterThanOrEqualTo(TRICKLERS);
     for (Answer answer : answers) {
@@ -299,6 +361,63 @@ class SlowClientsIT {
       assertThat(error.path("detail").asText()).contains("3 seconds");
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> bufferedBytes() == 0);
+  }
+
+  @Test
+  void validDeliveriesKeepAnsweringWhileFiftyClientsTrickleTheirBodies() throws Exception {
+    warmUpTheGateways();
+    Tricklers tricklers = new Tricklers().start();
+
+    List<long[]> deliveries = new Deliveries().start().answered();
+    tricklers.stop();
+
+    assertDeliveriesAnsweredAndTricklersTimedOut(
+        "SlowClientsIT (tricklers)", deliveries, tricklers);
+  }
+
+  @Test
+  void validDeliveriesKeepAnsweringWhileFiftyClientsTrickleAndHundredFollowersComeAndGo()
+      throws Exception {
+    warmUpTheGateways();
+    gate = Files.createTempDirectory("slow-followers").resolve("gate");
+    String path =
+        QuietStepFollowers.followPath(QuietStepFollowers.startQuietRun(camel, gate, FOLLOW_WAIT));
+    Tricklers tricklers = new Tricklers().start();
+
+    Deliveries deliveries = new Deliveries().start();
+    // rounds of 100 followers that connect (each is sent the step's first line) and leave, for as
+    // long as deliveries are being sent
+    int rounds = 0;
+    List<Long> goneMillis = new ArrayList<>();
+    while (rounds == 0 || !deliveries.allSent()) {
+      for (int i = 0; i < FOLLOWERS; i++) {
+        followers.add(QuietStepFollowers.follow(port, path, FOLLOW_WAIT));
+      }
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .alias("every follower of round " + rounds + " counted")
+          .until(() -> QuietStepFollowers.followers(meters) == FOLLOWERS);
+      for (Socket socket : followers) {
+        socket.close();
+      }
+      followers.clear();
+      long left = System.nanoTime();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .alias("the gauge of followers back at 0 after round " + rounds + " left")
+          .until(() -> QuietStepFollowers.followers(meters) == 0);
+      goneMillis.add((System.nanoTime() - left) / 1_000_000);
+      rounds++;
+    }
+    List<long[]> answered = deliveries.answered();
+    tricklers.stop();
+    System.out.printf(
+        "SlowClientsIT (tricklers and followers): %d rounds of %d followers, gone after %s ms%n",
+        rounds, FOLLOWERS, goneMillis);
+
+    assertDeliveriesAnsweredAndTricklersTimedOut(
+        "SlowClientsIT (tricklers and followers)", answered, tricklers);
+    assertThat(QuietStepFollowers.followers(meters)).isZero();
   }
 
   @Test

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (its secrets) through {@code /proc/<pid>/environ}, because the local executor made Caravan's
  * process non-dumpable. CI runs as root, and root reads every process's environment, so Caravan (a
  * plain camel-main style JVM with one real kjob local step, {@link IsolatedStepMain}) runs as the
- * user nobody via util-linux {@code setpriv}; as anyone else, it runs as that user.
+ * user nobody via util-linux {@code setpriv}; as anyone else, it runs as that user. A control case
+ * runs the same step with Caravan's process made dumpable again: it reads the secrets, so the test
+ * can fail.
  */
 class LocalStepsCannotReadCaravansEnvironmentIT {
 
@@ -35,8 +37,50 @@ class LocalStepsCannotReadCaravansEnvironmentIT {
 
   @TempDir Path tmp;
 
+  /** What the step printed (its report) and Caravan's log. */
+  private record Outcome(String output, String log, boolean root) {}
+
   @Test
   void aStepOfTheSameUserSeesNoneOfCaravansEnvironment() throws Exception {
+    Outcome outcome = runCaravanWithOnePeekingStep(List.of());
+
+    assertThat(outcome.output())
+        .as("the step ran as the expected user and could read what is its own")
+        .startsWith("uid=" + (outcome.root() ? NOBODY : uid()) + "\n--- own\n")
+        .contains("CARAVAN_JOB_NAME=peek-")
+        .contains("--- end");
+    assertThat(section(outcome.output(), "--- parent"))
+        .as("Caravan's own environment, as its child reads it")
+        .contains("Permission denied");
+    assertThat(outcome.output()).doesNotContain(SECRET).doesNotContain(TOKEN);
+    assertThat(outcome.log()).contains("Caravan's process is not dumpable");
+  }
+
+  /**
+   * The control case: the same step, with Caravan's process made dumpable again after the guard,
+   * reads Caravan's secrets. Without it, the test above could pass because the step cannot read
+   * {@code /proc} at all.
+   */
+  @Test
+  void withoutThePrctlTheSameStepReadsCaravansSecrets() throws Exception {
+    Outcome outcome = runCaravanWithOnePeekingStep(List.of(IsolatedStepMain.DUMPABLE));
+
+    assertThat(outcome.log()).contains("made dumpable again (control case)");
+    assertThat(outcome.output())
+        .startsWith("uid=" + (outcome.root() ? NOBODY : uid()) + "\n--- own\n")
+        .contains("--- end");
+    assertThat(section(outcome.output(), "--- parent"))
+        .as("Caravan's own environment, as its child reads it")
+        .doesNotContain("Permission denied")
+        .contains("CARAVAN_GITHUB_WEBHOOK_SECRET=" + SECRET)
+        .contains("CARAVAN_API_TOKEN=" + TOKEN);
+  }
+
+  /**
+   * Runs {@link IsolatedStepMain} with Caravan's secrets in its environment, as the user nobody
+   * when the test runs as root, and returns what its one step printed.
+   */
+  private Outcome runCaravanWithOnePeekingStep(List<String> extraArgs) throws Exception {
     assumeTrue(
         System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux"),
         "Linux only: the test reads /proc");
@@ -73,6 +117,7 @@ class LocalStepsCannotReadCaravansEnvironmentIT {
             classPath,
             IsolatedStepMain.class.getName(),
             work.toString()));
+    command.addAll(extraArgs);
     ProcessBuilder caravan =
         new ProcessBuilder(command)
             .directory(shared.toFile())
@@ -89,18 +134,7 @@ class LocalStepsCannotReadCaravansEnvironmentIT {
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("Caravan ended").isTrue();
     String log = Files.readString(tmp.resolve("caravan.log"));
     assertThat(process.exitValue()).as("Caravan's exit code; its log:\n%s", log).isZero();
-    String output = new String(report, StandardCharsets.UTF_8);
-
-    assertThat(output)
-        .as("the step ran as the expected user and could read what is its own")
-        .startsWith("uid=" + (root ? NOBODY : uid()) + "\n--- own\n")
-        .contains("CARAVAN_JOB_NAME=peek-")
-        .contains("--- end");
-    assertThat(section(output, "--- parent"))
-        .as("Caravan's own environment, as its child reads it")
-        .contains("Permission denied");
-    assertThat(output).doesNotContain(SECRET).doesNotContain(TOKEN);
-    assertThat(log).contains("Caravan's process is not dumpable");
+    return new Outcome(new String(report, StandardCharsets.UTF_8), log, root);
   }
 
   private static String section(String output, String heading) {
