@@ -151,6 +151,7 @@ class CaravanCamelArtifactIT {
               "META-INF/services/org/apache/camel/urifactory/kjob-endpoint",
               "META-INF/dev/caravan/kjob/kjob.json",
               "META-INF/dev/caravan/event/event.json",
+              "META-INF/services/org/apache/camel/component.properties",
               "META-INF/services/org.apache.camel.spi.ContextServicePlugin",
               "db/caravan/V1__events.sql",
               "db/caravan/V4__retention.sql",

@@ -78,6 +78,7 @@ class RunsApiIT {
                   "kjob:hold?timeout=60s&env.PIDS=${body[pids]}&script=RAW(echo $$ > \"$PIDS\"; sleep 300 &"
                       + " echo $! >> \"$PIDS\"; wait)")
               .to("kjob:after?script=echo after >> \"$COUNTS/after\"" + counts);
+          from("event:api-removed").routeId("api-removed").to("log:api-removed");
           from("event:api-replay")
               .routeId("api-replay")
               .to("kjob:build?script=echo build >> \"$COUNTS/build\"" + counts)
@@ -202,6 +203,39 @@ class RunsApiIT {
     assertThat(steps.get("source").asText()).isEqualTo("api-steps");
     assertThat(steps.get("types")).extracting(JsonNode::asText).containsExactly("go");
     assertThat(steps.get("status").asText()).isEqualTo("STARTED");
+  }
+
+  @Test
+  void aRemovedPipelineIsListedInactiveWithWhatWaitsForItAndCollectsNoMore() throws Exception {
+    camel.getRouteController().stopRoute("api-removed");
+    String waiting = publish("api-removed", "go", Map.of());
+    camel.removeRoute("api-removed");
+
+    String afterRemoval = publish("api-removed", "go", Map.of());
+
+    JsonNode removed = null;
+    for (JsonNode pipeline : getJson("/api/pipelines").get("items")) {
+      if (pipeline.get("id").asText().equals("api-removed")) {
+        removed = pipeline;
+      }
+    }
+    assertThat(removed).as("the removed pipeline is still listed").isNotNull();
+    assertThat(removed.get("active").asBoolean()).isFalse();
+    assertThat(removed.get("status").asText()).isEqualTo("REMOVED");
+    assertThat(removed.get("source").asText()).isEqualTo("api-removed");
+    assertThat(removed.get("waiting").asInt()).isEqualTo(1);
+    JsonNode one = getJson("/api/pipelines/api-removed");
+    assertThat(one.get("active").asBoolean()).isFalse();
+    assertThat(one.get("status").asText()).isEqualTo("REMOVED");
+    assertThat(one.get("waiting").asInt()).isEqualTo(1);
+    assertThat(one.get("graph").isNull()).isTrue();
+    assertThat(getJson("/api/events/" + waiting + "/runs").get("items"))
+        .extracting(run -> run.get("pipeline").asText() + " " + run.get("status").asText())
+        .containsExactly("api-removed PENDING");
+    assertThat(getJson("/api/events/" + afterRemoval).get("id").asText()).isEqualTo(afterRemoval);
+    assertThat(getJson("/api/events/" + afterRemoval + "/runs").get("items"))
+        .as("the event after the removal was stored, but queued for no one")
+        .isEmpty();
   }
 
   @Test

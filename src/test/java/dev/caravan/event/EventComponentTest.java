@@ -336,6 +336,55 @@ class EventComponentTest {
   }
 
   @Test
+  void aRunBlockedInItsFirstProcessorDelaysNoLaterDeliveryOfItsPipeline() throws Exception {
+    CountDownLatch blocked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CamelContext context =
+        camel(
+            new RouteBuilder() {
+              @Override
+              public void configure() {
+                // the consumer's one dispatcher thread would be the one blocked here if it started
+                // the runs itself; the second delivery would then wait for the first run to end
+                from("event:github?concurrency=2")
+                    .routeId("checks")
+                    .process(
+                        e -> {
+                          if ("blocks".equals(e.getMessage().getHeader(EventConstants.EVENT_ID))) {
+                            blocked.countDown();
+                            release.await(30, TimeUnit.SECONDS);
+                          }
+                          received.add(e);
+                        });
+              }
+            });
+    publish(context, "github", pr("blocks"));
+    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+
+    publish(context, "github", pr("next"));
+
+    JdbcRunStore runs = Runs.of(context).store();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> runs.runs(null, null, null, 100, 0),
+              all ->
+                  all.stream()
+                      .anyMatch(run -> run.eventId().equals("next") && run.status().isFinal()));
+      assertThat(runs.runs(null, null, null, 100, 0))
+          .extracting(run -> run.eventId() + " " + run.status())
+          .containsExactlyInAnyOrder("blocks RUNNING", "next SUCCEEDED");
+      assertThat(received)
+          .extracting(e -> e.getMessage().getHeader(EventConstants.EVENT_ID))
+          .containsExactly("next");
+    } finally {
+      release.countDown();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+  }
+
+  @Test
   void concurrencyBoundsRunsInFlightAndTheRestWaitInTheStore() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger inFlight = new AtomicInteger();
@@ -347,7 +396,6 @@ class EventComponentTest {
               public void configure() {
                 from("event:github?concurrency=2")
                     .routeId("slow")
-                    .threads(4)
                     .process(
                         e -> {
                           most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);

@@ -7,13 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.event.EventConstants;
+import dev.caravan.kjob.kubernetes.MockCluster;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,17 +26,16 @@ import org.apache.camel.component.kubernetes.KubernetesConfiguration;
 import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two replicas of the cron gateway share one Kubernetes Lease through camel-kubernetes' cluster
  * service (fabric8's mock API server in CRUD mode): only the leader fires.
  */
-@EnableKubernetesMockClient(crud = true, https = false)
 class CronLeaderElectionTest {
 
-  static KubernetesMockServer server;
-  static KubernetesClient client;
+  @RegisterExtension final MockCluster cluster = new MockCluster();
 
   @TempDir Path dir;
 
@@ -49,7 +47,8 @@ class CronLeaderElectionTest {
   }
 
   /** A running, ready pod: the cluster service only counts those as members. */
-  private static void runningPod(String name) {
+  private void runningPod(String name) {
+    KubernetesClient client = cluster.client();
     Pod pod =
         client
             .pods()
@@ -88,7 +87,7 @@ class CronLeaderElectionTest {
 
     KubernetesConfiguration configuration = new KubernetesConfiguration();
     // its own client: the cluster service closes it when it stops
-    configuration.setKubernetesClient(server.createClient());
+    configuration.setKubernetesClient(cluster.server().createClient());
     KubernetesClusterService leaderElection = new KubernetesClusterService(configuration);
     leaderElection.setPodName(podName);
     leaderElection.setKubernetesResourceName("caravan");
@@ -111,6 +110,7 @@ class CronLeaderElectionTest {
 
   @Test
   void onlyTheReplicaHoldingTheLeaseFiresAndTheOtherTakesOverWhenItsPodIsGone() throws Exception {
+    KubernetesClient client = cluster.client();
     runningPod("replica-a");
     runningPod("replica-b");
     Replica a = replica("replica-a");

@@ -7,11 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.event.EventConstants;
+import dev.caravan.kjob.kubernetes.MockCluster;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,23 +22,25 @@ import org.apache.camel.Exchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The kubernetes-events gateway against fabric8's mock API server in CRUD mode. */
-@EnableKubernetesMockClient(crud = true, https = false)
+/**
+ * The kubernetes-events gateway against fabric8's mock API server in CRUD mode, a new one per test
+ * (a watch starts with every Event that exists, so none may be left from another test).
+ */
 class KubernetesEventsGatewayTest {
 
-  static KubernetesMockServer server;
-  static KubernetesClient client;
+  @RegisterExtension final MockCluster cluster = new MockCluster();
 
   @TempDir Path dir;
 
   private CamelContext context;
+  private KubernetesClient client;
 
   @BeforeEach
-  void noEventsYet() {
-    // the server lives as long as the class; a new watch would replay earlier tests' Events
-    client.events().v1().events().inNamespace("test").delete();
+  void clientOfTheCluster() {
+    client = cluster.client();
   }
 
   @AfterEach
@@ -55,7 +56,7 @@ class KubernetesEventsGatewayTest {
     properties.setProperty("caravan.kubernetes.events.namespace", "test");
     context = camel(dir, "k8s", properties);
     // camel-kubernetes autowires the single KubernetesClient of the registry
-    context.getRegistry().bind("kubernetesClient", server.createClient());
+    context.getRegistry().bind("kubernetesClient", cluster.server().createClient());
     load(context, "classpath:routes/gateways/kubernetes-events.yaml");
     List<Exchange> received = subscribe(context, "event:kubernetes");
     context.start();
@@ -68,7 +69,7 @@ class KubernetesEventsGatewayTest {
    * object until one arrives (the mock server registers a watch a little after it answers the
    * request).
    */
-  private static void awaitWatch(List<Exchange> received) {
+  private void awaitWatch(List<Exchange> received) {
     String name = "probe-" + UUID.randomUUID();
     client.events().v1().events().resource(event(name, "Probe", "Node", "probe", 1)).create();
     await()

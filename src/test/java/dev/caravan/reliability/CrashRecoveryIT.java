@@ -8,6 +8,7 @@ import dev.caravan.TestProcesses;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.kjob.kubernetes.JobLabels;
 import dev.caravan.kjob.kubernetes.KubeletStandIn;
+import dev.caravan.kjob.kubernetes.MockCluster;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.JdbcStepJournal;
 import dev.caravan.run.RunStatus;
@@ -18,8 +19,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
@@ -37,7 +36,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -45,6 +43,7 @@ import java.util.stream.IntStream;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILL while runs are in flight, then a second one is started on the same database. Every event
  * the first one accepted gets its run, every run completes, finished steps are not run again
  * (process starts are counted in files; on Kubernetes, Job POSTs are counted on the mock API
- * server, which outlives the child as a cluster would), and nothing is left behind without a run.
+ * server, which outlives the child as a cluster would: the test's mock cluster closes after the
+ * children are killed), and nothing is left behind without a run.
  */
 class CrashRecoveryIT {
 
@@ -65,6 +65,13 @@ class CrashRecoveryIT {
       "/apis/batch/v1/namespaces/" + CrashChildMain.NAMESPACE + "/jobs";
 
   @TempDir Path dir;
+
+  /** The Job creations the mock API server answered, in the order it answered them. */
+  private final List<JobPost> jobPosts = new CopyOnWriteArrayList<>();
+
+  @RegisterExtension
+  final MockCluster cluster =
+      new MockCluster(expectations -> new JobPostRecorder(expectations, jobPosts));
 
   private final List<ChildJvm> children = new ArrayList<>();
   private final List<ProcessHandle> orphans = new ArrayList<>();
@@ -149,88 +156,80 @@ class CrashRecoveryIT {
 
   @Test
   void kubernetesRunsKilledMidStepCompleteAfterRestartCreatingEachJobOnce() throws Exception {
-    List<JobPost> jobPosts = new CopyOnWriteArrayList<>();
-    KubernetesMockServer server = mockServer(jobPosts);
-    server.init();
-    KubernetesClient client = server.createClient();
-    KubeletStandIn kubelet = new KubeletStandIn(server);
-    try {
-      CompletableFuture<Void> releaseB = new CompletableFuture<>();
-      kubelet.on("a", succeed("log of a\n"));
-      kubelet.on("b", succeed("log of b\n").after(releaseB));
-      kubelet.on("c", succeed("log of c\n"));
-      String url = server.url("/");
+    KubernetesMockServer server = cluster.server();
+    KubernetesClient client = cluster.client();
+    KubeletStandIn kubelet = cluster.kubelet();
+    CompletableFuture<Void> releaseB = new CompletableFuture<>();
+    kubelet.on("a", succeed("log of a\n"));
+    kubelet.on("b", succeed("log of b\n").after(releaseB));
+    kubelet.on("c", succeed("log of c\n"));
+    String url = server.url("/");
 
-      ChildJvm first = start("kubernetes", EVENTS, url, 1);
-      List<String> accepted = awaitPublished(first);
-      assertThat(accepted).containsExactlyElementsOf(ids());
-      await()
-          .atMost(WAIT)
-          .alias("every run's Job for b exists; child log:\n" + first.tail())
-          .until(() -> jobsOfStep(client, "b").size() == accepted.size());
+    ChildJvm first = start("kubernetes", EVENTS, url, 1);
+    List<String> accepted = awaitPublished(first);
+    assertThat(accepted).containsExactlyElementsOf(ids());
+    await()
+        .atMost(WAIT)
+        .alias("every run's Job for b exists; child log:\n" + first.tail())
+        .until(() -> jobsOfStep(client, "b").size() == accepted.size());
 
-      kill(first);
-      holdDatabase();
+    kill(first);
+    holdDatabase();
 
-      JdbcRunStore runs = runs();
-      for (String id : accepted) {
-        assertThat(runsOf(runs, id))
-            .singleElement()
-            .extracting(RunView::status)
-            .isEqualTo(RunStatus.RUNNING);
-      }
-      ChildJvm second = start("kubernetes", 0, url, 2);
-      // let the second Caravan take the runs over (lease 1 s) while b's Jobs still run
-      await()
-          .atMost(WAIT)
-          .alias("the second Caravan took the runs over; child log:\n" + second.tail())
-          .until(() -> second.tail().contains("Re-attaching to existing Job"));
-      releaseB.complete(null);
-      awaitAllSucceeded(runs, accepted, second);
-
-      assertThat(jobPosts).extracting(JobPost::code).as("answers to Job POSTs").containsOnly(201);
-      Map<String, Long> postsPerRunAndStep =
-          jobPosts.stream()
-              .collect(
-                  Collectors.groupingBy(
-                      post -> post.run() + "/" + post.step(), TreeMap::new, Collectors.counting()));
-      Map<String, Long> expected = new TreeMap<>();
-      for (String id : accepted) {
-        String runId = runsOf(runs, id).get(0).id();
-        for (String step : List.of("a", "b", "c")) {
-          expected.put(runId + "/" + step, 1L);
-        }
-        assertThat(journal().steps(runId))
-            .allSatisfy(
-                step -> {
-                  assertThat(step.record().status()).isEqualTo(StepStatus.SUCCEEDED);
-                  assertThat(step.record().attempt()).isEqualTo(1);
-                  assertThat(
-                          journal()
-                              .log(runId, step.name(), step.fanOutIndex(), step.record().attempt()))
-                      .isEqualTo("log of " + step.name() + "\n");
-                })
-            .extracting(StepView::name)
-            .containsExactlyInAnyOrder("a", "b", "c");
-      }
-      assertThat(postsPerRunAndStep)
-          .as("Job POSTs across both Caravan JVMs, per run and step")
-          .isEqualTo(expected);
-      List<String> runIds = allRuns(runs).stream().map(RunView::id).toList();
-      assertThat(client.batch().v1().jobs().inNamespace(CrashChildMain.NAMESPACE).list().getItems())
-          .as("every Job in the cluster belongs to a run in the database")
-          .hasSize(3 * accepted.size())
-          .allSatisfy(
-              job -> assertThat(runIds).contains(job.getMetadata().getLabels().get(JobLabels.RUN)));
-      assertThat(allRuns(runs))
-          .extracting(RunView::eventId)
-          .containsExactlyInAnyOrderElementsOf(accepted);
-      assertThat(kubelet.errors()).as("the stand-in kubelet's own API calls").isEmpty();
-    } finally {
-      kubelet.close();
-      client.close();
-      server.destroy();
+    JdbcRunStore runs = runs();
+    for (String id : accepted) {
+      assertThat(runsOf(runs, id))
+          .singleElement()
+          .extracting(RunView::status)
+          .isEqualTo(RunStatus.RUNNING);
     }
+    ChildJvm second = start("kubernetes", 0, url, 2);
+    // let the second Caravan take the runs over (lease 1 s) while b's Jobs still run
+    await()
+        .atMost(WAIT)
+        .alias("the second Caravan took the runs over; child log:\n" + second.tail())
+        .until(() -> second.tail().contains("Re-attaching to existing Job"));
+    releaseB.complete(null);
+    awaitAllSucceeded(runs, accepted, second);
+
+    assertThat(jobPosts).extracting(JobPost::code).as("answers to Job POSTs").containsOnly(201);
+    Map<String, Long> postsPerRunAndStep =
+        jobPosts.stream()
+            .collect(
+                Collectors.groupingBy(
+                    post -> post.run() + "/" + post.step(), TreeMap::new, Collectors.counting()));
+    Map<String, Long> expected = new TreeMap<>();
+    for (String id : accepted) {
+      String runId = runsOf(runs, id).get(0).id();
+      for (String step : List.of("a", "b", "c")) {
+        expected.put(runId + "/" + step, 1L);
+      }
+      assertThat(journal().steps(runId))
+          .allSatisfy(
+              step -> {
+                assertThat(step.record().status()).isEqualTo(StepStatus.SUCCEEDED);
+                assertThat(step.record().attempt()).isEqualTo(1);
+                assertThat(
+                        journal()
+                            .log(runId, step.name(), step.fanOutIndex(), step.record().attempt()))
+                    .isEqualTo("log of " + step.name() + "\n");
+              })
+          .extracting(StepView::name)
+          .containsExactlyInAnyOrder("a", "b", "c");
+    }
+    assertThat(postsPerRunAndStep)
+        .as("Job POSTs across both Caravan JVMs, per run and step")
+        .isEqualTo(expected);
+    List<String> runIds = allRuns(runs).stream().map(RunView::id).toList();
+    assertThat(client.batch().v1().jobs().inNamespace(CrashChildMain.NAMESPACE).list().getItems())
+        .as("every Job in the cluster belongs to a run in the database")
+        .hasSize(3 * accepted.size())
+        .allSatisfy(
+            job -> assertThat(runIds).contains(job.getMetadata().getLabels().get(JobLabels.RUN)));
+    assertThat(allRuns(runs))
+        .extracting(RunView::eventId)
+        .containsExactlyInAnyOrderElementsOf(accepted);
+    assertThat(kubelet.errors()).as("the stand-in kubelet's own API calls").isEmpty();
   }
 
   // helpers
@@ -238,33 +237,30 @@ class CrashRecoveryIT {
   /** A Job creation the mock API server answered. */
   private record JobPost(String run, String step, int code) {}
 
-  /** fabric8's mock API server in CRUD mode, recording each Job POST and its answer. */
-  private static KubernetesMockServer mockServer(List<JobPost> jobPosts) {
-    Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
-    return new KubernetesMockServer(
-        new Context(Serialization.jsonMapper()),
-        new MockWebServer(),
-        expectations,
-        new KubernetesMixedDispatcher(expectations) {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            // the CRUD dispatcher consumes the body it reads, so keep a copy first
-            boolean jobPost =
-                "POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath());
-            byte[] body = jobPost ? request.getBody().getBytes() : null;
-            MockResponse response = super.dispatch(request);
-            if (jobPost) {
-              Job job =
-                  Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), Job.class);
-              Map<String, String> labels = job.getMetadata().getLabels();
-              jobPosts.add(
-                  new JobPost(
-                      labels.get(JobLabels.RUN), labels.get(JobLabels.STEP), response.code()));
-            }
-            return response;
-          }
-        },
-        false);
+  /** The mock API server's dispatcher (CRUD), recording each Job POST and its answer. */
+  private static final class JobPostRecorder extends KubernetesMixedDispatcher {
+
+    private final List<JobPost> jobPosts;
+
+    JobPostRecorder(Map<ServerRequest, Queue<ServerResponse>> expectations, List<JobPost> posts) {
+      super(expectations);
+      this.jobPosts = posts;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      // the CRUD dispatcher consumes the body it reads, so keep a copy first
+      boolean jobPost = "POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath());
+      byte[] body = jobPost ? request.getBody().getBytes() : null;
+      MockResponse response = super.dispatch(request);
+      if (jobPost) {
+        Job job = Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), Job.class);
+        Map<String, String> labels = job.getMetadata().getLabels();
+        jobPosts.add(
+            new JobPost(labels.get(JobLabels.RUN), labels.get(JobLabels.STEP), response.code()));
+      }
+      return response;
+    }
   }
 
   private static List<Job> jobsOfStep(KubernetesClient client, String step) {
