@@ -19,6 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -36,7 +38,7 @@ import org.springframework.stereotype.Component;
  * open.
  */
 @Component
-class LogFollowers implements DisposableBean {
+class LogFollowers implements DisposableBean, ApplicationListener<ContextClosedEvent> {
 
   private static final Logger LOG = LoggerFactory.getLogger(LogFollowers.class);
 
@@ -55,6 +57,7 @@ class LogFollowers implements DisposableBean {
   private final ScheduledExecutorService scheduler;
   private final Set<LogFollower> followers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger admitted = new AtomicInteger();
+  private volatile boolean closing;
 
   LogFollowers(
       CamelContext camel,
@@ -138,6 +141,9 @@ class LogFollowers implements DisposableBean {
       async.setTimeout(LIMIT.toMillis());
       LogFollower follower = LogFollower.start(source, heartbeat, async, this::ended, this::wake);
       followers.add(follower);
+      if (closing) {
+        follower.end(); // admitted while the app closes: the others are ended already
+      }
       wake(follower);
     } catch (IOException | RuntimeException e) {
       admitted.decrementAndGet();
@@ -182,6 +188,18 @@ class LogFollowers implements DisposableBean {
       // the store may be failing: the follower waits for the next look
       LOG.debug("Could not look at a followed log: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Ends every follower (and /api/stream client) as the application begins to close, before the web
+   * server's graceful shutdown: streams that stay open for an hour would hold it for its whole
+   * timeout. (Not a SmartLifecycle: one that needs the CamelContext would start it before its
+   * routes are added.)
+   */
+  @Override
+  public void onApplicationEvent(ContextClosedEvent closed) {
+    closing = true;
+    followers.forEach(LogFollower::end);
   }
 
   @Override

@@ -80,12 +80,25 @@ final class ApiClient {
 
   /** A 2xx answer as a stream (a log, followed or not); the caller closes it. */
   InputStream stream(String path, Map<String, String> query) {
+    return open(request(path, query).header("Accept", "text/plain"), path);
+  }
+
+  /**
+   * A stream of Server-Sent Events, from after the event with this id when it is not {@code null};
+   * the caller closes it.
+   */
+  InputStream events(String path, Map<String, String> query, String lastEventId) {
+    HttpRequest.Builder request = request(path, query).setHeader("Accept", "text/event-stream");
+    if (lastEventId != null) {
+      request.header("Last-Event-ID", lastEventId);
+    }
+    return open(request, path);
+  }
+
+  private InputStream open(HttpRequest.Builder request, String path) {
     HttpResponse<InputStream> response;
     try {
-      response =
-          http.send(
-              request(path, query).header("Accept", "text/plain").GET().build(),
-              HttpResponse.BodyHandlers.ofInputStream());
+      response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
       throw unreachable(e);
     } catch (InterruptedException e) {

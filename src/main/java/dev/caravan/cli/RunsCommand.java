@@ -1,6 +1,9 @@
 package dev.caravan.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -72,10 +75,10 @@ final class RunsCommand {
       query.put("status", status);
       query.put("event", event);
       query.put("limit", limit == null ? null : limit.toString());
-      JsonNode answer = api().get("/api/runs", query);
       if (watch) {
-        return watch(query, answer);
+        return watch(query);
       }
+      JsonNode answer = api().get("/api/runs", query);
       if (printedAsData(answer)) {
         return ExitCodes.OK;
       }
@@ -89,13 +92,20 @@ final class RunsCommand {
       return ExitCodes.OK;
     }
 
-    /** Polls the list: the runs as they are, then a line for each new run and status change. */
-    private int watch(Map<String, String> query, JsonNode first) {
+    /**
+     * The runs as they are, then a line for each new run and each change of status, as the change
+     * stream tells them (opened before the list is read, so that nothing in between is missed).
+     */
+    private int watch(Map<String, String> query) {
+      Map<String, String> streamQuery = new LinkedHashMap<>();
+      streamQuery.put("pipeline", pipeline);
+      ApiClient api = api();
+      InputStream changes = api.events("/api/stream", streamQuery, null);
       Printer printer = printer();
       Map<String, String> seen = new HashMap<>();
       List<List<String>> rows = new ArrayList<>();
       List<JsonNode> items = new ArrayList<>();
-      first.path("items").forEach(items::add);
+      api.get("/api/runs", query).path("items").forEach(items::add);
       Collections.reverse(items);
       for (JsonNode run : items) {
         seen.put(run.path("id").asText(), run.path("status").asText());
@@ -103,21 +113,39 @@ final class RunsCommand {
       }
       printer.table(COLUMNS, rows);
       printer.flush();
+      String lastId = null;
       while (!Thread.currentThread().isInterrupted()) {
-        RunLogs.pause();
-        List<JsonNode> now = new ArrayList<>();
-        api().get("/api/runs", query).path("items").forEach(now::add);
-        Collections.reverse(now);
-        for (JsonNode run : now) {
-          String id = run.path("id").asText();
-          String state = run.path("status").asText();
-          if (!state.equals(seen.put(id, state))) {
-            printer.line(String.join("  ", row(printer, run)).stripTrailing());
-          }
-        }
-        printer.flush();
+        // the server closes a stream after an hour: go on from the last change seen
+        lastId =
+            ServerSentEvents.read(
+                changes,
+                lastId,
+                change -> {
+                  if (change.name().equals("run")) {
+                    printChange(printer, seen, api.json(), change.data());
+                  }
+                });
+        changes = api.events("/api/stream", streamQuery, lastId);
       }
       return ExitCodes.OK;
+    }
+
+    private void printChange(
+        Printer printer, Map<String, String> seen, ObjectMapper json, String data) {
+      JsonNode run;
+      try {
+        run = json.readTree(data);
+      } catch (JsonProcessingException e) {
+        return; // not a run as this version knows it
+      }
+      String state = run.path("status").asText();
+      boolean wanted =
+          (status == null || status.equalsIgnoreCase(state))
+              && (event == null || event.equals(run.path("event").asText()));
+      if (wanted && !state.equals(seen.put(run.path("id").asText(), state))) {
+        printer.line(String.join("  ", row(printer, run)).stripTrailing());
+        printer.flush();
+      }
     }
   }
 

@@ -337,6 +337,11 @@ class CaravanCliIT {
                 out.toString()
                     .lines()
                     .anyMatch(line -> line.matches(run + " +cli-build +SUCCEEDED.*")));
+    assertThat(out.toString().lines().filter(line -> line.startsWith(run + " ")))
+        .as("a line per state the stream told, none twice")
+        .extracting(line -> line.split(" +")[2])
+        .endsWith("SUCCEEDED")
+        .doesNotHaveDuplicates();
     assertThat(watching.isDone()).isFalse();
   }
 
