@@ -91,6 +91,20 @@ wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" --latency "http://
   | tee "$RESULTS/wrk-page.txt"
 wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" --latency \
   "http://127.0.0.1:$PORT/api/runs?limit=50" | tee "$RESULTS/wrk-runs-api.txt"
+
+# (7) the command line against the same app: wall time of `./caravan runs list` (after one run that
+# writes its class data archive) vs curl asking the same, 11 times each, in milliseconds
+echo "== command line: ./caravan runs list vs curl, 11 times each"
+CARAVAN_URL="http://127.0.0.1:$PORT" ./caravan runs list >/dev/null
+: >"$RESULTS/cli-ms.txt"; : >"$RESULTS/curl-ms.txt"
+for _ in $(seq 1 11); do
+  start=$(date +%s%N)
+  CARAVAN_URL="http://127.0.0.1:$PORT" ./caravan runs list >/dev/null
+  echo $(( ($(date +%s%N) - start) / 1000000 )) >>"$RESULTS/cli-ms.txt"
+  start=$(date +%s%N)
+  curl -fs "http://127.0.0.1:$PORT/api/runs" >/dev/null
+  echo $(( ($(date +%s%N) - start) / 1000000 )) >>"$RESULTS/curl-ms.txt"
+done
 kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
 
@@ -103,5 +117,6 @@ java -Xmx512m -Dlogback.configurationFile="$ROOT/bench/logback.xml" \
   --wrk-gateway "$RESULTS/wrk-gateway.txt" --wrk-bare "$RESULTS/wrk-bare.txt" \
   --wrk-runs-api "$RESULTS/wrk-runs-api.txt" --wrk-page "$RESULTS/wrk-page.txt" \
   --runs-in-store "$RUNS_IN_STORE" \
+  --cli-ms "$RESULTS/cli-ms.txt" --curl-ms "$RESULTS/curl-ms.txt" \
   --out "$RESULTS/latest.json" | tee "$RESULTS/latest.txt"
 echo "== results: bench/results/latest.json (table: bench/results/latest.txt)"

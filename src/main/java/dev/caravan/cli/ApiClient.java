@@ -12,9 +12,13 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.StringJoiner;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 
 /**
  * The REST API of one Caravan server over {@code java.net.http}: JSON answers, streamed logs, and
@@ -33,7 +37,23 @@ final class ApiClient {
   ApiClient(String server, String token) {
     this.server = base(server);
     this.token = token == null || token.isBlank() ? null : token.strip();
-    this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+    if ("http".equals(this.server.getScheme())) {
+      // never used over plain HTTP, and the default one reads the JDK's whole trust store first
+      http.sslContext(withoutTls());
+    }
+    this.http = http.build();
+  }
+
+  /** An SSL context that trusts nobody: for a client that speaks plain HTTP only. */
+  private static SSLContext withoutTls() {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[0], new TrustManager[0], null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK offers no TLS context", e);
+    }
   }
 
   private static URI base(String server) {

@@ -2,6 +2,9 @@ package dev.caravan.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,15 +21,6 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Lists, follows, waits for and steers Caravan's runs; lints pipelines offline.",
-    subcommands = {
-      RunsCommand.class,
-      EventsCommand.class,
-      PipelinesCommand.class,
-      LintCommand.class,
-      VersionCommand.class,
-      CompletionCommand.class,
-      CommandLine.HelpCommand.class
-    },
     footerHeading = "%nEnvironment:%n",
     footer = {
       "  CARAVAN_URL        the server (default http://127.0.0.1:8080), like --server",
@@ -38,6 +32,24 @@ import picocli.CommandLine.Spec;
           + " 10 FAILED, 11 TIMED_OUT, 12 CANCELED, 13 SKIPPED, 14 other ending."
     })
 public final class Caravan implements Runnable {
+
+  /**
+   * The commands, by name. picocli builds the model of every command it is given by reflection,
+   * which is most of a start: a command line run with one of these is given that one only.
+   */
+  private static final Map<String, Class<?>> COMMANDS = commands();
+
+  private static Map<String, Class<?>> commands() {
+    Map<String, Class<?>> commands = new LinkedHashMap<>();
+    commands.put("runs", RunsCommand.class);
+    commands.put("events", EventsCommand.class);
+    commands.put("pipelines", PipelinesCommand.class);
+    commands.put("lint", LintCommand.class);
+    commands.put("version", VersionCommand.class);
+    commands.put("completion", CompletionCommand.class);
+    commands.put("help", CommandLine.HelpCommand.class);
+    return commands;
+  }
 
   private final Map<String, String> environment;
   private final boolean terminal;
@@ -52,7 +64,9 @@ public final class Caravan implements Runnable {
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-    int code = commandLine(System.getenv(), System.console() != null, out, err).execute(args);
+    int code =
+        commandLine(System.getenv(), System.console() != null, out, err, commandsFor(args))
+            .execute(args);
     out.flush();
     err.flush();
     System.exit(code);
@@ -64,8 +78,32 @@ public final class Caravan implements Runnable {
    */
   public static CommandLine commandLine(
       Map<String, String> environment, boolean terminal, PrintWriter out, PrintWriter err) {
+    return commandLine(environment, terminal, out, err, COMMANDS.keySet());
+  }
+
+  /**
+   * The commands these arguments need: the one they name, or all of them (for the root's usage, a
+   * misspelt command's suggestions, {@code help} and {@code completion}, which list them all).
+   */
+  static Collection<String> commandsFor(String[] args) {
+    if (args.length > 0
+        && COMMANDS.containsKey(args[0])
+        && !args[0].equals("help")
+        && !args[0].equals("completion")) {
+      return List.of(args[0]);
+    }
+    return COMMANDS.keySet();
+  }
+
+  private static CommandLine commandLine(
+      Map<String, String> environment,
+      boolean terminal,
+      PrintWriter out,
+      PrintWriter err,
+      Collection<String> commands) {
     Caravan caravan = new Caravan(environment, terminal);
     CommandLine commandLine = new CommandLine(caravan);
+    commands.forEach(name -> commandLine.addSubcommand(COMMANDS.get(name)));
     // --data @event.json is the file's content for the command, not a picocli argument file
     commandLine.setExpandAtFiles(false);
     commandLine.setOut(out);

@@ -114,6 +114,12 @@ public final class BenchMain {
               Files.readString(Path.of(options.get("wrk-page"))),
               options.get("runs-in-store")));
     }
+    if (scenarios.contains("webhook") && options.containsKey("cli-ms")) {
+      rows.add(
+          commandLine(
+              Files.readAllLines(Path.of(options.get("cli-ms"))),
+              Files.readAllLines(Path.of(options.get("curl-ms")))));
+    }
     if (scenarios.contains("local")) {
       rows.addAll(localSteps(Integer.parseInt(options.getOrDefault("local-steps", "100"))));
     }
@@ -232,6 +238,41 @@ public final class BenchMain {
             null,
             "0",
             api.errors == 0));
+  }
+
+  /**
+   * The command line's start-up: the median wall time of {@code ./caravan runs list} beside curl
+   * asking the server the same, both against the app of the webhook scenario.
+   */
+  static Row commandLine(List<String> cliMillis, List<String> curlMillis) {
+    double cli = median(cliMillis);
+    double curl = median(curlMillis);
+    return new Row(
+        "command line",
+        "./caravan runs list, median wall time of " + cliMillis.size() + " (vs curl, same request)",
+        "ms",
+        cli,
+        curl,
+        cli / curl,
+        "< 600 ms",
+        cli < 600);
+  }
+
+  static double median(List<String> millis) {
+    List<Double> sorted =
+        millis.stream()
+            .map(String::strip)
+            .filter(s -> !s.isEmpty())
+            .map(Double::valueOf)
+            .sorted()
+            .toList();
+    if (sorted.isEmpty()) {
+      throw new IllegalArgumentException("no times measured");
+    }
+    int middle = sorted.size() / 2;
+    return sorted.size() % 2 == 1
+        ? sorted.get(middle)
+        : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
   }
 
   /** What matters of wrk's {@code --latency} output. */

@@ -79,4 +79,14 @@ class BenchMainTest {
     assertThat(rows.get(0).met()).isFalse();
     assertThat(rows.get(2).caravan()).isEqualTo(3.0);
   }
+
+  @Test
+  void commandLineRowIsTheMedianOfEachSeries() {
+    BenchMain.Row row =
+        BenchMain.commandLine(List.of("900", "700", "800", ""), List.of("12", "10", "11", "30"));
+
+    assertThat(row.caravan()).isEqualTo(800);
+    assertThat(row.baseline()).isEqualTo(11.5);
+    assertThat(row.met()).isFalse();
+  }
 }

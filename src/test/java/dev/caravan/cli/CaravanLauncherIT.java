@@ -60,6 +60,20 @@ class CaravanLauncherIT {
   }
 
   @Test
+  void aCommandAfterTheFirstStartsFromAClassDataArchiveOfTheCommandLine() throws Exception {
+    Files.deleteIfExists(Path.of("target/caravan-cli.jsa"));
+
+    Result first = launch("version");
+    Result second = launch("version");
+
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    assertThat(second.out()).isEqualTo(first.out());
+    assertThat(second.err()).as("class data sharing says nothing when it works").isEmpty();
+    assertThat(Path.of("target/caravan-cli.jar")).as("the classes packed for it").isRegularFile();
+    assertThat(Path.of("target/caravan-cli.jsa")).as("written by the first").isRegularFile();
+  }
+
+  @Test
   void versionPrintsTheBuiltVersionWithoutStartingSpring() throws Exception {
     String version =
         Files.readAllLines(Path.of("target/classes/dev/caravan/cli/caravan-version.properties"))
