@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.TestProcesses;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +27,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 
 // Spring Boot tests switch metrics export off unless asked
@@ -43,16 +40,16 @@ import org.springframework.context.annotation.Bean;
       "camel.component.event.poll-interval=200",
       "caravan.api.token=" + RunsApiIT.TOKEN
     })
-class RunsApiIT {
+class RunsApiIT extends ApiClientSupport {
 
   static final String TOKEN = "api-t0ken";
   static final Path DIR = createDir();
 
-  @LocalServerPort int port;
-  @Autowired CamelContext camel;
+  RunsApiIT() {
+    super(TOKEN);
+  }
 
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final ObjectMapper json = new ObjectMapper();
+  @Autowired CamelContext camel;
 
   /** Test pipelines: their steps count their own starts in files under DIR. */
   @TestConfiguration
@@ -112,47 +109,12 @@ class RunsApiIT {
     return id;
   }
 
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + TOKEN);
-  }
-
-  private HttpResponse<String> get(String path) throws Exception {
-    return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> post(String path) throws Exception {
-    return http.send(
-        request(path).POST(HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private JsonNode getJson(String path) throws Exception {
-    HttpResponse<String> response = get(path);
-    assertThat(response.statusCode()).as(path).isEqualTo(200);
-    return json.readTree(response.body());
-  }
-
   private JsonNode runOf(String eventId) throws Exception {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> getJson("/api/runs?event=" + eventId).get("items").size() > 0);
     String runId = getJson("/api/runs?event=" + eventId).get("items").get(0).get("id").asText();
     return getJson("/api/runs/" + runId);
-  }
-
-  private JsonNode awaitRun(String runId, String status) {
-    return await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> getJson("/api/runs/" + runId), run -> status.equals(run.get("status").asText()));
-  }
-
-  private void assertJsonError(HttpResponse<String> response, int status) throws Exception {
-    assertThat(response.statusCode()).isEqualTo(status);
-    JsonNode error = json.readTree(response.body());
-    assertThat(error.get("error").asText()).isNotBlank();
-    assertThat(error.get("detail").asText()).isNotBlank();
   }
 
   @Test

@@ -1,19 +1,15 @@
 package dev.caravan.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.app.CaravanApplication;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -42,17 +37,17 @@ import org.springframework.context.annotation.Bean;
       "caravan.webhook.tokens.steer=" + SteeringApiIT.WEBHOOK_TOKEN,
       "caravan.gateways.max-body-bytes=65536"
     })
-class SteeringApiIT {
+class SteeringApiIT extends ApiClientSupport {
 
   static final String TOKEN = "steer-api-t0ken";
   static final String WEBHOOK_TOKEN = "steer-webhook-t0ken";
   static final Path DIR = createDir();
 
-  @LocalServerPort int port;
-  @Autowired CamelContext camel;
+  SteeringApiIT() {
+    super(TOKEN);
+  }
 
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final ObjectMapper json = new ObjectMapper();
+  @Autowired CamelContext camel;
 
   @TestConfiguration
   static class Pipelines {
@@ -104,48 +99,6 @@ class SteeringApiIT {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + TOKEN);
-  }
-
-  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> post(String path, String body) throws Exception {
-    return send(
-        request(path)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)));
-  }
-
-  private HttpResponse<String> post(String path) throws Exception {
-    return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
-  }
-
-  private JsonNode getJson(String path) throws Exception {
-    HttpResponse<String> response = send(request(path).GET());
-    assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
-    return json.readTree(response.body());
-  }
-
-  private JsonNode awaitRun(String runId, String status) {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> getJson("/api/runs/" + runId), run -> status.equals(run.get("status").asText()));
-  }
-
-  private void assertJsonError(HttpResponse<String> response, int status) throws Exception {
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(response.headers().firstValue("Content-Type"))
-        .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
-    JsonNode error = json.readTree(response.body());
-    assertThat(error.get("error").asText()).isNotBlank();
-    assertThat(error.get("detail").asText()).isNotBlank();
   }
 
   private static List<String> lines(String file) throws IOException {
