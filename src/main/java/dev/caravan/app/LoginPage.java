@@ -1,8 +1,6 @@
 package dev.caravan.app;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.caravan.dashboard.PageFiles;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import org.springframework.http.CacheControl;
@@ -12,7 +10,7 @@ import org.springframework.http.ResponseEntity;
 /** The login page's file, and where a login may send the browser next. */
 final class LoginPage {
 
-  private static final byte[] PAGE = load();
+  private static final byte[] PAGE = PageFiles.load("static/ui/login.html");
 
   private LoginPage() {}
 
@@ -41,17 +39,5 @@ final class LoginPage {
 
   static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
-  }
-
-  private static byte[] load() {
-    try (InputStream in =
-        LoginPage.class.getClassLoader().getResourceAsStream("static/ui/login.html")) {
-      if (in == null) {
-        throw new IllegalStateException("static/ui/login.html is missing");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

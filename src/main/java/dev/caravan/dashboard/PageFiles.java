@@ -13,9 +13,9 @@ import org.springframework.stereotype.Component;
  * page's own script {@code /ui/<name>.js}; each page made once.
  */
 @Component
-class PageFiles {
+public class PageFiles {
 
-  private final String shell = load("dashboard/page.html");
+  private final String shell = new String(load("dashboard/page.html"), StandardCharsets.UTF_8);
   private final Map<String, byte[]> pages = new ConcurrentHashMap<>();
 
   byte[] read(String name) {
@@ -23,12 +23,13 @@ class PageFiles {
         name, page -> shell.replace("{{page}}", page).getBytes(StandardCharsets.UTF_8));
   }
 
-  private static String load(String path) {
+  /** A file of the dashboard's, from the class path. */
+  public static byte[] load(String path) {
     try (InputStream in = PageFiles.class.getClassLoader().getResourceAsStream(path)) {
       if (in == null) {
-        throw new IllegalStateException("the dashboard page " + path + " is missing");
+        throw new IllegalStateException("the dashboard file " + path + " is missing");
       }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
