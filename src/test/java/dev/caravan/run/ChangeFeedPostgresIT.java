@@ -1,9 +1,6 @@
 package dev.caravan.run;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.sql.Connection;
-import java.sql.Statement;
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.caravan.event.PostgresServer;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,12 +12,11 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class ChangeFeedPostgresIT extends ChangeFeedContract {
 
-  private static final AtomicInteger DATABASES = new AtomicInteger();
-  private static EmbeddedPostgres postgres;
+  private static PostgresServer postgres;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    postgres = PostgresServer.start("changes");
   }
 
   @AfterAll
@@ -32,11 +28,6 @@ class ChangeFeedPostgresIT extends ChangeFeedContract {
 
   @Override
   DataSource freshDatabase() throws Exception {
-    String name = "changes_" + DATABASES.incrementAndGet();
-    try (Connection connection = postgres.getPostgresDatabase().getConnection();
-        Statement statement = connection.createStatement()) {
-      statement.execute("CREATE DATABASE " + name);
-    }
-    return postgres.getDatabase("postgres", name);
+    return postgres.freshDatabase();
   }
 }

@@ -2,10 +2,7 @@ package dev.caravan.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.sql.Connection;
-import java.sql.Statement;
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.caravan.event.PostgresServer;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,12 +14,11 @@ import org.junit.jupiter.api.Test;
  */
 class StepLogPostgresIT extends StepLogContract {
 
-  private static final AtomicInteger DATABASES = new AtomicInteger();
-  private static EmbeddedPostgres postgres;
+  private static PostgresServer postgres;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    postgres = PostgresServer.start("steplog");
   }
 
   @AfterAll
@@ -34,12 +30,7 @@ class StepLogPostgresIT extends StepLogContract {
 
   @Override
   DataSource freshDatabase() throws Exception {
-    String name = "steplog_" + DATABASES.incrementAndGet();
-    try (Connection connection = postgres.getPostgresDatabase().getConnection();
-        Statement statement = connection.createStatement()) {
-      statement.execute("CREATE DATABASE " + name);
-    }
-    return postgres.getDatabase("postgres", name);
+    return postgres.freshDatabase();
   }
 
   @Test
