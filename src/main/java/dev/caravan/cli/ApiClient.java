@@ -116,15 +116,8 @@ final class ApiClient {
   }
 
   private InputStream open(HttpRequest.Builder request, String path) {
-    HttpResponse<InputStream> response;
-    try {
-      response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
-      throw unreachable(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliFailure(ExitCodes.FAILURE, "interrupted");
-    }
+    HttpResponse<InputStream> response =
+        exchange(request.GET(), HttpResponse.BodyHandlers.ofInputStream());
     if (response.statusCode() / 100 != 2) {
       String body;
       try (InputStream in = response.body()) {
@@ -155,19 +148,24 @@ final class ApiClient {
   }
 
   private String send(HttpRequest.Builder request, String path) {
-    HttpResponse<String> response;
+    HttpResponse<String> response = exchange(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() / 100 != 2) {
+      throw error(response.statusCode(), response.body(), path);
+    }
+    return response.body();
+  }
+
+  /** Sends the request; a server that cannot be reached, or an interrupt, ends the command. */
+  private <T> HttpResponse<T> exchange(
+      HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      return http.send(request.build(), body);
     } catch (IOException e) {
       throw unreachable(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliFailure(ExitCodes.FAILURE, "interrupted");
     }
-    if (response.statusCode() / 100 != 2) {
-      throw error(response.statusCode(), response.body(), path);
-    }
-    return response.body();
   }
 
   private JsonNode json(String body) {
