@@ -3,7 +3,6 @@ package dev.caravan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
-import java.net.ServerSocket;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -44,12 +43,6 @@ class CamelMainIT {
         "without-spring", urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   @Test
   @SuppressWarnings("unchecked")
   void onPushRunsItsLocalStepFromAGitHubWebhookUnderCamelMainWithoutSpring() throws Exception {
@@ -80,7 +73,7 @@ class CamelMainIT {
     // camel-main's platform-http engine (Vert.x), on loopback
     settings.put("camel.server.enabled", "true");
     settings.put("camel.server.host", "127.0.0.1");
-    settings.put("camel.server.port", String.valueOf(freePort()));
+    settings.put("camel.server.port", String.valueOf(RawHttp.freePort()));
 
     Map<String, Object> facts;
     Thread thread = Thread.currentThread();

@@ -1,7 +1,9 @@
 package dev.caravan;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -65,6 +67,29 @@ public final class RawHttp {
       return parse(socket.getInputStream().readAllBytes());
     } catch (IOException e) {
       throw new UncheckedIOException(method + " " + target, e);
+    }
+  }
+
+  /**
+   * Reads an answer's status line and headers, up to and with the blank line, leaving the body on
+   * the stream (a stream that stays open, such as Server-Sent Events); less if the stream ends.
+   */
+  public static String readHead(InputStream answer) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int next = answer.read();
+      if (next < 0) {
+        break;
+      }
+      head.append((char) next);
+    }
+    return head.toString();
+  }
+
+  /** A port of 127.0.0.1 that nothing listens on now: for a server the test starts, or none. */
+  public static int freePort() throws IOException {
+    try (ServerSocket free = new ServerSocket(0)) {
+      return free.getLocalPort();
     }
   }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.RawHttp;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
 import dev.caravan.run.RunStatus;
@@ -421,20 +422,12 @@ class LiveLogsIT {
                     + TOKEN
                     + "\r\nAccept: text/event-stream\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
-    InputStream in = socket.getInputStream();
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) {
-        break;
-      }
-      head.append((char) b);
-    }
-    if (!head.toString().startsWith("HTTP/1.1 200")) {
+    String head = RawHttp.readHead(socket.getInputStream());
+    if (!head.startsWith("HTTP/1.1 200")) {
       socket.close();
       return null;
     }
-    assertThat(head.toString()).containsIgnoringCase("content-type: text/event-stream");
+    assertThat(head).containsIgnoringCase("content-type: text/event-stream");
     return socket;
   }
 }

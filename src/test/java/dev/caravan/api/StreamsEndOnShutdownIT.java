@@ -3,11 +3,11 @@ package dev.caravan.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.RawHttp;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.reliability.ChildJvm;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,10 +30,7 @@ class StreamsEndOnShutdownIT {
 
   @Test
   void openStreamsAreEndedWhenCaravanStopsSoItStopsWithoutWaitingForThem() throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = RawHttp.freePort();
     ChildJvm caravan =
         ChildJvm.start(
             dir.resolve("caravan.log"),
@@ -57,7 +54,9 @@ class StreamsEndOnShutdownIT {
       try (Socket client = new Socket("127.0.0.1", port)) {
         client.setSoTimeout(60_000);
         InputStream stream = open(client, port, "/api/stream", "text/event-stream");
-        assertThat(readHead(stream)).startsWith("HTTP/1.1 200").contains("text/event-stream");
+        assertThat(RawHttp.readHead(stream))
+            .startsWith("HTTP/1.1 200")
+            .contains("text/event-stream");
         CompletableFuture<Void> ended =
             CompletableFuture.runAsync(
                 () -> {
@@ -103,22 +102,10 @@ class StreamsEndOnShutdownIT {
     return client.getInputStream();
   }
 
-  private static String readHead(InputStream answer) throws IOException {
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int next = answer.read();
-      if (next < 0) {
-        break;
-      }
-      head.append((char) next);
-    }
-    return head.toString();
-  }
-
   private static String head(int port, String path, String accept) throws IOException {
     try (Socket client = new Socket("127.0.0.1", port)) {
       client.setSoTimeout(10_000);
-      return readHead(open(client, port, path, accept));
+      return RawHttp.readHead(open(client, port, path, accept));
     }
   }
 }

@@ -3,10 +3,10 @@ package dev.caravan.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.RawHttp;
 import dev.caravan.gateway.Signatures;
 import dev.caravan.reliability.ChildJvm;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -125,10 +125,7 @@ class SecretsFromFilesIT {
     Files.writeString(files.resolve("spring.datasource.password"), "file-db-password-Lq3v\n");
     String database = "jdbc:h2:file:" + dir.resolve("data").resolve("caravan");
     DriverManager.getConnection(database, "sa", "file-db-password-Lq3v").close();
-    int childPort;
-    try (ServerSocket free = new ServerSocket(0)) {
-      childPort = free.getLocalPort();
-    }
+    int childPort = RawHttp.freePort();
     ChildJvm child =
         ChildJvm.start(
             dir.resolve("caravan.log"),

@@ -6,11 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.caravan.RawHttp;
 import dev.caravan.app.CaravanApplication;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -367,10 +367,7 @@ class CaravanCliIT {
 
   @Test
   void anUnreachableServerHasItsOwnExitCode() throws Exception {
-    int closed;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closed = socket.getLocalPort();
-    }
+    int closed = RawHttp.freePort();
     Map<String, String> environment = environment();
     environment.put("CARAVAN_URL", "http://127.0.0.1:" + closed);
 

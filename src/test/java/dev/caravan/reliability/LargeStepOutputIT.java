@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.RawHttp;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.gateway.Signatures;
 import dev.caravan.kjob.StepOutput;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -131,9 +131,7 @@ class LargeStepOutputIT {
   }
 
   private ChildJvm startApp() throws IOException {
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    port = RawHttp.freePort();
     Path routes = Files.createDirectories(dir.resolve("routes"));
     Path script = dir.resolve("noisy.sh");
     Files.writeString(
