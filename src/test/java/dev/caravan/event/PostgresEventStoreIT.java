@@ -29,10 +29,9 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link JdbcEventStore} against a real PostgreSQL ({@link PostgresServer}, started once per
@@ -40,22 +39,10 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresEventStoreIT {
 
-  private static PostgresServer postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer("caravan");
 
   private DataSource dataSource;
   private JdbcEventStore store;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = PostgresServer.start("caravan");
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
 
   @BeforeEach
   void freshMigratedDatabase() throws SQLException {

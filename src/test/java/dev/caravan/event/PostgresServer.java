@@ -1,31 +1,42 @@
 package dev.caravan.event;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real PostgreSQL for tests (zonky embedded; as root it runs the server in a user namespace via
- * {@code unshare}), started once per test class, that hands out a fresh, empty database per test.
+ * {@code unshare}), started once per test class that registers it ({@code @RegisterExtension static
+ * final PostgresServer postgres = new PostgresServer("prefix")}), that hands out a fresh, empty
+ * database per test.
  */
-public final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements BeforeAllCallback, AfterAllCallback {
 
-  private final EmbeddedPostgres postgres;
   private final String prefix;
   private final AtomicInteger databases = new AtomicInteger();
+  private EmbeddedPostgres postgres;
 
-  private PostgresServer(EmbeddedPostgres postgres, String prefix) {
-    this.postgres = postgres;
+  /** A server whose databases are named {@code <prefix>_<n>}. */
+  public PostgresServer(String prefix) {
     this.prefix = prefix;
   }
 
-  /** Starts a server whose databases are named {@code <prefix>_<n>}. */
-  public static PostgresServer start(String prefix) throws IOException {
-    return new PostgresServer(EmbeddedPostgres.builder().start(), prefix);
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    postgres = EmbeddedPostgres.builder().start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    if (postgres != null) {
+      postgres.close();
+    }
   }
 
   /** A new, empty database on the server. */
@@ -36,10 +47,5 @@ public final class PostgresServer implements AutoCloseable {
       statement.execute("CREATE DATABASE " + name);
     }
     return postgres.getDatabase("postgres", name);
-  }
-
-  @Override
-  public void close() throws IOException {
-    postgres.close();
   }
 }

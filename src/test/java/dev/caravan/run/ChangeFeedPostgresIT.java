@@ -2,8 +2,7 @@ package dev.caravan.run;
 
 import dev.caravan.event.PostgresServer;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link ChangeFeedContract} on a real PostgreSQL (zonky embedded, as {@code
@@ -12,19 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class ChangeFeedPostgresIT extends ChangeFeedContract {
 
-  private static PostgresServer postgres;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = PostgresServer.start("changes");
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer("changes");
 
   @Override
   DataSource freshDatabase() throws Exception {

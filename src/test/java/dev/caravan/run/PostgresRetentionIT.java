@@ -2,25 +2,12 @@ package dev.caravan.run;
 
 import dev.caravan.event.PostgresServer;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The retention scenarios on a real PostgreSQL, one fresh database per test. */
 class PostgresRetentionIT extends RetentionScenarios {
 
-  private static PostgresServer postgres;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = PostgresServer.start("retention");
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer("retention");
 
   @Override
   DataSource freshDatabase() throws Exception {

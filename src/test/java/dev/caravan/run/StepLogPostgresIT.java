@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.event.PostgresServer;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link StepLogContract} on a real PostgreSQL (zonky embedded, as {@code PostgresEventStoreIT}),
@@ -14,19 +13,7 @@ import org.junit.jupiter.api.Test;
  */
 class StepLogPostgresIT extends StepLogContract {
 
-  private static PostgresServer postgres;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = PostgresServer.start("steplog");
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer("steplog");
 
   @Override
   DataSource freshDatabase() throws Exception {
