@@ -58,7 +58,9 @@ class KubernetesEventsGatewayTest {
     // camel-kubernetes autowires the single KubernetesClient of the registry
     context.getRegistry().bind("kubernetesClient", cluster.server().createClient());
     load(context, "classpath:routes/gateways/kubernetes-events.yaml");
-    List<Exchange> received = subscribe(context, "event:kubernetes");
+    // one run at a time: runs in flight together may end in any order, and the tests check the
+    // order in which the gateway published its events
+    List<Exchange> received = subscribe(context, "event:kubernetes?concurrency=1");
     context.start();
     awaitWatch(received);
     return received;
