@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
@@ -17,8 +18,8 @@ import javax.sql.DataSource;
  * so far (up to {@value #MAX_BATCH}), each under a savepoint so that a failing work is undone
  * alone, commits once and hands every caller its own result. A caller whose work was run by an
  * earlier holder finds it done when it gets the lock. On an embedded database, where each commit
- * writes the changed pages to the file, this turns many small commits into a few larger ones; a
- * caller still returns only after its work was committed.
+ * writes the changed pages to the file ({@link Commits}), this turns many small commits into a few
+ * larger ones; a caller still returns only after its work was committed.
  */
 final class GroupCommit {
 
@@ -40,11 +41,13 @@ final class GroupCommit {
   }
 
   private final DataSource dataSource;
+  private final Supplier<Commits> commits;
   private final ReentrantLock writer = new ReentrantLock();
   private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
 
-  GroupCommit(DataSource dataSource) {
+  GroupCommit(DataSource dataSource, Supplier<Commits> commits) {
     this.dataSource = dataSource;
+    this.commits = commits;
   }
 
   /** Whether the calling thread is running a batch (a write from inside a work). */
@@ -84,7 +87,7 @@ final class GroupCommit {
       connection.setAutoCommit(false);
       try {
         runAll(connection, batch);
-        connection.commit();
+        commits.get().commit(connection);
       } catch (SQLException | RuntimeException | Error e) {
         connection.rollback();
         throw e;

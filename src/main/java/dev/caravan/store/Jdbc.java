@@ -18,7 +18,7 @@ public final class Jdbc {
   private final DataSource dataSource;
   private final StoreHealth health;
   private final GroupCommit groupCommit;
-  private volatile Boolean grouping;
+  private volatile Commits commits;
 
   public Jdbc(DataSource dataSource) {
     this(dataSource, new StoreHealth());
@@ -30,7 +30,7 @@ public final class Jdbc {
   public Jdbc(DataSource dataSource, StoreHealth health) {
     this.dataSource = dataSource;
     this.health = health;
-    this.groupCommit = new GroupCommit(dataSource);
+    this.groupCommit = new GroupCommit(dataSource, this::commits);
   }
 
   public DataSource dataSource() {
@@ -85,7 +85,8 @@ public final class Jdbc {
   public <T> T write(Work<T> work) {
     T result;
     try {
-      result = groupCommit.isWriting() || !grouping() ? inTransaction(work) : grouped(work);
+      result =
+          groupCommit.isWriting() || !grouping() ? transaction(work, commits()) : grouped(work);
     } catch (RuntimeException | Error e) {
       health.failed(e);
       throw e;
@@ -96,14 +97,18 @@ public final class Jdbc {
 
   /** Whether writes share commits: on an embedded H2 only (see {@link GroupCommit#suits}). */
   public boolean grouping() {
-    Boolean known = grouping;
+    return commits().grouped();
+  }
+
+  private Commits commits() {
+    Commits known = commits;
     if (known == null) {
       try (Connection connection = dataSource.getConnection()) {
-        known = GroupCommit.suits(connection.getMetaData().getURL());
+        known = Commits.of(connection);
       } catch (SQLException e) {
         throw new StoreException("Store failed: " + e.getMessage(), e);
       }
-      grouping = known;
+      commits = known;
     }
     return known;
   }
@@ -121,14 +126,22 @@ public final class Jdbc {
     }
   }
 
-  /** Runs the work in one transaction: committed when it returns, rolled back when it throws. */
+  /**
+   * Runs the work in one transaction: committed when it returns, rolled back when it throws. For
+   * reads, and for writes that need not reach the file before they return; other writes go through
+   * {@link #write}.
+   */
   public <T> T inTransaction(Work<T> work) {
+    return transaction(work, Commits.PLAIN);
+  }
+
+  private <T> T transaction(Work<T> work, Commits commits) {
     try (Connection connection = dataSource.getConnection()) {
       boolean autoCommit = connection.getAutoCommit();
       connection.setAutoCommit(false);
       try {
         T result = work.run(connection);
-        connection.commit();
+        commits.commit(connection);
         return result;
       } catch (SQLException | RuntimeException e) {
         connection.rollback();

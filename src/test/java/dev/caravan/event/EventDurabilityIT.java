@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * one as soon as the producer returned; the test kills it with SIGKILL mid-stream and checks every
  * reported event (and its run) is in the database. Two rounds on the same database.
  *
- * <p>Control: {@code -Dcaravan.durability.h2Settings=;WRITE_DELAY=10000} runs the same test with H2
- * committing lazily; it then fails, reporting the lost events.
+ * <p>{@code -Dcaravan.durability.h2Settings=...} runs it with other H2 settings. The control, a
+ * commit that is not yet in the file when it returns, is {@code CommitsTest}'s.
  */
 class EventDurabilityIT {
 

@@ -35,8 +35,8 @@ public final class H2EventComponents {
   }
 
   /**
-   * The URL of the H2 file database {@code <directory>/<name>}, each write on disk when its
-   * transaction commits (WRITE_DELAY=0), for a test's own look at the database or a child JVM.
+   * The URL of the H2 file database {@code <directory>/<name>} with the default settings (each
+   * write in the file when it returns), for a test's own look at the database or a child JVM.
    */
   public static String fileUrl(Path directory, String name) {
     return "jdbc:h2:file:" + directory.resolve(name) + Database.H2_FILE_SETTINGS;

@@ -57,8 +57,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Load: signed GitHub push deliveries through {@code /events/github} at a fixed rate (open loop,
- * default 200 requests/s for 60 s) on loopback, into the default H2 file store ({@code
- * WRITE_DELAY=0}) in a fresh data directory. No answer may be a 5xx or a transport error; every
+ * default 200 requests/s for 60 s) on loopback, into the default H2 file store ({@code CHECKPOINT}
+ * after each write) in a fresh data directory. No answer may be a 5xx or a transport error; every
  * accepted (202) event must be stored and its run of the subscribed test pipeline must end
  * SUCCEEDED. Prints the achieved rate, latency percentiles and the time until every run ended.
  * Before the measured minute, a warm-up (not counted, {@code -Dcaravan.load.warm-up}, default
@@ -132,7 +132,7 @@ class GatewayLoadIT {
   @DynamicPropertySource
   static void dataDir(DynamicPropertyRegistry registry) {
     // the default store:
-    // jdbc:h2:file:${caravan.data-dir}/caravan;WRITE_DELAY=0;RETENTION_TIME=10000
+    // jdbc:h2:file:${caravan.data-dir}/caravan;RETENTION_TIME=10000
     registry.add("caravan.data-dir", () -> DATA_DIR.toString());
   }
 
