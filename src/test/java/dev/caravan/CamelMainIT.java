@@ -55,8 +55,11 @@ class CamelMainIT {
             from:
               uri: direct:extra-hello
               steps:
-                - setBody:
-                    constant: hello from the routes directory
+                - to:
+                    uri: kjob:extra-hello
+                    parameters:
+                      script: printf '%s' "$GREETING"
+                      env.GREETING: "hello c++ & 100% from the routes directory"
         """);
     Map<String, String> settings = new TreeMap<>();
     settings.put("camel.main.name", "caravan-main-it");
@@ -122,6 +125,7 @@ class CamelMainIT {
     assertThat(facts.get("extraRoutesDirectory")).isEqualTo(extra.toString());
     assertThat((List<String>) facts.get("extraRoutes"))
         .containsExactly("extra-hello.yaml:[extra-hello]");
-    assertThat(facts.get("extraAnswer")).isEqualTo("hello from the routes directory");
+    // and an env value under parameters: reaches the step as written
+    assertThat(facts.get("extraAnswer")).isEqualTo("hello c++ & 100% from the routes directory");
   }
 }

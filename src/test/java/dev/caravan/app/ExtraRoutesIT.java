@@ -56,7 +56,7 @@ class ExtraRoutesIT {
   private static Path createDirectory() {
     try {
       Path dir = Files.createTempDirectory("caravan-routes-dir");
-      write(dir, "greet.yaml", pipeline("greet", "echo \"extra: $(cat)\""));
+      write(dir, "greet.yaml", pipeline("greet", "echo \"extra: $(cat) ($LABEL)\""));
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -83,7 +83,10 @@ class ExtraRoutesIT {
     LogCapture.stop(RoutesDirectory.class, log);
   }
 
-  /** POST /extra/<name> runs one local step that reads the body on its standard input. */
+  /**
+   * POST /extra/<name> runs one local step that reads the body on its standard input, with {@code
+   * LABEL} in its environment (text Camel's YAML DSL would decode, were it not passed as written).
+   */
   private static String pipeline(String name, String script) {
     return """
         - route:
@@ -100,6 +103,7 @@ class ExtraRoutesIT {
                     parameters:
                       image: busybox:1.36
                       script: '%s'
+                      env.LABEL: "c++ & 100%%"
         """
         .formatted(name, name, name, script);
   }
@@ -137,7 +141,7 @@ class ExtraRoutesIT {
   void theDirectorysPipelinesRunFromTheStartAndFollowTheDirectory() throws Exception {
     HttpResponse<String> greet = post("/extra/greet", "Ada");
     assertThat(greet.statusCode()).isEqualTo(200);
-    assertThat(greet.body()).isEqualTo("extra: Ada\n");
+    assertThat(greet.body()).isEqualTo("extra: Ada (c++ & 100%)\n");
     JsonNode health = health();
     assertThat(health.path("status").asText()).isEqualTo("UP");
     assertThat(health.path("details").path("directory").asText())
@@ -156,7 +160,7 @@ class ExtraRoutesIT {
     // its path is gone too (see PlatformHttpMappings)
     await().atMost(WAIT).until(() -> post("/extra/count", "abc").statusCode() == 404);
     assertThat(post("/extra/count", "abc").body()).contains("\"error\":\"not found\"");
-    assertThat(post("/extra/greet", "Bob").body()).isEqualTo("extra: Bob\n");
+    assertThat(post("/extra/greet", "Bob").body()).isEqualTo("extra: Bob (c++ & 100%)\n");
   }
 
   @Test
@@ -190,7 +194,7 @@ class ExtraRoutesIT {
     assertThat(get("/actuator/health/liveness").statusCode()).isEqualTo(200);
     assertThat(get("/actuator/health/readiness").statusCode()).isEqualTo(200);
     // the directory's other pipeline and the built-in ones keep running
-    assertThat(post("/extra/greet", "Ada").body()).isEqualTo("extra: Ada\n");
+    assertThat(post("/extra/greet", "Ada").body()).isEqualTo("extra: Ada (c++ & 100%)\n");
     assertThat(post("/hello", "Ada").body()).contains("HELLO, ADA!");
 
     Files.delete(DIR.resolve("broken.yaml"));

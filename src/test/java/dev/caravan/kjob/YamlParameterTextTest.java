@@ -1,6 +1,7 @@
 package dev.caravan.kjob;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -11,13 +12,15 @@ import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Shell text written under a kjob endpoint's {@code parameters:} in a YAML route reaches the step
- * byte for byte, although Camel's YAML DSL builds an unencoded query string out of that map.
+ * Shell text and environment values written under a kjob endpoint's {@code parameters:} in a YAML
+ * route reach the step byte for byte, although Camel's YAML DSL builds an unencoded query string
+ * out of that map.
  */
 class YamlParameterTextTest {
 
@@ -78,24 +81,67 @@ class YamlParameterTextTest {
     assertThat(run()).isEqualTo(text);
   }
 
-  /** Camel's YAML DSL has no hook for env.NAME keys: they still need RAW(...) (see kjob.md). */
+  /** The env.NAME values, which Camel's YAML DSL would join into the URI as they are. */
   @ParameterizedTest(name = "{0}")
   @ValueSource(
       strings = {
         "c++ is 1+1",
         "100% done",
         "a%20b",
+        "%41%2B%25",
         "a&b=c",
+        "k=v=w",
         "#hash",
         "x#y",
         "$((1+1))",
         "it's \"quoted\"",
         "back\\slash",
-        "é✓",
+        "é✓ ünïcödé",
+        "(sleep 1)& wait",
+        "f(x)",
+        "{a}&b",
+        "RAW is a word",
       })
-  void envValuesWrappedInRawReachTheStepByteForByte(String value) throws Exception {
-    load(
-        """
+  void envValuesReachTheStepByteForByte(String value) throws Exception {
+    assertThat(runWithEnv(yamlQuoted(value))).isEqualTo(value);
+  }
+
+  @Test
+  void envValuesWrittenInRawStayAsTheyWere() throws Exception {
+    assertThat(runWithEnv(yamlQuoted("RAW(1+1 & more)"))).isEqualTo("1+1 & more");
+  }
+
+  @Test
+  void envValuesMayUsePropertyPlaceholders() throws Exception {
+    context.getPropertiesComponent().addInitialProperty("greeting", "c++ & 100%");
+    assertThat(runWithEnv(yamlQuoted("{{greeting}}"))).isEqualTo("c++ & 100%");
+  }
+
+  @Test
+  void aNumberIsPassedAsItsText() throws Exception {
+    assertThat(runWithEnv("007")).isEqualTo("007");
+  }
+
+  @Test
+  void aValueThatNoUriCanHoldIsRefusedNamingTheOption() {
+    assertThatThrownBy(() -> runWithEnv(yamlQuoted("a)&b}&c")))
+        .hasStackTraceContaining("kjob option 'env.VALUE'")
+        .hasStackTraceContaining("from a header");
+  }
+
+  @Test
+  void aRouteFileNamedCamelYamlIsLoadedTheSameWay() throws Exception {
+    load("text.camel.yaml", envRoute(yamlQuoted("c++ & 100%")));
+    assertThat(run()).isEqualTo("c++ & 100%");
+  }
+
+  private String runWithEnv(String yamlValue) throws Exception {
+    load("text.yaml", envRoute(yamlValue));
+    return run();
+  }
+
+  private static String envRoute(String yamlValue) {
+    return """
         - route:
             id: env
             from:
@@ -107,9 +153,7 @@ class YamlParameterTextTest {
                       script: printf '%%s' "$VALUE"
                       env.VALUE: %s
         """
-            .formatted(yamlQuoted("RAW(" + value + ")")));
-
-    assertThat(run()).isEqualTo(value);
+        .formatted(yamlValue);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -133,8 +177,12 @@ class YamlParameterTextTest {
   }
 
   private void load(String yaml) throws Exception {
+    load("text.yaml", yaml);
+  }
+
+  private void load(String name, String yaml) throws Exception {
     PluginHelper.getRoutesLoader(context)
-        .loadRoutes(ResourceHelper.fromBytes("text.yaml", yaml.getBytes(StandardCharsets.UTF_8)));
+        .loadRoutes(ResourceHelper.fromBytes(name, yaml.getBytes(StandardCharsets.UTF_8)));
     context.start();
   }
 
