@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,8 +58,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Load: signed GitHub push deliveries through {@code /events/github} at a fixed rate (open loop,
- * default 200 requests/s for 60 s) on loopback, into the default H2 file store ({@code CHECKPOINT}
- * after each write) in a fresh data directory. No answer may be a 5xx or a transport error; every
+ * default 200 requests/s for 60 s) on loopback, into the default H2 file store ({@code
+ * WRITE_DELAY=0}) in a fresh data directory. No answer may be a 5xx or a transport error; every
  * accepted (202) event must be stored and its run of the subscribed test pipeline must end
  * SUCCEEDED. Prints the achieved rate, latency percentiles and the time until every run ended.
  * Before the measured minute, a warm-up (not counted, {@code -Dcaravan.load.warm-up}, default
@@ -132,7 +133,7 @@ class GatewayLoadIT {
   @DynamicPropertySource
   static void dataDir(DynamicPropertyRegistry registry) {
     // the default store:
-    // jdbc:h2:file:${caravan.data-dir}/caravan;RETENTION_TIME=10000
+    // jdbc:h2:file:${caravan.data-dir}/caravan;WRITE_DELAY=0
     registry.add("caravan.data-dir", () -> DATA_DIR.toString());
   }
 
@@ -390,8 +391,14 @@ class GatewayLoadIT {
             .filter(nanos -> nanos > 0)
             .sorted()
             .toArray();
+    StringBuilder chunks = new StringBuilder("  H2 file chunks every 5 s from the start:");
+    for (int sample = 0; sample < sizes.chunks.size(); sample += 10) {
+      chunks.append(' ').append(sizes.chunks.get(sample));
+    }
     report +=
         windows
+            + System.lineSeparator()
+            + chunks
             + System.lineSeparator()
             + String.format(
                 "  after the first 10 s: p50 %.2f ms, p99 %.2f ms%n",
@@ -434,6 +441,10 @@ class GatewayLoadIT {
     volatile long maxEvents;
     volatile long maxRuns;
     volatile long maxInFlight;
+
+    /** The H2 file's chunks at each sample: H2 walks them all on every commit. */
+    final List<Long> chunks = new CopyOnWriteArrayList<>();
+
     volatile RuntimeException failure;
 
     void sample() {
@@ -449,6 +460,9 @@ class GatewayLoadIT {
         maxEvents = Math.max(maxEvents, rows.getLong(1) - inFlight);
         maxRuns = Math.max(maxRuns, rows.getLong(2) - inFlight);
         maxInFlight = Math.max(maxInFlight, inFlight);
+        chunks.add(
+            count(
+                "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'info.CHUNK_COUNT'"));
       } catch (SQLException | RuntimeException e) {
         failure = new IllegalStateException(e);
       }
