@@ -4,56 +4,38 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.StringJoiner;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 
 /**
- * The REST API of one Caravan server over {@code java.net.http}: JSON answers, streamed logs, and
- * every non-2xx answer as an {@link ApiError} carrying the API's {@code error} and {@code detail}.
- * The token goes only into the {@code Authorization} header, never into a message.
+ * The REST API of one Caravan server: JSON answers, streamed logs, and every non-2xx answer as an
+ * {@link ApiError} carrying the API's {@code error} and {@code detail}. The token goes only into
+ * the {@code Authorization} header, never into a message.
+ *
+ * <p>JSON calls, what most commands make, go over {@code HttpURLConnection}, whose classes the JVM
+ * has at hand: {@code java.net.http} costs a short command most of a second to load and start.
+ * Streams (logs, the change stream) go over {@link ApiStreams}, whose waits an interrupt ends.
  */
 final class ApiClient {
 
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
   private final URI server;
   private final String token;
-  private final HttpClient http;
   private final ObjectMapper json = new ObjectMapper();
+  private ApiStreams streams;
 
   ApiClient(String server, String token) {
     this.server = base(server);
     this.token = token == null || token.isBlank() ? null : token.strip();
-    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
-    if ("http".equals(this.server.getScheme())) {
-      // never used over plain HTTP, and the default one reads the JDK's whole trust store first
-      http.sslContext(withoutTls());
-    }
-    this.http = http.build();
-  }
-
-  /** An SSL context that trusts nobody: for a client that speaks plain HTTP only. */
-  private static SSLContext withoutTls() {
-    try {
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(new KeyManager[0], new TrustManager[0], null);
-      return context;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK offers no TLS context", e);
-    }
   }
 
   private static URI base(String server) {
@@ -83,24 +65,16 @@ final class ApiClient {
   }
 
   JsonNode get(String path, Map<String, String> query) {
-    return json(send(request(path, query).GET(), path));
+    return json(call("GET", path, query, null));
   }
 
   JsonNode post(String path, Map<String, String> query, String jsonBody) {
-    HttpRequest.Builder request = request(path, query);
-    if (jsonBody == null) {
-      request.POST(HttpRequest.BodyPublishers.noBody());
-    } else {
-      request
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
-    }
-    return json(send(request, path));
+    return json(call("POST", path, query, jsonBody));
   }
 
   /** A 2xx answer as a stream (a log, followed or not); the caller closes it. */
   InputStream stream(String path, Map<String, String> query) {
-    return open(request(path, query).header("Accept", "text/plain"), path);
+    return streams().open(uri(path, query), "text/plain", null, path);
   }
 
   /**
@@ -108,29 +82,17 @@ final class ApiClient {
    * the caller closes it.
    */
   InputStream events(String path, Map<String, String> query, String lastEventId) {
-    HttpRequest.Builder request = request(path, query).setHeader("Accept", "text/event-stream");
-    if (lastEventId != null) {
-      request.header("Last-Event-ID", lastEventId);
-    }
-    return open(request, path);
+    return streams().open(uri(path, query), "text/event-stream", lastEventId, path);
   }
 
-  private InputStream open(HttpRequest.Builder request, String path) {
-    HttpResponse<InputStream> response =
-        exchange(request.GET(), HttpResponse.BodyHandlers.ofInputStream());
-    if (response.statusCode() / 100 != 2) {
-      String body;
-      try (InputStream in = response.body()) {
-        body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        body = "";
-      }
-      throw error(response.statusCode(), body, path);
+  private ApiStreams streams() {
+    if (streams == null) {
+      streams = new ApiStreams(this, token);
     }
-    return response.body();
+    return streams;
   }
 
-  private HttpRequest.Builder request(String path, Map<String, String> query) {
+  URI uri(String path, Map<String, String> query) {
     StringJoiner parameters = new StringJoiner("&", "?", "").setEmptyValue("");
     query.forEach(
         (name, value) -> {
@@ -138,33 +100,53 @@ final class ApiClient {
             parameters.add(name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8));
           }
         });
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(server + path + parameters))
-            .header("Accept", "application/json");
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    return request;
+    return URI.create(server + path + parameters);
   }
 
-  private String send(HttpRequest.Builder request, String path) {
-    HttpResponse<String> response = exchange(request, HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() / 100 != 2) {
-      throw error(response.statusCode(), response.body(), path);
-    }
-    return response.body();
-  }
-
-  /** Sends the request; a server that cannot be reached, or an interrupt, ends the command. */
-  private <T> HttpResponse<T> exchange(
-      HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
+  /** One JSON call: the 2xx answer's body; a server that cannot be reached ends the command. */
+  private String call(String method, String path, Map<String, String> query, String jsonBody) {
+    HttpURLConnection connection = null;
     try {
-      return http.send(request.build(), body);
+      connection = (HttpURLConnection) uri(path, query).toURL().openConnection();
+      connection.setRequestMethod(method);
+      connection.setInstanceFollowRedirects(false);
+      connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+      connection.setRequestProperty("Accept", "application/json");
+      if (token != null) {
+        connection.setRequestProperty("Authorization", "Bearer " + token);
+      }
+      if ("POST".equals(method)) {
+        byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
+        if (jsonBody != null) {
+          connection.setRequestProperty("Content-Type", "application/json");
+        }
+        connection.setDoOutput(true);
+        try (OutputStream out = connection.getOutputStream()) {
+          out.write(body);
+        }
+      }
+      int status = connection.getResponseCode();
+      String body =
+          text(status / 100 == 2 ? connection.getInputStream() : connection.getErrorStream());
+      if (status / 100 != 2) {
+        throw error(status, body, path);
+      }
+      return body;
     } catch (IOException e) {
       throw unreachable(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliFailure(ExitCodes.FAILURE, "interrupted");
+    } finally {
+      if (connection != null) {
+        connection.disconnect();
+      }
+    }
+  }
+
+  private static String text(InputStream in) throws IOException {
+    if (in == null) {
+      return "";
+    }
+    try (in) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
@@ -178,7 +160,7 @@ final class ApiClient {
   }
 
   /** {@code <status> <error>: <detail>} from the API's error shape, or the status alone. */
-  private ApiError error(int status, String body, String path) {
+  ApiError error(int status, String body, String path) {
     String error = null;
     String detail = null;
     try {
@@ -204,11 +186,16 @@ final class ApiClient {
     return new ApiError(status, message.toString());
   }
 
-  private CliFailure unreachable(IOException e) {
-    String why =
-        e instanceof ConnectException || e instanceof HttpConnectTimeoutException
-            ? "connection refused or timed out"
-            : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  CliFailure unreachable(IOException e) {
+    return unreachable(
+        e instanceof ConnectException || e instanceof SocketTimeoutException
+            ? CONNECT_FAILED
+            : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+  }
+
+  static final String CONNECT_FAILED = "connection refused or timed out";
+
+  CliFailure unreachable(String why) {
     return new CliFailure(
         ExitCodes.UNREACHABLE,
         "cannot reach the Caravan server at "

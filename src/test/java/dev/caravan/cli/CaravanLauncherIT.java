@@ -60,7 +60,7 @@ class CaravanLauncherIT {
   }
 
   @Test
-  void aCommandAfterTheFirstStartsFromAClassDataArchiveOfTheCommandLine() throws Exception {
+  void commandsStartFromAClassDataArchiveWrittenOnceAfterTheBuild() throws Exception {
     Files.deleteIfExists(Path.of("target/caravan-cli.jsa"));
 
     Result first = launch("version");
@@ -70,7 +70,9 @@ class CaravanLauncherIT {
     assertThat(second.out()).isEqualTo(first.out());
     assertThat(second.err()).as("class data sharing says nothing when it works").isEmpty();
     assertThat(Path.of("target/caravan-cli.jar")).as("the classes packed for it").isRegularFile();
-    assertThat(Path.of("target/caravan-cli.jsa")).as("written by the first").isRegularFile();
+    assertThat(Path.of("target/caravan-cli.jsa"))
+        .as("written by the training run before the first")
+        .isRegularFile();
   }
 
   @Test
