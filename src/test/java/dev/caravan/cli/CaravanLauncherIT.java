@@ -76,6 +76,22 @@ class CaravanLauncherIT {
   }
 
   @Test
+  void commandsButLintStartOnPicocliAndJacksonAloneAndLintOnTheWholeClassPath() throws Exception {
+    assertThat(Files.readString(Path.of("target/caravan-cli-client.classpath")).split(":"))
+        .allSatisfy(
+            jar ->
+                assertThat(Path.of(jar.strip()).getFileName().toString())
+                    .matches("(picocli|jackson-[a-z-]+|snakeyaml)-[0-9.]+\\.jar"));
+
+    Result unreachable = launch("runs", "list", "--server", "http://127.0.0.1:1");
+    assertThat(unreachable.exitCode()).as(unreachable.err()).isEqualTo(ExitCodes.UNREACHABLE);
+    assertThat(unreachable.err()).startsWith("caravan: cannot reach").doesNotContain("Exception");
+
+    Result lint = launch("lint", "src/main/resources/routes/examples/hello.yaml");
+    assertThat(lint.exitCode()).as(lint.err()).isZero();
+  }
+
+  @Test
   void versionPrintsTheBuiltVersionWithoutStartingSpring() throws Exception {
     String version =
         Files.readAllLines(Path.of("target/classes/dev/caravan/cli/caravan-version.properties"))
