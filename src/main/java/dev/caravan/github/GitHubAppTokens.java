@@ -87,7 +87,7 @@ public final class GitHubAppTokens {
    * @param privateKeyFile the app's private key, PEM
    * @param apiUrl GitHub's API: empty for api.github.com, {@code https://<host>} for GitHub
    *     Enterprise (as {@code caravan.github.api-url})
-   * @param timeout longest wait to connect to GitHub, and for each whole answer
+   * @param timeout longest wait to connect to GitHub, and for each answer
    */
   public GitHubAppTokens(String appId, Path privateKeyFile, String apiUrl, Duration timeout) {
     this(appId, privateKeyFile, apiUrl, timeout, Clock.systemUTC());
@@ -188,10 +188,13 @@ public final class GitHubAppTokens {
     }
     String pem;
     try {
-      pem = Files.readString(file, StandardCharsets.US_ASCII);
+      pem = Files.readString(file, StandardCharsets.ISO_8859_1); // never a decoding error
     } catch (IOException e) {
       throw new IllegalArgumentException(
-          "the GitHub App private key file " + file + " cannot be read: " + e.getClass().getName(),
+          "the GitHub App private key file "
+              + file
+              + " cannot be read: "
+              + e.getClass().getSimpleName(),
           e);
     }
     Matcher matcher = PEM.matcher(pem);

@@ -12,7 +12,7 @@ import java.time.Duration;
 
 /**
  * JSON requests to GitHub's REST API ({@link GitHubApi#restUrl}) with the headers GitHub's REST
- * documentation asks for, each bounded by a timeout to connect and one for the whole answer. A
+ * documentation asks for, each bounded by a timeout to connect and one to wait for the answer. A
  * refused request becomes an {@link IllegalStateException} naming GitHub's status and message and
  * what was asked, never the credentials sent.
  */
