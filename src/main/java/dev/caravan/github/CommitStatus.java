@@ -3,12 +3,10 @@ package dev.caravan.github;
 import dev.caravan.event.EventConstants;
 import java.io.IOException;
 import java.net.HttpRetryException;
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -58,8 +56,6 @@ public class CommitStatus implements Processor {
 
   static final int MAX_DESCRIPTION = 140;
   private static final Set<String> STATES = Set.of("pending", "success", "failure", "error");
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
-  private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{40}|[0-9a-fA-F]{64}");
   private static final Logger LOG = LoggerFactory.getLogger(CommitStatus.class);
 
   private String apiUrl;
@@ -81,25 +77,21 @@ public class CommitStatus implements Processor {
     if (repository == null) {
       repository = text(message, EventConstants.EVENT_SUBJECT);
     }
-    String[] ownerAndName = repository(repository);
+    String[] ownerAndName =
+        GitHubPaths.repository(repository, "header " + REPOSITORY + ", else the event subject");
     String sha = text(message, SHA);
     if (sha == null) {
       Map<?, ?> labels = message.getHeader(EventConstants.EVENT_LABELS, Map.class);
       Object commit = labels == null ? null : labels.get("commit");
       sha = commit == null ? null : commit.toString();
     }
-    if (sha == null || !COMMIT.matcher(sha).matches()) {
-      throw new IllegalArgumentException(
-          "the commit (header "
-              + SHA
-              + ", else the event label commit) must be 40 or 64 hexadecimal digits");
-    }
+    GitHubPaths.commit(sha, "header " + SHA + ", else the event label commit");
 
     Map<String, String> status = new LinkedHashMap<>();
     status.put("state", state);
     String targetUrl = text(message, TARGET_URL);
     if (targetUrl != null) {
-      status.put("target_url", targetUrl(targetUrl));
+      status.put("target_url", GitHubPaths.httpUrl(targetUrl, "header " + TARGET_URL));
     }
     String description = text(message, DESCRIPTION);
     if (description != null) {
@@ -148,36 +140,6 @@ public class CommitStatus implements Processor {
   private static String text(Message message, String header) {
     String value = message.getHeader(header, String.class);
     return value == null || value.isBlank() ? null : value.trim();
-  }
-
-  /** Owner and name, each of letters, digits, {@code _ . -}, neither {@code .} nor {@code ..}. */
-  static String[] repository(String repository) {
-    String[] parts = repository == null ? new String[0] : repository.split("/", -1);
-    if (parts.length != 2 || !valid(parts[0]) || !valid(parts[1])) {
-      throw new IllegalArgumentException(
-          "the repository (header "
-              + REPOSITORY
-              + ", else the event subject) must be owner/name of letters, digits, _ . -");
-    }
-    return parts;
-  }
-
-  private static boolean valid(String name) {
-    return NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..");
-  }
-
-  private static String targetUrl(String value) {
-    URI uri;
-    try {
-      uri = URI.create(value);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("header " + TARGET_URL + " is not a URL", e);
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-      throw new IllegalArgumentException("header " + TARGET_URL + " must be an http(s) URL");
-    }
-    return value;
   }
 
   public String getApiUrl() {

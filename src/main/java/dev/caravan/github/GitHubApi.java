@@ -67,6 +67,21 @@ public final class GitHubApi {
     return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
   }
 
+  /**
+   * The root of the REST API that {@link #client(String)} talks to: https://api.github.com when
+   * blank or for api.github.com, {@code <scheme>://<host>[:port]/api/v3} for any other host (as
+   * egit does), without a trailing slash.
+   */
+  static String restUrl(String apiUrl) {
+    if (apiUrl == null || apiUrl.isBlank()) {
+      return "https://api.github.com";
+    }
+    URI uri = parse(apiUrl);
+    String root =
+        uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+    return "api.github.com".equals(uri.getHost()) ? root : root + "/api/v3";
+  }
+
   public static RepositoryService repositoryService(String apiUrl) {
     return new RepositoryService(client(apiUrl));
   }

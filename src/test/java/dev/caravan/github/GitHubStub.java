@@ -6,16 +6,23 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * A local stand-in for GitHub's REST API (v3, as GitHub Enterprise serves it under {@code
  * /api/v3}): answers GET requests for the paths it was given with JSON shaped like GitHub's
  * documented responses, 404 otherwise; answers every POST (such as a commit status) with 201 and
  * the posted JSON; and records what it was asked.
+ *
+ * <p>After {@link #app}, it is also a GitHub App's side of GitHub ({@link GitHubAppStub}): it
+ * issues installation tokens for JWTs it verifies with the app's public key, and creates and
+ * updates check runs for those tokens, checking every such request against GitHub's REST docs.
  */
 public final class GitHubStub implements AutoCloseable {
 
@@ -29,6 +36,7 @@ public final class GitHubStub implements AutoCloseable {
   public final List<String> requests = new CopyOnWriteArrayList<>();
   public final List<String> authorizations = new CopyOnWriteArrayList<>();
   public final List<Post> posts = new CopyOnWriteArrayList<>();
+  private volatile GitHubAppStub app;
 
   public GitHubStub() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -53,7 +61,19 @@ public final class GitHubStub implements AutoCloseable {
     return this;
   }
 
+  /** Serves the app endpoints (installation tokens, check runs) for this app from now on. */
+  public GitHubAppStub app(String appId, RSAPublicKey publicKey, Supplier<Instant> clock) {
+    app = new GitHubAppStub(appId, publicKey, clock);
+    return app;
+  }
+
   private void answer(HttpExchange exchange) throws IOException {
+    GitHubAppStub appStub = app;
+    if (appStub != null && appStub.handles(exchange.getRequestURI().getPath())) {
+      requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
+      appStub.answer(exchange);
+      return;
+    }
     String path = exchange.getRequestURI().getPath();
     requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
