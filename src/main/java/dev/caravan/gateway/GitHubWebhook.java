@@ -68,16 +68,26 @@ public class GitHubWebhook implements Processor {
     return action != null && action.isTextual() ? githubEvent + ":" + action.asText() : githubEvent;
   }
 
-  /** Where the code is: ref, commit and clone URL, from push, pull request or tag payloads. */
+  /**
+   * Where the code is: ref, commit and clone URL, from push, pull request, tag, check suite and
+   * check run payloads; the GitHub App installation that sent it; a check run's id and external id.
+   */
   static Map<String, String> labels(String githubEvent, JsonNode payload) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put("githubEvent", githubEvent);
     putIfPresent(labels, "ref", EventJson.text(payload, "pull_request", "head", "ref"));
     putIfPresent(labels, "ref", EventJson.text(payload, "ref"));
+    putIfPresent(labels, "ref", EventJson.text(payload, "check_suite", "head_branch"));
+    putIfPresent(labels, "ref", EventJson.text(payload, "check_run", "check_suite", "head_branch"));
     putIfPresent(labels, "commit", EventJson.text(payload, "pull_request", "head", "sha"));
     putIfPresent(labels, "commit", EventJson.text(payload, "after"));
+    putIfPresent(labels, "commit", EventJson.text(payload, "check_suite", "head_sha"));
+    putIfPresent(labels, "commit", EventJson.text(payload, "check_run", "head_sha"));
     putIfPresent(labels, "cloneUrl", EventJson.text(payload, "repository", "clone_url"));
     putIfPresent(labels, "sender", EventJson.text(payload, "sender", "login"));
+    putIfPresent(labels, "installation", EventJson.text(payload, "installation", "id"));
+    putIfPresent(labels, "checkRunId", EventJson.text(payload, "check_run", "id"));
+    putIfPresent(labels, "checkRunExternalId", EventJson.text(payload, "check_run", "external_id"));
     return labels;
   }
 

@@ -141,6 +141,47 @@ class GitHubGatewayIT {
   }
 
   @Test
+  void checkSuiteAndCheckRunEventsNameTheirCommitBranchInstallationAndCheckRun() throws Exception {
+    String suite = nextId();
+    String run = nextId();
+
+    HttpResponse<String> suiteAnswer =
+        deliver(
+            "check_suite",
+            suite,
+            """
+            {"action":"rerequested","check_suite":{"head_branch":"feature","head_sha":"c0ffee1"},
+             "repository":{"full_name":"octo/hello","clone_url":"https://github.com/octo/hello.git"},
+             "installation":{"id":4242},"sender":{"login":"ada"}}""");
+    HttpResponse<String> runAnswer =
+        deliver(
+            "check_run",
+            run,
+            """
+            {"action":"rerequested","check_run":{"id":99,"external_id":"run-7","head_sha":"c0ffee2",
+             "check_suite":{"head_branch":"feature"}},"repository":{"full_name":"octo/hello"},
+             "installation":{"id":4242}}""");
+
+    assertThat(suiteAnswer.statusCode()).isEqualTo(202);
+    assertThat(runAnswer.statusCode()).isEqualTo(202);
+    Event storedSuite = store().find(suite).orElseThrow();
+    assertThat(storedSuite.type()).isEqualTo("check_suite:rerequested");
+    assertThat(storedSuite.labels())
+        .containsEntry("ref", "feature")
+        .containsEntry("commit", "c0ffee1")
+        .containsEntry("installation", "4242")
+        .doesNotContainKey("checkRunId");
+    Event storedRun = store().find(run).orElseThrow();
+    assertThat(storedRun.type()).isEqualTo("check_run:rerequested");
+    assertThat(storedRun.labels())
+        .containsEntry("ref", "feature")
+        .containsEntry("commit", "c0ffee2")
+        .containsEntry("installation", "4242")
+        .containsEntry("checkRunId", "99")
+        .containsEntry("checkRunExternalId", "run-7");
+  }
+
+  @Test
   void nonAsciiPayloadsKeepTheirExactBytes() throws Exception {
     String id = nextId();
 
