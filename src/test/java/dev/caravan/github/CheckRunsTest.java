@@ -14,10 +14,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckRunsTest {
@@ -25,32 +24,21 @@ class CheckRunsTest {
   private static final String APP_ID = "Iv23liExampleClientId";
   private static final String SHA = "0123456789abcdef0123456789abcdef01234567";
   private static final String RUN_URL = "https://caravan.example.com/runs/17";
-  private static GitHubAppKeys keys;
 
   @TempDir Path dir;
-  private final GitHubAppKeys.TestClock clock = new GitHubAppKeys.TestClock();
-  private GitHubStub github;
-  private GitHubAppStub app;
+  @RegisterExtension final GitHubAppFixture fixture = new GitHubAppFixture(APP_ID);
   private CheckRuns checkRuns;
-
-  @BeforeAll
-  static void makeKeys() throws Exception {
-    keys = new GitHubAppKeys();
-  }
 
   @BeforeEach
   void start() throws IOException {
-    github = new GitHubStub();
-    app = github.app(APP_ID, keys.publicKey(), clock::now);
     checkRuns =
         new CheckRuns(
             new GitHubAppTokens(
-                APP_ID, keys.pkcs1(dir), github.url(), Duration.ofSeconds(10), clock));
-  }
-
-  @AfterEach
-  void stop() {
-    github.close();
+                APP_ID,
+                fixture.keys.pkcs1(dir),
+                fixture.stub.url(),
+                Duration.ofSeconds(10),
+                fixture.clock));
   }
 
   @Test
@@ -82,9 +70,9 @@ class CheckRunsTest {
       LogCapture.stopAll(logs);
     }
 
-    assertThat(app.violations).isEmpty();
-    assertThat(app.tokenRequests).hasSize(1);
-    List<GitHubAppStub.Request> requests = app.checkRunRequests;
+    assertThat(fixture.app.violations).isEmpty();
+    assertThat(fixture.app.tokenRequests).hasSize(1);
+    List<GitHubAppStub.Request> requests = fixture.app.checkRunRequests;
     assertThat(requests)
         .extracting(r -> r.method() + " " + r.path())
         .containsExactly(
@@ -111,7 +99,7 @@ class CheckRunsTest {
                 + "\"completed_at\":\"2026-12-01T12:03:09Z\",\"output\":{\"title\":\"lint failed\","
                 + "\"summary\":\"exit code 1\",\"text\":\"src/a.js:1 missing semicolon\"}}");
 
-    JsonNode run = app.checkRun(id);
+    JsonNode run = fixture.app.checkRun(id);
     assertThat(run.get("status").asText()).isEqualTo("completed");
     assertThat(run.get("conclusion").asText()).isEqualTo("failure");
     assertThat(run.get("details_url").asText()).isEqualTo(RUN_URL);
@@ -162,7 +150,7 @@ class CheckRunsTest {
         .hasMessageContaining("details_url");
     assertThatThrownBy(() -> lint.withDetailsUrl("/runs/1")).hasMessageContaining("details_url");
 
-    assertThat(github.requests).isEmpty();
+    assertThat(fixture.stub.requests).isEmpty();
   }
 
   @Test
@@ -178,11 +166,11 @@ class CheckRunsTest {
         "octo/hello",
         id,
         CheckRun.change()
-            .completed("failure", clock.now())
+            .completed("failure", fixture.clock.now())
             .withOutput("tests failed", summary, log));
 
-    assertThat(app.violations).isEmpty();
-    JsonNode output = app.checkRunRequests.get(1).body().get("output");
+    assertThat(fixture.app.violations).isEmpty();
+    JsonNode output = fixture.app.checkRunRequests.get(1).body().get("output");
     String text = output.get("text").asText();
     assertThat(text).hasSize(CheckRuns.MAX_OUTPUT).startsWith("…\n").endsWith("line 19999");
     assertThat(log).endsWith(text.substring(2));

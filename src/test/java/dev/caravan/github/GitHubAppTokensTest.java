@@ -19,99 +19,78 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class GitHubAppTokensTest {
 
   private static final String APP_ID = "123456";
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
-  private static GitHubAppKeys keys;
 
   @TempDir Path dir;
-  private final GitHubAppKeys.TestClock clock = new GitHubAppKeys.TestClock();
-  private GitHubStub github;
-  private GitHubAppStub app;
-
-  @BeforeAll
-  static void makeKeys() throws Exception {
-    keys = new GitHubAppKeys();
-  }
-
-  @BeforeEach
-  void start() throws IOException {
-    github = new GitHubStub();
-    app = github.app(APP_ID, keys.publicKey(), clock::now);
-  }
-
-  @AfterEach
-  void stop() {
-    github.close();
-  }
+  @RegisterExtension final GitHubAppFixture fixture = new GitHubAppFixture(APP_ID);
 
   private GitHubAppTokens tokens(Path keyFile) {
-    return new GitHubAppTokens(APP_ID, keyFile, github.url(), TIMEOUT, clock);
+    return new GitHubAppTokens(APP_ID, keyFile, fixture.stub.url(), TIMEOUT, fixture.clock);
   }
 
   @Test
   void exchangesAnRs256JwtOfTheAppForAnInstallationToken() throws Exception {
-    String token = tokens(keys.pkcs1(dir)).token(42);
+    String token = tokens(fixture.keys.pkcs1(dir)).token(42);
 
-    assertThat(app.violations).isEmpty();
+    assertThat(fixture.app.violations).isEmpty();
     assertThat(token).startsWith("ghs_stub");
-    assertThat(app.tokenRequests).hasSize(1);
-    GitHubAppStub.Request request = app.tokenRequests.get(0);
+    assertThat(fixture.app.tokenRequests).hasSize(1);
+    GitHubAppStub.Request request = fixture.app.tokenRequests.get(0);
     assertThat(request.method()).isEqualTo("POST");
     assertThat(request.path()).isEqualTo("/api/v3/app/installations/42/access_tokens");
     assertThat(request.headers())
         .containsEntry("accept", "application/vnd.github+json")
         .containsEntry("x-github-api-version", "2022-11-28");
     assertThat(request.headers().get("authorization")).startsWith("Bearer ey");
-    JWTClaimsSet claims = app.verifiedJwts.get(0);
+    JWTClaimsSet claims = fixture.app.verifiedJwts.get(0);
     assertThat(claims.getIssuer()).isEqualTo(APP_ID);
-    assertThat(claims.getIssueTime().toInstant()).isEqualTo(clock.now().minusSeconds(60));
+    assertThat(claims.getIssueTime().toInstant()).isEqualTo(fixture.clock.now().minusSeconds(60));
     assertThat(claims.getExpirationTime().toInstant())
-        .isEqualTo(clock.now().plus(Duration.ofMinutes(9)));
+        .isEqualTo(fixture.clock.now().plus(Duration.ofMinutes(9)));
   }
 
   @Test
   void readsPkcs8KeysToo() throws Exception {
-    assertThat(tokens(keys.pkcs8(dir)).token(7)).startsWith("ghs_stub");
-    assertThat(app.violations).isEmpty();
-    assertThat(app.verifiedJwts).hasSize(1);
+    assertThat(tokens(fixture.keys.pkcs8(dir)).token(7)).startsWith("ghs_stub");
+    assertThat(fixture.app.violations).isEmpty();
+    assertThat(fixture.app.verifiedJwts).hasSize(1);
   }
 
   @Test
   void keepsTheTokenUntilShortlyBeforeItExpires() throws Exception {
-    GitHubAppTokens tokens = tokens(keys.pkcs1(dir));
+    GitHubAppTokens tokens = tokens(fixture.keys.pkcs1(dir));
     String first = tokens.token(42);
 
     assertThat(tokens.token(42)).isEqualTo(first);
-    clock.advance(Duration.ofMinutes(54));
+    fixture.clock.advance(Duration.ofMinutes(54));
     assertThat(tokens.token(42)).isEqualTo(first);
-    assertThat(app.tokenRequests).hasSize(1);
+    assertThat(fixture.app.tokenRequests).hasSize(1);
 
-    clock.advance(Duration.ofMinutes(2)); // 4 minutes before expires_at
+    fixture.clock.advance(Duration.ofMinutes(2)); // 4 minutes before expires_at
     String second = tokens.token(42);
     assertThat(second).isNotEqualTo(first);
-    assertThat(app.tokenRequests).hasSize(2);
+    assertThat(fixture.app.tokenRequests).hasSize(2);
     assertThat(tokens.token(42)).isEqualTo(second);
 
     String other = tokens.token(43);
     assertThat(other).isNotIn(first, second);
-    assertThat(app.tokenRequests).hasSize(3);
-    assertThat(app.violations).isEmpty();
+    assertThat(fixture.app.tokenRequests).hasSize(3);
+    assertThat(fixture.app.violations).isEmpty();
   }
 
   @Test
   void concurrentCallersOfOneInstallationMakeOneRequest() throws Exception {
-    GitHubAppTokens tokens = tokens(keys.pkcs1(dir));
+    GitHubAppTokens tokens = tokens(fixture.keys.pkcs1(dir));
     tokens.token(1); // loads every class on the way, so that only the cache can block a caller
     CountDownLatch gate = new CountDownLatch(1);
-    app.holdTokens(gate);
+    fixture.app.holdTokens(gate);
     ExecutorService callers = Executors.newFixedThreadPool(8);
     List<Thread> threads = new ArrayList<>();
     List<CompletableFuture<String>> answers = new ArrayList<>();
@@ -150,7 +129,7 @@ class GitHubAppTokensTest {
       Set<String> distinct = Set.copyOf(answers.stream().map(answer -> answer.join()).toList());
 
       assertThat(distinct).hasSize(1);
-      assertThat(app.tokenRequests).hasSize(2); // installation 1, then 42 once
+      assertThat(fixture.app.tokenRequests).hasSize(2); // installation 1, then 42 once
     } finally {
       callers.shutdownNow();
       assertThat(callers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
@@ -182,7 +161,7 @@ class GitHubAppTokensTest {
         .hasMessageContaining("not hold a valid RSA private key")
         .hasMessageNotContaining("c2VjcmV0Ynl0ZXM")
         .hasNoCause();
-    assertThat(github.requests).isEmpty();
+    assertThat(fixture.stub.requests).isEmpty();
   }
 
   @Test
@@ -200,8 +179,8 @@ class GitHubAppTokensTest {
         .hasMessageNotContaining("eyJ")
         .hasMessageNotContaining(keyLine);
 
-    app.refuseTokens(404, "Not Found");
-    assertThatThrownBy(() -> tokens(keys.pkcs1(dir)).token(43))
+    fixture.app.refuseTokens(404, "Not Found");
+    assertThatThrownBy(() -> tokens(fixture.keys.pkcs1(dir)).token(43))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("GitHub answered 404")
         .hasMessageContaining("GitHub App " + APP_ID + " for installation 43")
@@ -211,9 +190,14 @@ class GitHubAppTokensTest {
   @Test
   void aGitHubThatDoesNotAnswerTimesOut() throws Exception {
     CountDownLatch gate = new CountDownLatch(1);
-    app.holdTokens(gate);
+    fixture.app.holdTokens(gate);
     GitHubAppTokens tokens =
-        new GitHubAppTokens(APP_ID, keys.pkcs1(dir), github.url(), Duration.ofMillis(300), clock);
+        new GitHubAppTokens(
+            APP_ID,
+            fixture.keys.pkcs1(dir),
+            fixture.stub.url(),
+            Duration.ofMillis(300),
+            fixture.clock);
     try {
       assertThatThrownBy(() -> tokens.token(42)).isInstanceOf(HttpTimeoutException.class);
     } finally {
