@@ -141,7 +141,8 @@ final class ApiClient {
     }
   }
 
-  private static String text(InputStream in) throws IOException {
+  /** The whole stream as UTF-8 text, closed; empty for none. */
+  static String text(InputStream in) throws IOException {
     if (in == null) {
       return "";
     }

@@ -7,7 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -58,8 +57,8 @@ final class ApiStreams {
     HttpResponse<InputStream> response = exchange(request);
     if (response.statusCode() / 100 != 2) {
       String body;
-      try (InputStream in = response.body()) {
-        body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      try {
+        body = ApiClient.text(response.body());
       } catch (IOException e) {
         body = "";
       }

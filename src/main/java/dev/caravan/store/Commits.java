@@ -1,7 +1,6 @@
 package dev.caravan.store;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,8 +14,7 @@ import java.util.Locale;
  * default, 500 ms) commits in memory and leaves the file to its background writer, which also
  * compacts the file; so each write is followed by a {@code CHECKPOINT}, which writes the changes to
  * the file before the write returns. An H2 with {@code WRITE_DELAY=0} writes every commit itself
- * but never compacts: its file keeps every chunk that still holds a live row, and each commit walks
- * them all.
+ * but never compacts: its file keeps every chunk that still holds a live row.
  */
 record Commits(boolean grouped, boolean checkpoint) {
 
@@ -36,15 +34,19 @@ record Commits(boolean grouped, boolean checkpoint) {
   void commit(Connection connection) throws SQLException {
     connection.commit();
     if (checkpoint) {
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("CHECKPOINT");
-      }
+      checkpoint(connection);
+    }
+  }
+
+  private static void checkpoint(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("CHECKPOINT");
     }
   }
 
   private void checkpointOrExplain(Connection connection) {
-    try (Statement statement = connection.createStatement()) {
-      statement.execute("CHECKPOINT");
+    try {
+      checkpoint(connection);
     } catch (SQLException e) {
       throw new StoreException(
           "The embedded H2 store writes its commits to the file with CHECKPOINT, which needs an"
@@ -55,16 +57,12 @@ record Commits(boolean grouped, boolean checkpoint) {
   }
 
   private static int writeDelay(Connection connection) throws SQLException {
-    try (PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = ?");
-        ResultSet rows = executed(query)) {
+    try (Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
+                    + " WHERE SETTING_NAME = 'WRITE_DELAY'")) {
       return rows.next() ? Integer.parseInt(rows.getString(1).trim()) : 0;
     }
-  }
-
-  private static ResultSet executed(PreparedStatement query) throws SQLException {
-    query.setString(1, "WRITE_DELAY");
-    return query.executeQuery();
   }
 }
