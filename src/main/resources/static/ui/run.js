@@ -46,6 +46,7 @@ function summary(page) {
     h("dt", {}, "Duration"),
     h("dd", { id: "run-duration" }, duration(run.started, run.ended) || "not started"),
     run.retryOf ? [h("dt", {}, "Retry of"), h("dd", {}, link(`/runs/${encodeURIComponent(run.retryOf)}`, shortId(run.retryOf)))] : [],
+    run.concurrencyGroup !== null && run.concurrencyGroup !== undefined ? [h("dt", {}, "Concurrency group"), h("dd", { id: "run-group" }, h("code", {}, run.concurrencyGroup))] : [],
     run.summary ? [h("dt", {}, "Summary"), h("dd", {}, run.summary)] : [],
   );
   replace(page, facts);
@@ -61,11 +62,12 @@ function reasonBox(box) {
   box.hidden = false;
   const where = reason.step
     ? `step ${stepKey(reason.step, reason.index)} ${String(reason.status || run.status).replace("_", " ").toLowerCase()}`
-    : String(run.status).replace("_", " ").toLowerCase();
+    : reason.summary || String(run.status).replace("_", " ").toLowerCase();
+  const titles = { TIMED_OUT: "timed out", CANCELED: "was canceled", SKIPPED: "was skipped", QUEUED: "waits" };
   const lines = Array.isArray(reason.lines) ? reason.lines.join("\n") : reason.lines || reason.log || "";
   replace(
     box,
-    h("h2", {}, "Why it ", run.status === "TIMED_OUT" ? "timed out" : run.status === "CANCELED" ? "was canceled" : "failed"),
+    h("h2", {}, "Why it ", titles[run.status] || "failed"),
     h("p", {}, where, reason.exitCode !== undefined && reason.exitCode !== null ? ` with exit code ${reason.exitCode}` : "", reason.message ? `: ${reason.message}` : ""),
     lines ? ansiBlock(lines) : null,
   );

@@ -160,6 +160,7 @@ class CaravanCamelArtifactIT {
               "db/caravan/V7__change_log.sql",
               "db/caravan/V8__run_error.sql",
               "db/caravan/V9__runs_newest_first.sql",
+              "db/caravan/V10__concurrency_groups.sql",
               "scripts/pr-checks/unit-tests.sh")
           .noneMatch(name -> name.startsWith("dev/caravan/app/"))
           .noneMatch(name -> name.startsWith("dev/caravan/api/"))

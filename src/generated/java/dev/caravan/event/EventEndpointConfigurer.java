@@ -26,12 +26,18 @@ public class EventEndpointConfigurer extends PropertyConfigurerSupport implement
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "concurrency": target.setConcurrency(property(camelContext, int.class, value)); return true;
+        case "concurrencykey":
+        case "concurrencyKey": target.setConcurrencyKey(property(camelContext, java.lang.String.class, value)); return true;
+        case "concurrencylimit":
+        case "concurrencyLimit": target.setConcurrencyLimit(property(camelContext, int.class, value)); return true;
         case "exceptionhandler":
         case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
         case "exchangepattern":
         case "exchangePattern": target.setExchangePattern(property(camelContext, org.apache.camel.ExchangePattern.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "onconflict":
+        case "onConflict": target.setOnConflict(property(camelContext, java.lang.String.class, value)); return true;
         case "subject": target.setSubject(property(camelContext, java.lang.String.class, value)); return true;
         case "types": target.setTypes(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -44,12 +50,18 @@ public class EventEndpointConfigurer extends PropertyConfigurerSupport implement
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "concurrency": return int.class;
+        case "concurrencykey":
+        case "concurrencyKey": return java.lang.String.class;
+        case "concurrencylimit":
+        case "concurrencyLimit": return int.class;
         case "exceptionhandler":
         case "exceptionHandler": return org.apache.camel.spi.ExceptionHandler.class;
         case "exchangepattern":
         case "exchangePattern": return org.apache.camel.ExchangePattern.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "onconflict":
+        case "onConflict": return java.lang.String.class;
         case "subject": return java.lang.String.class;
         case "types": return java.lang.String.class;
         default: return null;
@@ -63,12 +75,18 @@ public class EventEndpointConfigurer extends PropertyConfigurerSupport implement
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "concurrency": return target.getConcurrency();
+        case "concurrencykey":
+        case "concurrencyKey": return target.getConcurrencyKey();
+        case "concurrencylimit":
+        case "concurrencyLimit": return target.getConcurrencyLimit();
         case "exceptionhandler":
         case "exceptionHandler": return target.getExceptionHandler();
         case "exchangepattern":
         case "exchangePattern": return target.getExchangePattern();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "onconflict":
+        case "onConflict": return target.getOnConflict();
         case "subject": return target.getSubject();
         case "types": return target.getTypes();
         default: return null;

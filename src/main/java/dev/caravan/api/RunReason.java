@@ -30,17 +30,25 @@ final class RunReason {
 
   private RunReason() {}
 
-  /** The reason of a FAILED, TIMED_OUT or CANCELED run; {@code null} for any other. */
+  /**
+   * The reason of a FAILED, TIMED_OUT, CANCELED, SKIPPED or QUEUED run (the last two: why its
+   * concurrency group made it wait or skip, in its summary); {@code null} for any other.
+   */
   static Map<String, Object> of(RunView run, List<StepView> steps, JdbcStepJournal journal) {
     RunStatus status = run.status();
     if (status != RunStatus.FAILED
         && status != RunStatus.TIMED_OUT
-        && status != RunStatus.CANCELED) {
+        && status != RunStatus.CANCELED
+        && status != RunStatus.SKIPPED
+        && status != RunStatus.QUEUED) {
       return null;
     }
     Map<String, Object> reason = new LinkedHashMap<>();
     reason.put("status", status.name());
-    Optional<StepView> step = culprit(steps, StepStatus.valueOf(status.name()));
+    Optional<StepView> step =
+        status == RunStatus.SKIPPED || status == RunStatus.QUEUED
+            ? Optional.empty()
+            : culprit(steps, StepStatus.valueOf(status.name()));
     reason.put("step", step.map(StepView::name).orElse(null));
     reason.put(
         "fanOutIndex", step.map(found -> FanOutIndex.json(found.fanOutIndex())).orElse(null));

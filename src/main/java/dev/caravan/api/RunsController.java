@@ -137,6 +137,7 @@ class RunsController {
     item.put("reuseFrom", run.reuseFrom());
     item.put("retryOf", run.retryOf());
     item.put("summary", run.summary());
+    item.put("concurrencyGroup", run.concurrencyGroup());
     return item;
   }
 

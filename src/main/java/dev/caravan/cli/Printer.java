@@ -53,7 +53,7 @@ final class Printer {
         switch (state) {
           case "SUCCEEDED" -> "\u001b[32m";
           case "FAILED", "TIMED_OUT" -> "\u001b[31m";
-          case "RUNNING" -> "\u001b[36m";
+          case "RUNNING", "QUEUED" -> "\u001b[36m";
           case "CANCELED", "SKIPPED" -> "\u001b[33m";
           default -> "\u001b[2m";
         };

@@ -174,11 +174,14 @@ final class RunsCommand {
           printer.line(String.format("%-9s %s", field, Printer.text(answer, field)));
         }
       }
+      if (answer.hasNonNull("concurrencyGroup")) {
+        printer.line("group     " + Printer.text(answer, "concurrencyGroup"));
+      }
       if (answer.hasNonNull("summary")) {
         printer.line("summary   " + Printer.text(answer, "summary"));
       }
       JsonNode reason = answer.path("reason");
-      if (reason.isObject()) {
+      if (reason.isObject() && reason.hasNonNull("step")) {
         StringBuilder line = new StringBuilder("reason    step ").append(text(reason, "step"));
         if (reason.hasNonNull("index") && !reason.get("index").asText().isEmpty()) {
           line.append('#').append(text(reason, "index"));

@@ -39,11 +39,33 @@ public interface DeliveryHandler {
   }
 
   /**
+   * Deliveries of a subscriber whose runs form concurrency groups were taken off the queue by this
+   * Caravan, with its subscription locked (see {@link EventStore#take(String, int,
+   * ConcurrencyGroups)}).
+   *
+   * @return those to dispatch now
+   */
+  default List<Delivery> taken(
+      Connection connection, List<Delivery> deliveries, ConcurrencyGroups groups)
+      throws SQLException {
+    return taken(connection, deliveries);
+  }
+
+  /**
    * Deliveries to dispatch that are not in the queue (runs left by a Caravan that stopped), asked
    * for at most once per poll interval.
    */
   default List<Delivery> resumable(Subscription subscription, int limit) {
     return List.of();
+  }
+
+  /**
+   * Deliveries to dispatch that are not in the queue, for a subscriber with concurrency groups (the
+   * handler may also hand back runs that wait in a group with room), asked for at most once per
+   * poll interval.
+   */
+  default List<Delivery> resumable(Subscription subscription, int limit, ConcurrencyGroups groups) {
+    return resumable(subscription, limit);
   }
 
   /**

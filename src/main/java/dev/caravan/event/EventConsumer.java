@@ -25,6 +25,7 @@ import org.apache.camel.support.DefaultConsumer;
 public class EventConsumer extends DefaultConsumer {
 
   private final EventEndpoint endpoint;
+  private final ConcurrencyGroups groups;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
   /** When to ask for resumable deliveries next; read and written on the dispatcher thread only. */
@@ -35,9 +36,10 @@ public class EventConsumer extends DefaultConsumer {
   private volatile ScheduledExecutorService dispatcher;
   private ExecutorService starter;
 
-  public EventConsumer(EventEndpoint endpoint, Processor processor) {
+  public EventConsumer(EventEndpoint endpoint, Processor processor, ConcurrencyGroups groups) {
     super(endpoint, processor);
     this.endpoint = endpoint;
+    this.groups = groups;
   }
 
   Subscription subscription() {
@@ -106,7 +108,7 @@ public class EventConsumer extends DefaultConsumer {
         }
         List<Delivery> ready = new ArrayList<>(resumable(free));
         if (ready.size() < free) {
-          ready.addAll(store().take(subscription.subscriber(), free - ready.size()));
+          ready.addAll(store().take(subscription.subscriber(), free - ready.size(), groups));
         }
         if (ready.isEmpty()) {
           return;
@@ -131,7 +133,7 @@ public class EventConsumer extends DefaultConsumer {
       return List.of();
     }
     nextResume = now + endpoint.getComponent().getPollInterval();
-    return handler().resumable(subscription, limit);
+    return handler().resumable(subscription, limit, groups);
   }
 
   private void dispatch(Delivery delivery) {
@@ -164,16 +166,7 @@ public class EventConsumer extends DefaultConsumer {
       return;
     }
     Exchange exchange = createExchange(false);
-    Event event = delivery.event();
-    Message message = exchange.getMessage();
-    message.setBody(EventJson.toJava(event.data()));
-    message.setHeader(EventConstants.EVENT_ID, event.id());
-    message.setHeader(EventConstants.EVENT_SOURCE, event.source());
-    message.setHeader(EventConstants.EVENT_TYPE, event.type());
-    message.setHeader(EventConstants.EVENT_SUBJECT, event.subject());
-    message.setHeader(EventConstants.EVENT_TIME, event.time().toString());
-    message.setHeader(EventConstants.EVENT_LABELS, event.labels());
-    message.setHeader(EventConstants.EVENT, EventJson.toCloudEvent(event));
+    describe(exchange.getMessage(), delivery.event());
     try {
       handler().starting(delivery, exchange);
     } catch (RuntimeException e) {
@@ -197,6 +190,18 @@ public class EventConsumer extends DefaultConsumer {
       slots.release();
       wake();
     }
+  }
+
+  /** The event as a pipeline's exchange sees it: its data as the body, the event headers. */
+  static void describe(Message message, Event event) {
+    message.setBody(EventJson.toJava(event.data()));
+    message.setHeader(EventConstants.EVENT_ID, event.id());
+    message.setHeader(EventConstants.EVENT_SOURCE, event.source());
+    message.setHeader(EventConstants.EVENT_TYPE, event.type());
+    message.setHeader(EventConstants.EVENT_SUBJECT, event.subject());
+    message.setHeader(EventConstants.EVENT_TIME, event.time().toString());
+    message.setHeader(EventConstants.EVENT_LABELS, event.labels());
+    message.setHeader(EventConstants.EVENT, EventJson.toCloudEvent(event));
   }
 
   private DeliveryHandler handler() {

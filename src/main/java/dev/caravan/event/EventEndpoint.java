@@ -50,6 +50,31 @@ public class EventEndpoint extends DefaultEndpoint implements MultipleConsumersS
   @UriParam(label = "consumer", defaultValue = "10")
   private int concurrency = 10;
 
+  /**
+   * Consumer: a Simple expression over the run's event (its data as the body, the Caravan event
+   * headers) whose value names the run's concurrency group, for example the event's subject and the
+   * pull request's number; runs with the same value form a group. Empty: the whole pipeline is one
+   * group. Needs concurrencyLimit.
+   */
+  @UriParam(label = "consumer")
+  private String concurrencyKey;
+
+  /**
+   * Consumer: most runs of one concurrency group in flight at once, across every Caravan on the
+   * store; 0 for no limit (and no groups).
+   */
+  @UriParam(label = "consumer", defaultValue = "0")
+  private int concurrencyLimit;
+
+  /**
+   * Consumer: what a new run does when its concurrency group is full: queue (it waits as QUEUED and
+   * starts in arrival order), cancelRunning (the oldest running run of the group is canceled,
+   * superseded by the new one) or skip (the new run ends at once as SKIPPED). Needs
+   * concurrencyLimit.
+   */
+  @UriParam(label = "consumer", enums = "queue,cancelRunning,skip", defaultValue = "queue")
+  private String onConflict;
+
   public EventEndpoint(String uri, EventComponent component, String source) {
     super(uri, component);
     this.source = source;
@@ -78,7 +103,7 @@ public class EventEndpoint extends DefaultEndpoint implements MultipleConsumersS
     if (concurrency < 1) {
       throw new IllegalArgumentException("event:" + source + ": concurrency must be at least 1");
     }
-    EventConsumer consumer = new EventConsumer(this, processor);
+    EventConsumer consumer = new EventConsumer(this, processor, ConcurrencyGroups.of(this));
     configureConsumer(consumer);
     return consumer;
   }
@@ -123,5 +148,29 @@ public class EventEndpoint extends DefaultEndpoint implements MultipleConsumersS
 
   public void setConcurrency(int concurrency) {
     this.concurrency = concurrency;
+  }
+
+  public String getConcurrencyKey() {
+    return concurrencyKey;
+  }
+
+  public void setConcurrencyKey(String concurrencyKey) {
+    this.concurrencyKey = concurrencyKey;
+  }
+
+  public int getConcurrencyLimit() {
+    return concurrencyLimit;
+  }
+
+  public void setConcurrencyLimit(int concurrencyLimit) {
+    this.concurrencyLimit = concurrencyLimit;
+  }
+
+  public String getOnConflict() {
+    return onConflict;
+  }
+
+  public void setOnConflict(String onConflict) {
+    this.onConflict = onConflict;
   }
 }

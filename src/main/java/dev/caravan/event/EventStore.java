@@ -46,7 +46,16 @@ public interface EventStore {
    *
    * @return what the handler says to dispatch
    */
-  List<Delivery> take(String subscriber, int limit);
+  default List<Delivery> take(String subscriber, int limit) {
+    return take(subscriber, limit, ConcurrencyGroups.NONE);
+  }
+
+  /**
+   * Takes deliveries as {@link #take(String, int)} does, for a subscriber whose runs form
+   * concurrency groups: with a limit, takes of the subscriber are serialized across replicas (its
+   * subscription is locked first), so that the handler sees its groups as they are.
+   */
+  List<Delivery> take(String subscriber, int limit, ConcurrencyGroups groups);
 
   Optional<Event> find(String eventId);
 

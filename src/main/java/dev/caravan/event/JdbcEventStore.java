@@ -24,6 +24,9 @@ public class JdbcEventStore implements EventStore {
   public static final String EVENT_COLUMNS =
       "e.id, e.source, e.type, e.subject, e.event_time, e.labels, e.data";
 
+  /** Most rounds of one take whose deliveries the handler keeps from running. */
+  private static final int MAX_TAKE_ROUNDS = 16;
+
   private final Jdbc jdbc;
   private final DeliveryHandler handler;
 
@@ -100,6 +103,11 @@ public class JdbcEventStore implements EventStore {
 
   /** Drops a waiting delivery, in the caller's transaction (its run was canceled). */
   public boolean discard(Connection connection, String deliveryId) throws SQLException {
+    return dequeue(connection, deliveryId);
+  }
+
+  /** Drops a waiting delivery, if it waits, in the caller's transaction. */
+  public static boolean dequeue(Connection connection, String deliveryId) throws SQLException {
     try (PreparedStatement delete =
         connection.prepareStatement("DELETE FROM caravan_delivery WHERE id = ?")) {
       delete.setString(1, deliveryId);
@@ -108,18 +116,72 @@ public class JdbcEventStore implements EventStore {
   }
 
   @Override
-  public List<Delivery> take(String subscriber, int limit) {
+  public List<Delivery> take(String subscriber, int limit, ConcurrencyGroups groups) {
     return jdbc.write(
         connection -> {
-          List<Delivery> taken = new ArrayList<>();
-          for (Delivery delivery : waiting(connection, subscriber, limit)) {
-            // the delete is the claim: another replica that took the row first deleted it
-            if (discard(connection, delivery.id())) {
-              taken.add(delivery);
+          if (groups.limited()) {
+            lockSubscription(connection, subscriber);
+          }
+          List<Delivery> dispatch = new ArrayList<>();
+          // the handler may keep some from running (a run waiting in its concurrency group, a
+          // canceled one): take on, in a few rounds, so that a full group does not slow its
+          // pipeline to one batch per poll
+          for (int round = 0; round < MAX_TAKE_ROUNDS && dispatch.size() < limit; round++) {
+            List<Delivery> taken = new ArrayList<>();
+            for (Delivery delivery : waiting(connection, subscriber, limit - dispatch.size())) {
+              // the delete is the claim: another replica that took the row first deleted it
+              if (discard(connection, delivery.id())) {
+                taken.add(delivery);
+              }
+            }
+            if (taken.isEmpty()) {
+              break;
+            }
+            dispatch.addAll(
+                groups.limited()
+                    ? handler.taken(connection, taken, groups)
+                    : handler.taken(connection, taken));
+            if (!groups.limited()) {
+              break;
             }
           }
-          return taken.isEmpty() ? taken : handler.taken(connection, taken);
+          return dispatch;
         });
+  }
+
+  /**
+   * Locks the subscription's row until the caller's transaction ends: whoever changes the
+   * concurrency groups of a subscriber's runs takes this lock first, on H2 and PostgreSQL alike.
+   */
+  public static void lockSubscription(Connection connection, String subscriber)
+      throws SQLException {
+    try (PreparedStatement lock =
+        connection.prepareStatement(
+            "SELECT subscriber FROM caravan_subscription WHERE subscriber = ? FOR UPDATE")) {
+      lock.setString(1, subscriber);
+      try (ResultSet rows = lock.executeQuery()) {
+        rows.next();
+      }
+    }
+  }
+
+  /**
+   * Queues a delivery again under its own id, in the caller's transaction, without telling the
+   * handler (the handler's layer hands back a run that waited).
+   */
+  public static void requeue(
+      Connection connection, String deliveryId, String eventId, String subscriber)
+      throws SQLException {
+    try (PreparedStatement insert =
+        connection.prepareStatement(
+            "INSERT INTO caravan_delivery (id, event_id, subscriber, created_at) VALUES (?, ?, ?,"
+                + " ?)")) {
+      insert.setString(1, deliveryId);
+      insert.setString(2, eventId);
+      insert.setString(3, subscriber);
+      insert.setObject(4, utc(Instant.now()));
+      insert.executeUpdate();
+    }
   }
 
   @Override

@@ -54,12 +54,13 @@ public final class RunGraph {
    *     then a sequence of the recorded steps (every node {@code inRoute: false})
    * @param pipeline the run's pipeline (the root's name when the route is gone)
    * @param attempts every recorded attempt of the run's steps
-   * @param runStatus the run's status (PENDING, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELED):
-   *     the root's state
+   * @param runStatus the run's status (PENDING, QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT,
+   *     CANCELED, SKIPPED): the root's state (QUEUED shows as PENDING)
    */
   public static StatedNode of(
       GraphNode route, String pipeline, List<StepAttempt> attempts, String runStatus) {
-    NodeState run = NodeState.valueOf(runStatus);
+    // a run waiting in its concurrency group has not started: its graph is as a PENDING run's
+    NodeState run = "QUEUED".equals(runStatus) ? NodeState.PENDING : NodeState.valueOf(runStatus);
     boolean ended = run != NodeState.PENDING && run != NodeState.RUNNING;
     return new RunGraph(attempts, ended).root(route, pipeline, run);
   }

@@ -304,6 +304,8 @@ public class JdbcRetention {
     // the logs first, in their own statement: counted, and not left to a cascade of unknown size
     long logChunks = update(connection, "DELETE FROM caravan_step_log WHERE run_id IN ", runIds);
     long steps = update(connection, "DELETE FROM caravan_step WHERE run_id IN ", runIds);
+    // an ended run's group row is gone unless a crash left it (it counts for nothing then)
+    update(connection, "DELETE FROM caravan_run_group WHERE run_id IN ", runIds);
     long runs = update(connection, "DELETE FROM caravan_run WHERE id IN ", runIds);
     return new Batch(runIds.size(), new Removed(0, runs, steps, logChunks));
   }

@@ -30,7 +30,8 @@ public class JdbcRunStore {
   /** A run's columns and its event's source, type and subject (what triggered it). */
   private static final String RUN_COLUMNS =
       "r.id, r.event_id, r.pipeline, r.status, r.created_at, r.started_at, r.ended_at,"
-          + " r.reuse_from, r.summary, r.retry_of, r.error, e.source, e.type, e.subject";
+          + " r.reuse_from, r.summary, r.retry_of, r.error, e.source, e.type, e.subject,"
+          + " r.concurrency_group";
 
   private static final String RUNS_WITH_TRIGGER =
       " FROM caravan_run r LEFT JOIN caravan_event e ON e.id = r.event_id";
@@ -149,33 +150,55 @@ public class JdbcRunStore {
   }
 
   /**
-   * Records how a run ended; a run canceled meanwhile stays CANCELED.
+   * Records how a run ended; a run canceled meanwhile stays CANCELED, with the summary it was
+   * canceled with, if any. A run in a concurrency group hands its place on.
    *
-   * @param summary what the pipeline reported (header CaravanRunSummary), or {@code null}
+   * @param summary what the pipeline reported (header CaravanRunSummary), or {@code null} to keep
+   *     the run's
    * @param error the message of the exception that ended the run outside its steps, or {@code null}
    */
   public void finish(String runId, RunStatus status, String summary, String error) {
     jdbc.write(
         connection -> {
+          JdbcConcurrencyGroups.Member member = lockGroupOf(connection, runId);
           try (PreparedStatement update =
               connection.prepareStatement(
                   "UPDATE caravan_run SET status = CASE WHEN status = ? THEN status ELSE ? END,"
-                      + " ended_at = COALESCE(ended_at, ?), summary = ?, error = ? WHERE id = ?"
-                      + " AND status IN (?, ?)")) {
+                      + " ended_at = COALESCE(ended_at, ?), summary = CASE WHEN status = ? AND"
+                      + " summary IS NOT NULL THEN summary ELSE COALESCE(?, summary) END,"
+                      + " error = ? WHERE id = ? AND status IN (?, ?)")) {
             update.setString(1, RunStatus.CANCELED.name());
             update.setString(2, status.name());
             update.setObject(3, utc(Instant.now()));
-            update.setString(4, summary);
-            update.setString(5, error);
-            update.setString(6, runId);
-            update.setString(7, RunStatus.RUNNING.name());
-            update.setString(8, RunStatus.CANCELED.name());
+            // a canceled run keeps the reason it was canceled for (superseded by run ...)
+            update.setString(4, RunStatus.CANCELED.name());
+            update.setString(5, summary);
+            update.setString(6, error);
+            update.setString(7, runId);
+            update.setString(8, RunStatus.RUNNING.name());
+            update.setString(9, RunStatus.CANCELED.name());
             if (update.executeUpdate() == 1) {
               ChangeLog.runChanged(connection, runId);
             }
           }
+          if (member != null) {
+            JdbcConcurrencyGroups.release(connection, member);
+          }
           return null;
         });
+  }
+
+  /**
+   * The concurrency group of a run, with its pipeline's lock taken (before the run's row is
+   * changed, as every change of groups does), or {@code null} when the run has none.
+   */
+  private static JdbcConcurrencyGroups.Member lockGroupOf(Connection connection, String runId)
+      throws SQLException {
+    JdbcConcurrencyGroups.Member member = JdbcConcurrencyGroups.member(connection, runId);
+    if (member != null) {
+      JdbcEventStore.lockSubscription(connection, member.pipeline());
+    }
+    return member;
   }
 
   /**
@@ -331,6 +354,30 @@ public class JdbcRunStore {
   }
 
   /**
+   * Hands back the runs that wait in the pipeline's concurrency groups, as many as each group has
+   * room for under {@code limit} (the limit was raised, or a run ended without handing its place
+   * on: a crash, a take-over that gave it up).
+   *
+   * @return how many runs were handed back
+   */
+  public int handBack(String pipeline, int limit) {
+    List<String> groups =
+        jdbc.inTransaction(connection -> JdbcConcurrencyGroups.waitingGroups(connection, pipeline));
+    if (groups.isEmpty()) {
+      return 0;
+    }
+    return jdbc.write(
+        connection -> {
+          JdbcEventStore.lockSubscription(connection, pipeline);
+          int handedBack = 0;
+          for (String group : groups) {
+            handedBack += JdbcConcurrencyGroups.handBack(connection, pipeline, group, limit);
+          }
+          return handedBack;
+        });
+  }
+
+  /**
    * Queues the event again for each pipeline subscribed to it now: a new PENDING run each.
    *
    * @param events the event bus, whose queue the new deliveries go to (in this transaction)
@@ -378,30 +425,47 @@ public class JdbcRunStore {
   }
 
   /**
-   * Marks a PENDING or RUNNING run CANCELED; a PENDING one's delivery leaves the queue.
+   * Marks a PENDING, QUEUED or RUNNING run CANCELED; a waiting one's delivery leaves the queue, and
+   * one that had not started leaves its concurrency group (a running one leaves it as it ends).
    *
    * @return {@code false} when the run had already ended (or there is none)
    */
   public boolean cancel(JdbcEventStore events, String runId) {
     return jdbc.write(
         connection -> {
+          JdbcConcurrencyGroups.Member member = lockGroupOf(connection, runId);
+          RunStatus before = status(connection, runId);
           try (PreparedStatement update =
               connection.prepareStatement(
                   "UPDATE caravan_run SET status = ?, ended_at = ? WHERE id = ? AND status IN"
-                      + " (?, ?)")) {
+                      + " (?, ?, ?)")) {
             update.setString(1, RunStatus.CANCELED.name());
             update.setObject(2, utc(Instant.now()));
             update.setString(3, runId);
             update.setString(4, RunStatus.PENDING.name());
-            update.setString(5, RunStatus.RUNNING.name());
+            update.setString(5, RunStatus.QUEUED.name());
+            update.setString(6, RunStatus.RUNNING.name());
             if (update.executeUpdate() == 0) {
               return false;
             }
           }
           ChangeLog.runChanged(connection, runId);
           events.discard(connection, runId);
+          if (member != null && before != RunStatus.RUNNING) {
+            JdbcConcurrencyGroups.release(connection, member);
+          }
           return true;
         });
+  }
+
+  private static RunStatus status(Connection connection, String runId) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement("SELECT status FROM caravan_run WHERE id = ?")) {
+      query.setString(1, runId);
+      try (ResultSet rows = query.executeQuery()) {
+        return rows.next() ? RunStatus.valueOf(rows.getString(1)) : null;
+      }
+    }
   }
 
   // the queries of the runs API
@@ -515,6 +579,7 @@ public class JdbcRunStore {
         rows.getString(11),
         rows.getString(12) == null
             ? null
-            : new RunView.Trigger(rows.getString(12), rows.getString(13), rows.getString(14)));
+            : new RunView.Trigger(rows.getString(12), rows.getString(13), rows.getString(14)),
+        rows.getString(15));
   }
 }

@@ -31,10 +31,20 @@ final class RunCanceller {
     if (!runs.cancel(events, runId)) {
       return Optional.empty();
     }
+    return Optional.of(stopSteps(journal, runId));
+  }
+
+  /**
+   * Stops the running steps of a run already marked CANCELED (one superseded in its concurrency
+   * group).
+   *
+   * @return the steps that were stopped
+   */
+  List<StepView> stopSteps(JdbcStepJournal journal, String runId) {
     List<StepView> running =
         journal.steps(runId).stream().filter(step -> !step.record().hasEnded()).toList();
     running.forEach(this::stop);
-    return Optional.of(running);
+    return running;
   }
 
   private void stop(StepView step) {

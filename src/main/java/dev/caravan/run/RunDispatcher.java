@@ -1,5 +1,6 @@
 package dev.caravan.run;
 
+import dev.caravan.event.ConcurrencyGroups;
 import dev.caravan.event.Delivery;
 import dev.caravan.event.DeliveryHandler;
 import dev.caravan.event.Event;
@@ -44,6 +45,9 @@ final class RunDispatcher implements DeliveryHandler {
 
   private final Map<String, Counter> finished = new ConcurrentHashMap<>();
 
+  /** The runs each new run superseded in its concurrency group, until their steps are stopped. */
+  private final Map<String, List<String>> superseded = new ConcurrentHashMap<>();
+
   RunDispatcher(Runs runs) {
     this.runs = runs;
   }
@@ -74,6 +78,28 @@ final class RunDispatcher implements DeliveryHandler {
     return JdbcRunStore.claim(connection, deliveries, runs.instanceId()).stream()
         .map(this::remember)
         .toList();
+  }
+
+  @Override
+  public List<Delivery> taken(
+      Connection connection, List<Delivery> deliveries, ConcurrencyGroups groups)
+      throws SQLException {
+    JdbcConcurrencyGroups.Admission admission =
+        JdbcConcurrencyGroups.admit(connection, deliveries, groups, runs.instanceId());
+    admission.superseded().forEach((run, canceled) -> superseded.put(run, canceled));
+    return admission.claimed().stream().map(this::remember).toList();
+  }
+
+  @Override
+  public List<Delivery> resumable(Subscription subscription, int limit, ConcurrencyGroups groups) {
+    int handedBack = runs.store().handBack(subscription.subscriber(), groups.limit());
+    if (handedBack > 0) {
+      LOG.info(
+          "Handed back {} run(s) of {} waiting in concurrency groups with room",
+          handedBack,
+          subscription.subscriber());
+    }
+    return resumable(subscription, limit);
   }
 
   @Override
@@ -116,6 +142,7 @@ final class RunDispatcher implements DeliveryHandler {
 
   @Override
   public void starting(Delivery delivery, Exchange exchange) {
+    stopSuperseded(delivery);
     exchange.getMessage().setHeader(KjobConstants.RUN_ID, delivery.id());
     Event event = delivery.event();
     // what the run's steps learn of the event: a property, which no request can set
@@ -135,8 +162,26 @@ final class RunDispatcher implements DeliveryHandler {
     }
   }
 
+  /** The runs this one superseded were canceled as it was taken; now their steps stop. */
+  private void stopSuperseded(Delivery delivery) {
+    for (String runId : superseded.getOrDefault(delivery.id(), List.of())) {
+      LOG.info(
+          "Run {} of {} canceled: superseded by run {}",
+          runId,
+          delivery.subscriber(),
+          delivery.id());
+      try {
+        runs.stopSteps(runId);
+      } catch (RuntimeException e) {
+        LOG.warn("Could not stop the steps of superseded run {}: {}", runId, e.toString());
+      }
+    }
+    superseded.remove(delivery.id());
+  }
+
   @Override
   public void abandoned(Delivery delivery) {
+    stopSuperseded(delivery);
     reuse.remove(delivery.id());
     runs.store().release(delivery.id(), runs.instanceId(), false);
   }

@@ -11,6 +11,8 @@ import java.time.Instant;
  *     threw), escaped and cut; {@code null} when none did
  * @param trigger what started the run: its event's source, type and subject ({@code null} once the
  *     event is gone)
+ * @param concurrencyGroup the concurrency group the run was in, or {@code null} when its pipeline
+ *     has none
  */
 public record RunView(
     String id,
@@ -24,7 +26,8 @@ public record RunView(
     String summary,
     String retryOf,
     String error,
-    Trigger trigger) {
+    Trigger trigger,
+    String concurrencyGroup) {
 
   /** The source, type and subject of the event that started a run. */
   public record Trigger(String source, String type, String subject) {}

@@ -193,6 +193,11 @@ public final class Runs {
     return canceller.cancel(open.runs(), open.events(), open.journal(), runId);
   }
 
+  /** Stops the running steps of a run that was canceled in the store (superseded). */
+  void stopSteps(String runId) {
+    canceller.stopSteps(stores().journal(), runId);
+  }
+
   /**
    * A new run of the event for each pipeline subscribed to it now; {@code keepSucceeded} reuses the
    * steps that succeeded in the latest run of the same event and pipeline.

@@ -89,6 +89,12 @@ class CaravanCliIT {
                   "kjob:first?timeout=60s&env.GATE=${body[gate]}&script=echo first waiting;"
                       + " while [ ! -f \"$GATE\" ]; do sleep 0.1; done; echo first done")
               .to("kjob:later?script=echo later ran");
+          // one run at a time; a run that finds one in flight is skipped
+          from("event:cli-once?concurrencyLimit=1&onConflict=skip")
+              .routeId("cli-once")
+              .to(
+                  "kjob:only?timeout=60s&env.GATE=${body[gate]}&script=while [ ! -f \"$GATE\" ];"
+                      + " do sleep 0.1; done");
         }
       };
     }
@@ -230,6 +236,30 @@ class CaravanCliIT {
     assertThat(missing.exitCode()).isEqualTo(ExitCodes.NOT_FOUND).isEqualTo(3);
     assertThat(missing.err()).startsWith("caravan: 404 not found");
     assertThat(missing.out()).isEmpty();
+  }
+
+  @Test
+  void aRunSkippedByItsConcurrencyGroupShowsItsGroupAndReason() throws Exception {
+    String gate = json.writeValueAsString(Map.of("gate", DIR + "/never"));
+    String running = runNow("cli-once", gate);
+    awaitStatus(running, "RUNNING");
+
+    String skipped = runNow("cli-once", gate);
+
+    assertThat(caravan("runs", "wait", skipped).exitCode())
+        .isEqualTo(ExitCodes.RUN_SKIPPED)
+        .isEqualTo(13);
+    String shown = ok("runs", "get", skipped).out();
+    assertThat(shown)
+        .contains("status    SKIPPED\n")
+        .contains("group     cli-once\n")
+        .contains(
+            "summary   Skipped: concurrency group cli-once already has 1 of 1 runs in flight"
+                + " (onConflict=skip)\n");
+    assertThat(ok("runs", "list", "--status", "SKIPPED", "--pipeline", "cli-once").out())
+        .contains(skipped)
+        .doesNotContain(running);
+    ok("runs", "cancel", running);
   }
 
   @Test

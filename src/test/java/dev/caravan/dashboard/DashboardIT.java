@@ -223,6 +223,36 @@ class DashboardIT {
   }
 
   @Test
+  void aRunWaitingInItsConcurrencyGroupShowsQueuedWithTheReasonAndStartsLive() throws Exception {
+    String first = runNow("dash-deploy");
+    await().atMost(Duration.ofSeconds(10)).until(() -> status(first).equals("RUNNING"));
+    String second = runNow("dash-deploy");
+    await().atMost(Duration.ofSeconds(10)).until(() -> status(second).equals("QUEUED"));
+
+    browser.open(url("/runs/" + second));
+
+    browser.waitFor(d -> d.findElement(By.id("run-status")).getText().contains("QUEUED"));
+    assertThat(browser.waitFor(By.id("run-group")).getText()).isEqualTo("dash-deploy");
+    WebElement reason = browser.waitFor(By.id("reason"));
+    browser.waitFor(d -> reason.getText().contains("Why it waits"));
+    assertThat(reason.getText())
+        .contains("Waiting in concurrency group dash-deploy: 1 of 1 runs in flight");
+    browser.screenshot("queued");
+    Files.writeString(DashboardPipelines.PIDS.resolve("release-" + eventOf(first)), "");
+    browser.waitFor(d -> d.findElement(By.id("run-status")).getText().contains("RUNNING"));
+    Files.writeString(DashboardPipelines.PIDS.resolve("release-" + eventOf(second)), "");
+    browser.waitFor(d -> d.findElement(By.id("run-status")).getText().contains("SUCCEEDED"));
+  }
+
+  private String eventOf(String run) throws Exception {
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url("/api/runs/" + run))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    return json.readTree(answer.body()).path("event").asText();
+  }
+
+  @Test
   void runNowOnThePipelinePageStartsARun() throws Exception {
     browser.open(url("/pipelines/dash-quick"));
     step("hello");

@@ -39,6 +39,14 @@ public class DashboardPipelines {
                     + "&script=echo $$ > \"$PIDS/ticker\"; for i in $(seq 1 600); do echo tick"
                     + " $i; sleep 0.1; done");
         from("event:dash-quick").routeId("dash-quick").to("kjob:hello?script=echo hello");
+        // one deploy at a time; each waits until the test creates PIDS/release-<event id>
+        from("event:dash-deploy?concurrencyLimit=1")
+            .routeId("dash-deploy")
+            .toD(
+                "kjob:deploy?env.PIDS="
+                    + PIDS
+                    + "&env.ID=${header.CaravanEventId}&script=RAW(while [ ! -f"
+                    + " \"$PIDS/release-$ID\" ]; do sleep 0.05; done; echo deployed)");
         // one item of three fails; each prints its name in green (an ANSI escape)
         from("event:dash-matrix")
             .routeId("dash-matrix")

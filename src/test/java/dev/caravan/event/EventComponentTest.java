@@ -29,6 +29,8 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class EventComponentTest {
 
@@ -565,6 +567,25 @@ class EventComponentTest {
               context.start();
             })
         .hasStackTraceContaining("Invalid caravan.runs.max-attempts=0");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "concurrencyKey=${body[pr]} | concurrencyKey needs concurrencyLimit",
+        "onConflict=skip | onConflict needs concurrencyLimit",
+        "concurrencyLimit=-1 | concurrencyLimit must be 0 (no limit) or more",
+        "concurrencyLimit=1&onConflict=wait | onConflict must be queue, cancelRunning or skip,"
+            + " not 'wait'",
+        "concurrencyLimit=1&concurrencyKey=${body[pr] | concurrencyKey is not a Simple expression"
+      })
+  void badConcurrencyGroupOptionsAreRefusedNamingTheOption(String options, String message) {
+    CamelContext context = new DefaultCamelContext();
+    contexts.add(context);
+
+    assertThatThrownBy(() -> camelWith(context, pipeline("p", "event:github?" + options)))
+        .hasStackTraceContaining("event:github: " + message);
   }
 
   /** Starts the context with an event component on the test's H2 file database. */

@@ -94,7 +94,7 @@ class PostgresEventStoreIT {
         assertThat(rows.getBoolean("success")).isTrue();
         applied.add(rows.getString("version"));
       }
-      assertThat(applied).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
+      assertThat(applied).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
     }
     assertThat(count("SELECT count(*) FROM caravan_event")).isZero();
     assertThat(store.append(push("after-remigrate"))).isTrue();

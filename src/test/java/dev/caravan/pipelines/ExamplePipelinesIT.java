@@ -95,7 +95,11 @@ class ExamplePipelinesIT {
         () ->
             "echo lint >> "
                 + DIR
-                + "/$CARAVAN_EVENT_ID.lint; if grep -q lint-breaks \"$CARAVAN_EVENT_FILE\";"
+                + "/$CARAVAN_EVENT_ID.lint; if grep -q hold-lint \"$CARAVAN_EVENT_FILE\"; then"
+                + " while [ ! -f "
+                + DIR
+                + "/release-$CARAVAN_EVENT_ID ]; do sleep 0.05; done; fi;"
+                + " if grep -q lint-breaks \"$CARAVAN_EVENT_FILE\";"
                 + " then echo \"style: 3 violations in $REPO\"; exit 1; fi; echo lint ok");
     registry.add(
         "caravan.pipelines.pr-checks.unit-tests-script",
@@ -110,6 +114,16 @@ class ExamplePipelinesIT {
             "echo it >> "
                 + DIR
                 + "/$CARAVAN_EVENT_ID.integration-tests; echo \"integration tests of #$PR ok\"");
+    // the real deploy script, after waiting for DIR/release-<card id> when the card is "hold"
+    registry.add(
+        "caravan.pipelines.trello-deploy.deploy-script",
+        () ->
+            "echo \"$CARD_ID\" >> "
+                + DIR
+                + "/deploys; if [ \"$CARD_NAME\" = hold ]; then while [ ! -f "
+                + DIR
+                + "/release-$CARD_ID ]; do sleep 0.05; done; fi; . "
+                + Path.of("src/main/resources/scripts/trello-deploy/deploy.sh").toAbsolutePath());
     // the matrix's steps record how many of them run at once; version 21 fails
     registry.add(
         "caravan.pipelines.matrix.test-script",
@@ -236,6 +250,26 @@ class ExamplePipelinesIT {
   }
 
   @Test
+  void aNewPushToAPullRequestCancelsItsRunStillInFlight() throws Exception {
+    String first = "pr-push-1-" + UUID.randomUUID();
+    String second = "pr-push-2-" + UUID.randomUUID();
+    assertThat(deliverGitHub(first, pullRequest(sha(), "hold-lint")).statusCode()).isEqualTo(202);
+    awaitRunStatus(first, "pr-checks", "RUNNING");
+    await().atMost(Duration.ofSeconds(20)).until(() -> starts(first, "lint") == 1);
+
+    assertThat(deliverGitHub(second, pullRequest(sha(), "Push again")).statusCode()).isEqualTo(202);
+
+    JsonNode superseded = awaitRun(first, "pr-checks");
+    JsonNode newer = awaitRun(second, "pr-checks");
+    assertThat(superseded.get("status").asText()).isEqualTo("CANCELED");
+    assertThat(superseded.get("summary").asText())
+        .isEqualTo("superseded by run " + newer.get("id").asText());
+    assertThat(superseded.get("concurrencyGroup").asText()).isEqualTo("octo/hello/feature");
+    assertThat(newer.get("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(starts(first, "integration-tests")).isZero();
+  }
+
+  @Test
   void aFailingLintReportsFailureAndSkipsTheIntegrationTests() throws Exception {
     String sha = sha();
     String delivery = "pr-lint-" + UUID.randomUUID();
@@ -314,12 +348,17 @@ class ExamplePipelinesIT {
   // ---------------------------------------------------------------- trello-deploy
 
   private static String cardMoved(String actionId, String listAfter) {
+    return cardMoved(actionId, "c1", "Ship it; $(rm -rf /)", listAfter);
+  }
+
+  private static String cardMoved(
+      String actionId, String cardId, String cardName, String listAfter) {
     return """
         {"model":{"id":"b1","name":"Caravan"},"action":{"id":"%s","type":"updateCard",\
         "date":"2025-03-11T10:15:30.123Z","data":{"board":{"id":"b1","name":"Caravan"},\
-        "card":{"id":"c1","name":"Ship it; $(rm -rf /)"},"listBefore":{"name":"Doing"},\
+        "card":{"id":"%s","name":"%s"},"listBefore":{"name":"Doing"},\
         "listAfter":{"name":"%s"}},"memberCreator":{"username":"ada"}}}"""
-        .formatted(actionId, listAfter);
+        .formatted(actionId, cardId, cardName, listAfter);
   }
 
   private HttpResponse<String> deliverTrello(String payload) throws Exception {
@@ -360,6 +399,45 @@ class ExamplePipelinesIT {
     JsonNode elsewhere = awaitRun(intoDone, "trello-deploy");
     assertThat(elsewhere.get("status").asText()).isEqualTo("SUCCEEDED");
     assertThat(steps(elsewhere.get("id").asText())).containsExactly("deploy:SKIPPED");
+  }
+
+  @Test
+  void deploysRunOneAtATimeAndTheNextOnesWaitQueuedInArrivalOrder() throws Exception {
+    String first = "deploy-hold-" + UUID.randomUUID();
+    String second = "deploy-next-" + UUID.randomUUID();
+    String elsewhere = "done-meanwhile-" + UUID.randomUUID();
+    String firstCard = "card-" + UUID.randomUUID();
+    String secondCard = "card-" + UUID.randomUUID();
+    assertThat(deliverTrello(cardMoved(first, firstCard, "hold", "Deploy")).statusCode())
+        .isEqualTo(202);
+    JsonNode running = awaitRunStatus(first, "trello-deploy", "RUNNING");
+    await().atMost(Duration.ofSeconds(20)).until(() -> deploys().contains(firstCard));
+
+    assertThat(deliverTrello(cardMoved(second, secondCard, "next", "Deploy")).statusCode())
+        .isEqualTo(202);
+    assertThat(deliverTrello(cardMoved(elsewhere, "Done")).statusCode()).isEqualTo(202);
+
+    JsonNode queued = awaitRunStatus(second, "trello-deploy", "QUEUED");
+    assertThat(queued.get("concurrencyGroup").asText()).isEqualTo("Deploy");
+    assertThat(queued.get("summary").asText())
+        .isEqualTo("Waiting in concurrency group Deploy: 1 of 1 runs in flight");
+    JsonNode details = getJson("/api/runs/" + queued.get("id").asText());
+    assertThat(details.get("reason").get("summary").asText())
+        .isEqualTo(queued.get("summary").asText());
+    assertThat(awaitRun(elsewhere, "trello-deploy").get("status").asText())
+        .as("a move into another list is in a group of its own")
+        .isEqualTo("SUCCEEDED");
+
+    Files.writeString(DIR.resolve("release-" + firstCard), "");
+    assertThat(awaitRun(first, "trello-deploy").get("id").asText())
+        .isEqualTo(running.get("id").asText());
+    assertThat(awaitRun(second, "trello-deploy").get("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(deploys()).containsSubsequence(firstCard, secondCard);
+  }
+
+  private List<String> deploys() throws IOException {
+    Path file = DIR.resolve("deploys");
+    return Files.exists(file) ? Files.readAllLines(file) : List.of();
   }
 
   // ---------------------------------------------------------------- nightly
@@ -516,6 +594,19 @@ class ExamplePipelinesIT {
               return items.size() == 1 ? items.get(0) : null;
             },
             run -> run != null && run.get("ended") != null && !run.get("ended").isNull());
+  }
+
+  /** The run of the event once it has the given status. */
+  private JsonNode awaitRunStatus(String eventId, String pipeline, String status) {
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              JsonNode items =
+                  getJson("/api/runs?event=" + eventId + "&pipeline=" + pipeline).get("items");
+              return items.size() == 1 ? items.get(0) : null;
+            },
+            run -> run != null && status.equals(run.get("status").asText()));
   }
 
   /** "name:status" of the run's steps. */
