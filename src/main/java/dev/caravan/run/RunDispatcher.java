@@ -158,6 +158,7 @@ final class RunDispatcher implements DeliveryHandler {
             status,
             exchange.getMessage().getHeader(RunConstants.RUN_SUMMARY, String.class),
             RunErrors.messageOf(exchange.getException()));
+    RunListeners.runEnded(runs.camel(), runId, status, exchange);
     deleteWorkspace(runId);
     count(delivery.subscriber(), status);
   }
