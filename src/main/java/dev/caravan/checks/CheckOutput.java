@@ -3,7 +3,6 @@ package dev.caravan.checks;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.run.RunStatus;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,7 +65,10 @@ final class CheckOutput {
         };
   }
 
-  /** The status in capitals as Caravan shows it, and {@code text} in a fenced block under it. */
+  /**
+   * {@code text} in a fenced block under a heading; the fence is longer than any run of backticks
+   * in the text, so a log cannot end the block and write Markdown of its own.
+   */
   static String block(String heading, String text) {
     if (text == null || text.isBlank()) {
       return "";
@@ -86,10 +88,6 @@ final class CheckOutput {
         + text
         + (text.endsWith("\n") ? "" : "\n")
         + fence;
-  }
-
-  static String upper(String text) {
-    return text.toUpperCase(Locale.ROOT);
   }
 
   /** The last {@link #MAX_LINES} lines of a log, at most {@link #MAX_BYTES} bytes of them. */
