@@ -134,6 +134,15 @@ public class GitHubChecks implements Processor, RunListener {
   }
 
   @Override
+  public void stepKept(String runId, String stepName, String fanOutIndex) {
+    RunChecks checks = runs.get(runId);
+    Reporter current = reporter;
+    if (checks != null && current != null) {
+      checks.kept(stepName, fanOutIndex, () -> Runs.of(current.camel()).journal());
+    }
+  }
+
+  @Override
   public void stepEnded(StepRequest request, StepResult result) {
     RunChecks checks = runs.get(request.runId());
     if (checks != null) {

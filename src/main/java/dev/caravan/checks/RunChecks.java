@@ -40,7 +40,12 @@ final class RunChecks {
       String namePrefix) {}
 
   /** The latest end of one item (fan-out index) of a step. */
-  private record ItemEnd(StepStatus status, Integer exitCode, int attempt, String log) {}
+  private record ItemEnd(
+      StepStatus status, Integer exitCode, int attempt, String log, boolean kept) {
+    ItemEnd(StepStatus status, Integer exitCode, int attempt, String log) {
+      this(status, exitCode, attempt, log, false);
+    }
+  }
 
   /** One step's check run. */
   private static final class StepCheck {
@@ -157,6 +162,29 @@ final class RunChecks {
   }
 
   /**
+   * A step that succeeded in the run this one retries is kept instead of run: its check run is
+   * completed from the journal (a grouped one waits for the run's end as its items do).
+   */
+  void kept(String step, String fanOutIndex, Supplier<JdbcStepJournal> journal) {
+    submit(
+        "keeping step " + step,
+        () -> {
+          StepCheck check = steps.computeIfAbsent(step, name -> new StepCheck(name, false));
+          StepRecord record = journal.get().latest(target.runId(), step, fanOutIndex).orElse(null);
+          if (record == null || !record.hasEnded()) {
+            return;
+          }
+          check.items.put(
+              fanOutIndex,
+              new ItemEnd(
+                  record.status(), record.exitCode(), record.attempt(), record.output(), true));
+          if (!check.grouped && check.running == 0) {
+            complete(check, null);
+          }
+        });
+  }
+
+  /**
    * The run ended: every check run not completed yet is completed, from the journal's steps (which
    * also has the steps a resumed run or a retry replayed without running them); a step the run
    * never reached is {@code skipped}.
@@ -258,7 +286,8 @@ final class RunChecks {
         .append(target.runId())
         .append("` of `")
         .append(target.pipeline())
-        .append("`.");
+        .append("`")
+        .append(worst.kept() ? ", kept from the run it retries." : ".");
     text.append(CheckOutput.block("Last lines of its log:", CheckOutput.lastLines(worst.log())));
     return text.toString();
   }

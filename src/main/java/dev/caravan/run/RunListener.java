@@ -19,6 +19,12 @@ public interface RunListener {
   /** A step (this attempt) of a recorded run starts, or starts again after a crash. */
   default void stepStarted(StepRequest request) {}
 
+  /**
+   * A step that succeeded in the run this one retries is kept: its record is copied into this run
+   * (and is in the journal already) instead of the step running again.
+   */
+  default void stepKept(String runId, String stepName, String fanOutIndex) {}
+
   /** A step (this attempt) of a recorded run ended; its result is in the journal already. */
   default void stepEnded(StepRequest request, StepResult result) {}
 

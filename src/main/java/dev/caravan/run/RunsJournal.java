@@ -35,6 +35,7 @@ final class RunsJournal implements StepJournal {
   @Override
   public void copy(String fromRunId, String toRunId, String stepName, String fanOutIndex) {
     journal().copy(fromRunId, toRunId, stepName, fanOutIndex);
+    RunListeners.tell(runs.camel(), listener -> listener.stepKept(toRunId, stepName, fanOutIndex));
   }
 
   @Override

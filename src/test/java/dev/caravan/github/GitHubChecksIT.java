@@ -205,6 +205,10 @@ class GitHubChecksIT {
     assertThat(statusesSent(second.get("unit-tests")))
         .as("a kept step is completed from the journal")
         .containsExactly("queued", "completed");
+    assertThat(second.get("unit-tests").at("/output/summary").asText())
+        .contains("SUCCEEDED with exit code 0 (attempt 1) in run `" + retryId + "`")
+        .contains("kept from the run it retries")
+        .contains("unit tests ok");
     assertThat(second.get("lint").get("id")).isNotEqualTo(first.get("lint").get("id"));
     assertThat(APP.violations).isEmpty();
   }
