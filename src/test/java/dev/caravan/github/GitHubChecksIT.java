@@ -3,8 +3,11 @@ package dev.caravan.github;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.LogCapture;
 import dev.caravan.TestGit;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.gateway.Signatures;
@@ -104,13 +107,25 @@ class GitHubChecksIT {
     String sha = sha();
     breakLint(sha);
     String delivery = "checks-" + UUID.randomUUID();
-
-    assertThat(deliver("pull_request", delivery, pullRequest(sha)).statusCode()).isEqualTo(202);
-
-    JsonNode run = awaitRun(delivery, "pr-checks", 1).get(0);
+    ListAppender<ILoggingEvent> logs = LogCapture.startAll();
+    JsonNode run;
+    Map<String, JsonNode> checks;
+    try {
+      assertThat(deliver("pull_request", delivery, pullRequest(sha)).statusCode()).isEqualTo(202);
+      run = awaitRun(delivery, "pr-checks", 1).get(0);
+      checks = awaitCompletedChecks(run.get("id").asText(), 4);
+    } finally {
+      LogCapture.stopAll(logs);
+    }
     String runId = run.get("id").asText();
     assertThat(run.get("status").asText()).isEqualTo("FAILED");
-    Map<String, JsonNode> checks = awaitCompletedChecks(runId, 4);
+    String keyLine = Files.readAllLines(KEYS.pkcs1(DIR)).get(1);
+    assertThat(LogCapture.events(logs))
+        .extracting(LogCapture::text)
+        .anySatisfy(line -> assertThat(line).contains("Check run"))
+        .noneSatisfy(line -> assertThat(line).contains(APP_ID))
+        .noneSatisfy(line -> assertThat(line).contains(keyLine))
+        .noneSatisfy(line -> assertThat(line).contains("ghs_stub"));
 
     assertThat(checks)
         .containsOnlyKeys("checkout", "lint", "unit-tests", "integration-tests")
