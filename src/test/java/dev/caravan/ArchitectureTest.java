@@ -30,6 +30,7 @@ class ArchitectureTest {
           Map.entry("gateway", List.of("event", "github")),
           Map.entry("http", List.of("gateway", "kjob", "store")),
           Map.entry("graph", List.of("kjob")),
+          Map.entry("checks", List.of("github", "run", "graph", "kjob", "event")),
           Map.entry("api", List.of("run", "event", "kjob", "store", "graph")),
           Map.entry("dashboard", List.of()),
           Map.entry("cli", List.of("routes", "kjob", "event", "run", "graph")),
@@ -45,6 +46,7 @@ class ArchitectureTest {
                   "gateway",
                   "http",
                   "graph",
+                  "checks",
                   "api",
                   "dashboard")));
 

@@ -135,6 +135,7 @@ class CaravanCamelArtifactIT {
               "dev/caravan/gateway/GitHubWebhook.class",
               "dev/caravan/http/JsonErrorResponse.class",
               "dev/caravan/github/CommitStatus.class",
+              "dev/caravan/checks/GitHubChecks.class",
               "dev/caravan/store/Database.class",
               "dev/caravan/run/JdbcRunStore.class",
               "dev/caravan/run/RunsPlugin.class",

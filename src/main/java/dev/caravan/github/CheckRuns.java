@@ -24,6 +24,8 @@ public final class CheckRuns {
   public static final int MAX_OUTPUT = 65_535;
 
   static final String CUT = "…\n";
+  static final int LIST_PAGE = 100;
+  static final int LIST_PAGES = 10;
   private static final Logger LOG = LoggerFactory.getLogger(CheckRuns.class);
 
   private final GitHubAppTokens tokens;
@@ -41,6 +43,16 @@ public final class CheckRuns {
    */
   public long create(long installationId, String repository, String headSha, CheckRun run)
       throws IOException {
+    return create(installationId, repository, headSha, run, null);
+  }
+
+  /**
+   * Like {@link #create(long, String, String, CheckRun)}, with GitHub's {@code external_id} (the
+   * integrator's own id of what the check run reports, such as a run id; null: none).
+   */
+  public long create(
+      long installationId, String repository, String headSha, CheckRun run, String externalId)
+      throws IOException {
     String[] ownerAndName = GitHubPaths.repository(repository, "of the check run");
     GitHubPaths.commit(headSha, "head_sha of the check run");
     if (run.name() == null || run.name().isBlank()) {
@@ -49,6 +61,7 @@ public final class CheckRuns {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", run.name());
     body.put("head_sha", headSha);
+    putIfSet(body, "external_id", externalId);
     fields(run, body);
     JsonNode answer =
         rest.send(
@@ -91,6 +104,57 @@ public final class CheckRuns {
         checkRunId,
         repository,
         run.conclusion() != null ? run.conclusion() : run.status());
+  }
+
+  /**
+   * The check runs on commit {@code headSha} whose {@code external_id} is {@code externalId}: their
+   * names and ids ({@code GET /repos/{owner}/{repo}/commits/{sha}/check-runs}, every check run of
+   * the commit, {@value #LIST_PAGE} a page, at most {@value #LIST_PAGES} pages).
+   */
+  public Map<String, Long> find(
+      long installationId, String repository, String headSha, String externalId)
+      throws IOException {
+    String[] ownerAndName = GitHubPaths.repository(repository, "of the check run");
+    GitHubPaths.commit(headSha, "head_sha of the check run");
+    Map<String, Long> found = new LinkedHashMap<>();
+    for (int page = 1; page <= LIST_PAGES; page++) {
+      JsonNode answer =
+          rest.send(
+              "GET",
+              "/repos/"
+                  + ownerAndName[0]
+                  + "/"
+                  + ownerAndName[1]
+                  + "/commits/"
+                  + headSha
+                  + "/check-runs?filter=all&per_page="
+                  + LIST_PAGE
+                  + "&page="
+                  + page,
+              "Bearer " + tokens.token(installationId),
+              null,
+              "listing the check runs of " + repository + "@" + headSha);
+      JsonNode runs = answer.path("check_runs");
+      for (JsonNode run : runs) {
+        if (externalId.equals(run.path("external_id").asText(null))
+            && run.path("id").asLong(0) > 0) {
+          found.putIfAbsent(run.path("name").asText(), run.path("id").asLong());
+        }
+      }
+      if (runs.size() < LIST_PAGE) {
+        break;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Checks a repository ({@code owner/name}) and commit as {@link #create} does, before anything is
+   * sent: {@code source} says where they came from in the error.
+   */
+  public static void checkTarget(String repository, String headSha, String source) {
+    GitHubPaths.repository(repository, source);
+    GitHubPaths.commit(headSha, source);
   }
 
   private static void fields(CheckRun run, Map<String, Object> body) {

@@ -149,7 +149,8 @@ public final class GitHubAppTokens {
             "/app/installations/" + installationId + "/access_tokens",
             "Bearer " + jwt(),
             null,
-            "the token request of GitHub App " + appId + " for installation " + installationId);
+            // the app id stays out: it is configuration no log or answer shows
+            "the GitHub App's token request for installation " + installationId);
     String token = answer.path("token").asText("");
     Instant expiresAt;
     try {

@@ -203,6 +203,7 @@ final class RunDispatcher implements DeliveryHandler {
             status,
             exchange.getMessage().getHeader(RunConstants.RUN_SUMMARY, String.class),
             RunErrors.messageOf(exchange.getException()));
+    RunListeners.runEnded(runs.camel(), runs.store(), runId, status, exchange);
     deleteWorkspace(runId);
     count(delivery.subscriber(), status);
   }

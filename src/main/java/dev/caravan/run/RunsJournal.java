@@ -35,11 +35,15 @@ final class RunsJournal implements StepJournal {
   @Override
   public void copy(String fromRunId, String toRunId, String stepName, String fanOutIndex) {
     journal().copy(fromRunId, toRunId, stepName, fanOutIndex);
+    RunListeners.tell(runs.camel(), listener -> listener.stepKept(toRunId, stepName, fanOutIndex));
   }
 
   @Override
   public void started(StepRequest request, String executor, String namespace, Long pid) {
     journal().started(request, executor, namespace, pid);
+    if (pid == null) { // the call that adds a local process's pid is no new start
+      RunListeners.tell(runs.camel(), listener -> listener.stepStarted(request));
+    }
   }
 
   @Override
@@ -50,5 +54,6 @@ final class RunsJournal implements StepJournal {
   @Override
   public void ended(StepRequest request, StepResult result) {
     journal().ended(request, result);
+    RunListeners.tell(runs.camel(), listener -> listener.stepEnded(request, result));
   }
 }

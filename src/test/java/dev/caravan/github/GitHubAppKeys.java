@@ -21,17 +21,17 @@ import java.util.Base64;
  * A GitHub App's RSA key pair made for a test, its private key as the PEM files GitHub hands out
  * (PKCS#1) or OpenSSL writes (PKCS#8), and a clock the test moves.
  */
-final class GitHubAppKeys {
+public final class GitHubAppKeys {
 
   final KeyPair pair;
 
-  GitHubAppKeys() throws GeneralSecurityException {
+  public GitHubAppKeys() throws GeneralSecurityException {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     pair = generator.generateKeyPair();
   }
 
-  RSAPublicKey publicKey() {
+  public RSAPublicKey publicKey() {
     return (RSAPublicKey) pair.getPublic();
   }
 
@@ -41,7 +41,7 @@ final class GitHubAppKeys {
   }
 
   /** {@code BEGIN RSA PRIVATE KEY}: the RSAPrivateKey inside the PKCS#8 encoding. */
-  Path pkcs1(Path dir) throws IOException {
+  public Path pkcs1(Path dir) throws IOException {
     byte[] pkcs8 = pair.getPrivate().getEncoded();
     // SEQUENCE(4) INTEGER 0(3) AlgorithmIdentifier(15) OCTET STRING header(4), for a 2048-bit key
     assertThat(pkcs8[22])

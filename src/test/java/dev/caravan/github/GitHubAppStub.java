@@ -46,6 +46,8 @@ public final class GitHubAppStub {
       Pattern.compile("/api/v3/app/installations/([0-9]+)/access_tokens");
   private static final Pattern CHECK_RUNS =
       Pattern.compile("/api/v3/repos/([^/]+)/([^/]+)/check-runs(?:/([0-9]+))?");
+  private static final Pattern COMMIT_CHECK_RUNS =
+      Pattern.compile("/api/v3/repos/([^/]+)/([^/]+)/commits/([0-9a-f]{40})/check-runs");
   private static final Pattern TIMESTAMP =
       Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z");
   private static final Set<String> CREATE_FIELDS =
@@ -90,6 +92,7 @@ public final class GitHubAppStub {
   public final List<Request> tokenRequests = new CopyOnWriteArrayList<>();
   public final List<JWTClaimsSet> verifiedJwts = new CopyOnWriteArrayList<>();
   public final List<Request> checkRunRequests = new CopyOnWriteArrayList<>();
+  public final List<Request> listRequests = new CopyOnWriteArrayList<>();
   public final List<String> violations = new CopyOnWriteArrayList<>();
 
   GitHubAppStub(String appId, RSAPublicKey publicKey, Supplier<Instant> clock) {
@@ -122,8 +125,15 @@ public final class GitHubAppStub {
     return checkRuns.get(id);
   }
 
+  /** Every check run the stub holds, as after every create and update so far. */
+  public List<JsonNode> checkRuns() {
+    return List.copyOf(checkRuns.values());
+  }
+
   boolean handles(String path) {
-    return TOKENS.matcher(path).matches() || CHECK_RUNS.matcher(path).matches();
+    return TOKENS.matcher(path).matches()
+        || CHECK_RUNS.matcher(path).matches()
+        || COMMIT_CHECK_RUNS.matcher(path).matches();
   }
 
   void answer(HttpExchange exchange) throws IOException {
@@ -144,9 +154,13 @@ public final class GitHubAppStub {
     Request request = new Request(exchange.getRequestMethod(), path, headers, body);
     Matcher tokens = TOKENS.matcher(path);
     try {
+      Matcher list = COMMIT_CHECK_RUNS.matcher(path);
       if (tokens.matches()) {
         tokenRequests.add(request);
         answerToken(exchange, request, Long.parseLong(tokens.group(1)));
+      } else if (list.matches()) {
+        listRequests.add(request);
+        answerList(exchange, request, list.group(3), exchange.getRequestURI().getRawQuery());
       } else {
         checkRunRequests.add(request);
         Matcher runs = CHECK_RUNS.matcher(path);
@@ -279,6 +293,72 @@ public final class GitHubAppStub {
       run.put("status", "completed");
     }
     send(exchange, create ? 201 : 200, run);
+  }
+
+  /**
+   * {@code GET /repos/{owner}/{repo}/commits/{ref}/check-runs}: the check runs of the commit,
+   * newest first, paged by {@code per_page} (at most 100) and {@code page}.
+   */
+  private void answerList(HttpExchange exchange, Request request, String sha, String query)
+      throws IOException {
+    if (!"GET".equals(request.method())) {
+      violate(exchange, 404, "listing check runs is GET, not " + request.method());
+      return;
+    }
+    if (!commonHeaders(exchange, request) || !issuedToken(exchange, request)) {
+      return;
+    }
+    if (request.body() != null) {
+      violate(exchange, 422, "listing check runs takes no body");
+      return;
+    }
+    int perPage = 30;
+    int page = 1;
+    for (String pair : query == null ? new String[0] : query.split("&")) {
+      String[] nameAndValue = pair.split("=", 2);
+      String value = nameAndValue.length == 2 ? nameAndValue[1] : "";
+      switch (nameAndValue[0]) {
+        case "per_page" -> perPage = Integer.parseInt(value);
+        case "page" -> page = Integer.parseInt(value);
+        case "filter" -> {
+          if (!Set.of("latest", "all").contains(value)) {
+            violate(exchange, 422, "filter is latest or all, not " + value);
+            return;
+          }
+        }
+        case "check_name", "status", "app_id" -> {}
+        default -> {
+          violate(exchange, 422, "unknown query parameter " + nameAndValue[0]);
+          return;
+        }
+      }
+    }
+    if (perPage < 1 || perPage > 100 || page < 1) {
+      violate(exchange, 422, "per_page is 1 to 100, page 1 or more");
+      return;
+    }
+    List<ObjectNode> ofCommit =
+        checkRuns.values().stream()
+            .filter(run -> sha.equals(run.path("head_sha").asText()))
+            .sorted((one, other) -> Long.compare(other.get("id").asLong(), one.get("id").asLong()))
+            .toList();
+    ObjectNode answer = JSON.createObjectNode();
+    answer.put("total_count", ofCommit.size());
+    ofCommit.stream()
+        .skip((long) (page - 1) * perPage)
+        .limit(perPage)
+        .forEach(answer.putArray("check_runs")::add);
+    send(exchange, 200, answer);
+  }
+
+  private boolean issuedToken(HttpExchange exchange, Request request) throws IOException {
+    String authorization = request.headers().getOrDefault("authorization", "");
+    String token = authorization.replaceFirst("^(Bearer|token) ", "");
+    if (token.equals(authorization) || !issued.containsKey(token)) {
+      violate(exchange, 401, "check runs need an installation token the stub issued");
+      return false;
+    }
+    return true;
   }
 
   private String bodyProblem(JsonNode body, boolean create) {

@@ -183,7 +183,8 @@ class GitHubAppTokensTest {
     assertThatThrownBy(() -> tokens(fixture.keys.pkcs1(dir)).token(43))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("GitHub answered 404")
-        .hasMessageContaining("GitHub App " + APP_ID + " for installation 43")
+        .hasMessageContaining("the GitHub App's token request for installation 43")
+        .hasMessageNotContaining(APP_ID)
         .hasMessageNotContaining("eyJ");
   }
 

@@ -43,6 +43,7 @@ class ExamplePipelinesPlainCamelTest {
           .extracting(Route::getRouteId)
           .containsExactlyInAnyOrder(
               "pr-checks",
+              "pr-checks-rerequested",
               "matrix",
               "trello-deploy",
               "nightly",
