@@ -75,7 +75,7 @@ class KubernetesEventsGatewayTest {
     String name = "probe-" + UUID.randomUUID();
     client.events().v1().events().resource(event(name, "Probe", "Node", "probe", 1)).create();
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .until(
             () -> {
               client
