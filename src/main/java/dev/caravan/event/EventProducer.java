@@ -123,10 +123,16 @@ public class EventProducer extends DefaultProducer {
         data(body));
   }
 
-  /** JSON text is stored as it came (what a signature covered), once checked; objects as JSON. */
+  /**
+   * JSON text is stored as it came (what a signature covered), once checked (a {@link CheckedJson}
+   * was checked when it was made); objects as JSON.
+   */
   private static String data(Object body) {
     if (body == null) {
       return null;
+    }
+    if (body instanceof CheckedJson checked) {
+      return checked.text();
     }
     String json;
     if (body instanceof byte[] bytes) {

@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.event.CheckedJson;
 import dev.caravan.event.EventConstants;
 import dev.caravan.event.EventJson;
 import java.net.URLDecoder;
@@ -43,7 +44,8 @@ public class GitHubWebhook implements Processor {
     String githubEvent = required(message, "X-GitHub-Event");
     String delivery = required(message, "X-GitHub-Delivery");
     String json = form ? formPayload(body) : RequestBody.utf8(body);
-    JsonNode payload = EventJson.parse(json);
+    CheckedJson data = CheckedJson.parse(json);
+    JsonNode payload = data.tree();
 
     message.removeHeaders("*");
     if ("ping".equals(githubEvent)) {
@@ -59,7 +61,7 @@ public class GitHubWebhook implements Processor {
         EventConstants.EVENT_SUBJECT, EventJson.text(payload, "repository", "full_name"));
     message.setHeader(EventConstants.EVENT_LABELS, labels(githubEvent, payload));
     // the JSON as GitHub sent (and signed) it
-    message.setBody(json);
+    message.setBody(data);
   }
 
   /** {@code pull_request:opened}; events without an action keep their plain name ({@code push}). */

@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.event.CheckedJson;
 import dev.caravan.event.EventConstants;
 import dev.caravan.event.EventJson;
 import dev.caravan.event.InvalidEventException;
@@ -48,7 +49,8 @@ public class TrelloWebhook implements Processor {
     requireConfigured();
     verifySignature(message.getHeader("X-Trello-Webhook", String.class), body);
     String json = RequestBody.utf8(body);
-    JsonNode payload = EventJson.parse(json);
+    CheckedJson data = CheckedJson.parse(json);
+    JsonNode payload = data.tree();
     if (!payload.isObject()) {
       throw new InvalidEventException("a Trello delivery must be a JSON object");
     }
@@ -65,7 +67,7 @@ public class TrelloWebhook implements Processor {
     }
     message.setHeader(EventConstants.EVENT_LABELS, labels(payload));
     // the JSON as Trello sent (and signed) it
-    message.setBody(json);
+    message.setBody(data);
   }
 
   /** Where it happened: board, list(s) and card, by id and name, and who did it. */

@@ -74,6 +74,10 @@ public class JdbcRunStore {
   static void insertPending(
       Connection connection, List<Delivery> deliveries, String reuseFrom, String retryOf)
       throws SQLException {
+    if (deliveries.isEmpty()) {
+      // an event no pipeline subscribes to: nothing to prepare
+      return;
+    }
     try (PreparedStatement insert =
         connection.prepareStatement(
             "INSERT INTO caravan_run (id, event_id, pipeline, status, reuse_from, created_at,"
