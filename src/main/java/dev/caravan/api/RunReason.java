@@ -4,10 +4,10 @@ import dev.caravan.graph.FanOutIndex;
 import dev.caravan.kjob.StepRecord;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.run.LogTail;
 import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
 import dev.caravan.run.StepView;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -21,12 +21,6 @@ import java.util.Optional;
  * summary (what the pipeline said, or why Caravan gave the run up).
  */
 final class RunReason {
-
-  /** Most lines of a step's log in a reason. */
-  static final int MAX_LINES = 20;
-
-  /** Most bytes (UTF-8) of those lines. */
-  static final int MAX_BYTES = 4096;
 
   private RunReason() {}
 
@@ -58,7 +52,7 @@ final class RunReason {
         "log",
         step.map(
                 found ->
-                    lastLines(
+                    LogTail.lastLines(
                         journal.log(
                             run.id(), found.name(), found.fanOutIndex(), found.record().attempt())))
             .orElse(null));
@@ -90,33 +84,5 @@ final class RunReason {
 
   private static Instant endOf(StepRecord record) {
     return record.ended() != null ? record.ended() : record.started();
-  }
-
-  /** The last {@link #MAX_LINES} lines of a log, at most {@link #MAX_BYTES} bytes of them. */
-  static String lastLines(String log) {
-    if (log == null || log.isEmpty()) {
-      return "";
-    }
-    int from = log.endsWith("\n") ? log.length() - 1 : log.length();
-    for (int lines = 0; lines < MAX_LINES && from > 0; lines++) {
-      from = log.lastIndexOf('\n', from - 1);
-      if (from < 0) {
-        from = -1;
-        break;
-      }
-    }
-    String tail = log.substring(from + 1);
-    byte[] bytes = tail.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= MAX_BYTES) {
-      return tail;
-    }
-    // the last MAX_BYTES bytes, from a whole character, and from a whole line when there is one
-    int cut = bytes.length - MAX_BYTES;
-    while (cut < bytes.length && (bytes[cut] & 0xc0) == 0x80) {
-      cut++;
-    }
-    String last = new String(bytes, cut, bytes.length - cut, StandardCharsets.UTF_8);
-    int line = last.indexOf('\n');
-    return line >= 0 && line < last.length() - 1 ? last.substring(line + 1) : last;
   }
 }

@@ -2,7 +2,6 @@ package dev.caravan.checks;
 
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.run.RunStatus;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -11,12 +10,6 @@ import java.util.regex.Pattern;
  * (a title, and a Markdown summary with the reason and the last lines of the log).
  */
 final class CheckOutput {
-
-  /** Most lines of a step's log in a summary. */
-  static final int MAX_LINES = 20;
-
-  /** Most bytes (UTF-8) of those lines. */
-  static final int MAX_BYTES = 4096;
 
   private static final Pattern BACKTICKS = Pattern.compile("`+");
 
@@ -88,31 +81,5 @@ final class CheckOutput {
         + text
         + (text.endsWith("\n") ? "" : "\n")
         + fence;
-  }
-
-  /** The last {@link #MAX_LINES} lines of a log, at most {@link #MAX_BYTES} bytes of them. */
-  static String lastLines(String log) {
-    if (log == null || log.isEmpty()) {
-      return "";
-    }
-    int from = log.endsWith("\n") ? log.length() - 1 : log.length();
-    for (int lines = 0; lines < MAX_LINES && from > 0; lines++) {
-      from = log.lastIndexOf('\n', from - 1);
-      if (from < 0) {
-        break;
-      }
-    }
-    String tail = log.substring(from + 1);
-    byte[] bytes = tail.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= MAX_BYTES) {
-      return tail;
-    }
-    int cut = bytes.length - MAX_BYTES;
-    while (cut < bytes.length && (bytes[cut] & 0xc0) == 0x80) {
-      cut++; // from a whole character
-    }
-    String last = new String(bytes, cut, bytes.length - cut, StandardCharsets.UTF_8);
-    int line = last.indexOf('\n');
-    return line >= 0 && line < last.length() - 1 ? last.substring(line + 1) : last;
   }
 }

@@ -6,6 +6,7 @@ import dev.caravan.kjob.StepRecord;
 import dev.caravan.kjob.StepResult;
 import dev.caravan.kjob.StepStatus;
 import dev.caravan.run.JdbcStepJournal;
+import dev.caravan.run.LogTail;
 import dev.caravan.run.RunStatus;
 import dev.caravan.run.StepView;
 import java.io.IOException;
@@ -288,7 +289,7 @@ final class RunChecks {
         .append(target.pipeline())
         .append("`")
         .append(worst.kept() ? ", kept from the run it retries." : ".");
-    text.append(CheckOutput.block("Last lines of its log:", CheckOutput.lastLines(worst.log())));
+    text.append(CheckOutput.block("Last lines of its log:", LogTail.lastLines(worst.log())));
     return text.toString();
   }
 

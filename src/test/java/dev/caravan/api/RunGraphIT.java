@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.app.CaravanApplication;
 import dev.caravan.event.EventConstants;
+import dev.caravan.run.LogTail;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -197,7 +198,7 @@ class RunGraphIT {
     assertThat(reason.get("fanOutIndex").asInt()).isEqualTo(1);
     assertThat(reason.get("exitCode").asInt()).isEqualTo(3);
     List<String> lines = reason.get("log").asText().lines().toList();
-    assertThat(lines).hasSize(RunReason.MAX_LINES).endsWith("line 30", "bad item bad");
+    assertThat(lines).hasSize(LogTail.MAX_LINES).endsWith("line 30", "bad item bad");
     assertThat(lines.get(0)).isEqualTo("line 12");
 
     assertThat(get("/api/runs/" + runId + "/steps/item/logs?index=1").body())

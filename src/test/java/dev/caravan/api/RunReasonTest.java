@@ -2,6 +2,7 @@ package dev.caravan.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravan.run.LogTail;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -17,20 +18,20 @@ class RunReasonTest {
             .mapToObj(i -> "line " + i + "\n")
             .collect(Collectors.joining());
 
-    assertThat(RunReason.lastLines(log).lines())
+    assertThat(LogTail.lastLines(log).lines())
         .hasSize(20)
         .startsWith("line 11")
         .endsWith("line 30");
-    assertThat(RunReason.lastLines("only\n")).isEqualTo("only\n");
-    assertThat(RunReason.lastLines("no line feed")).isEqualTo("no line feed");
-    assertThat(RunReason.lastLines("")).isEmpty();
+    assertThat(LogTail.lastLines("only\n")).isEqualTo("only\n");
+    assertThat(LogTail.lastLines("no line feed")).isEqualTo("no line feed");
+    assertThat(LogTail.lastLines("")).isEmpty();
   }
 
   @Test
   void keepsAtMostFourKibibytesFromAWholeLine() {
     String log = ("x".repeat(999) + "\n").repeat(10) + "the end\n";
 
-    String last = RunReason.lastLines(log);
+    String last = LogTail.lastLines(log);
 
     assertThat(last.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4096);
     assertThat(last).isEqualTo(("x".repeat(999) + "\n").repeat(4) + "the end\n");
@@ -40,7 +41,7 @@ class RunReasonTest {
   void keepsTheWholeCharactersAtTheEndOfOneLongLine() {
     String log = "ü".repeat(5000) + "!";
 
-    String last = RunReason.lastLines(log);
+    String last = LogTail.lastLines(log);
 
     assertThat(last.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4096);
     assertThat(last).endsWith("ü!").matches("ü+!");

@@ -3,6 +3,7 @@ package dev.caravan.checks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.kjob.StepStatus;
+import dev.caravan.run.LogTail;
 import dev.caravan.run.RunStatus;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -25,7 +26,7 @@ class CheckOutputTest {
             .mapToObj(i -> "line " + i + "\n")
             .collect(Collectors.joining());
 
-    String tail = CheckOutput.lastLines(log);
+    String tail = LogTail.lastLines(log);
 
     assertThat(tail).startsWith("line 11\n").endsWith("line 30\n");
     assertThat(tail.lines()).hasSize(20);
@@ -35,7 +36,7 @@ class CheckOutputTest {
   void keepsAtMostFourKibibytesFromAWholeLine() {
     String log = "x".repeat(3000) + "\n" + "y".repeat(3000) + "\n";
 
-    assertThat(CheckOutput.lastLines(log)).isEqualTo("y".repeat(3000) + "\n");
+    assertThat(LogTail.lastLines(log)).isEqualTo("y".repeat(3000) + "\n");
   }
 
   @Test

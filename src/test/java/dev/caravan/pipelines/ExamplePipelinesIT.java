@@ -31,6 +31,7 @@ import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -585,19 +586,17 @@ class ExamplePipelinesIT {
 
   /** The ended run of the pipeline for the event. */
   private JsonNode awaitRun(String eventId, String pipeline) {
-    return await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> {
-              JsonNode items =
-                  getJson("/api/runs?event=" + eventId + "&pipeline=" + pipeline).get("items");
-              return items.size() == 1 ? items.get(0) : null;
-            },
-            run -> run != null && run.get("ended") != null && !run.get("ended").isNull());
+    return awaitRunWhere(
+        eventId, pipeline, run -> run.get("ended") != null && !run.get("ended").isNull());
   }
 
   /** The run of the event once it has the given status. */
   private JsonNode awaitRunStatus(String eventId, String pipeline, String status) {
+    return awaitRunWhere(eventId, pipeline, run -> status.equals(run.get("status").asText()));
+  }
+
+  /** The one run of the event and pipeline, once it is as the condition says. */
+  private JsonNode awaitRunWhere(String eventId, String pipeline, Predicate<JsonNode> condition) {
     return await()
         .atMost(Duration.ofSeconds(20))
         .until(
@@ -606,7 +605,7 @@ class ExamplePipelinesIT {
                   getJson("/api/runs?event=" + eventId + "&pipeline=" + pipeline).get("items");
               return items.size() == 1 ? items.get(0) : null;
             },
-            run -> run != null && status.equals(run.get("status").asText()));
+            run -> run != null && condition.test(run));
   }
 
   /** "name:status" of the run's steps. */
