@@ -35,10 +35,10 @@ import javax.sql.DataSource;
  * straight into the app's H2 file in JDBC batches, over ten pipelines, one of them {@code
  * bench-e2e} (a route of the app, so a run's graph is built from it); then {@code GET /api/runs},
  * {@code GET /api/runs?pipeline=bench-e2e} and {@code GET /api/runs/{id}} (a random run of {@code
- * bench-e2e}) each from {@code connections} client threads for {@code seconds}, after a warm-up,
- * beside the dashboard's page (a static file) under the same load. Also times the store's queries
- * one by one (the page of runs, its {@code total}, one run, its steps) and prints H2's plan of each
- * request's SQL.
+ * bench-e2e}) each over {@code connections} connections (wrk, else Java threads) for {@code
+ * seconds}, after a warm-up, beside the dashboard's page (a static file) under the same load. Also
+ * times the store's queries one by one (the page of runs, its {@code total}, one run, its steps)
+ * and prints H2's plan of each request's SQL.
  */
 final class ApiUnderLoad {
 
