@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Caravan's benchmarks (docs/performance.md): builds what it needs, runs every scenario on this
 # machine over loopback only, prints one table and writes bench/results/latest.json.
-# Usage: bench/run.sh            (about 3-4 minutes; WRK_SECONDS, WRK_CONNECTIONS to change the load)
+# Usage: bench/run.sh            (about 12-15 minutes; WRK_SECONDS, WRK_CONNECTIONS to change the load;
+#        E2E_RATE, E2E_SECONDS, API_RUNS for the end-to-end and API scenarios)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -9,6 +10,9 @@ RESULTS=$ROOT/bench/results
 WRK_SECONDS=${WRK_SECONDS:-15}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-16}
 WRK_THREADS=${WRK_THREADS:-2}
+E2E_RATE=${E2E_RATE:-160}
+E2E_SECONDS=${E2E_SECONDS:-60}
+API_RUNS=${API_RUNS:-100000}
 mkdir -p "$RESULTS"
 
 if ! command -v wrk >/dev/null; then
@@ -109,8 +113,10 @@ kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
 
 # (2)-(5) local executor, Kubernetes executor on fabric8's mock API server, fan-out, large step
-# output (peak heap with 10 steps printing 100 MB each beside 10 quiet ones); the table
-echo "== local step overhead, Kubernetes executor, fan-out, large step output"
+# output (peak heap with 10 steps printing 100 MB each beside 10 quiet ones); (8) end-to-end runs
+# and (9) the runs API with a full store, each in an app BenchMain starts in its own JVM (with
+# bench/end-to-end.yaml); the table
+echo "== local step overhead, Kubernetes executor, fan-out, large step output, end-to-end runs, API"
 java -Xmx512m -Dlogback.configurationFile="$ROOT/bench/logback.xml" \
   -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   dev.caravan.bench.BenchMain \
@@ -118,5 +124,7 @@ java -Xmx512m -Dlogback.configurationFile="$ROOT/bench/logback.xml" \
   --wrk-runs-api "$RESULTS/wrk-runs-api.txt" --wrk-page "$RESULTS/wrk-page.txt" \
   --runs-in-store "$RUNS_IN_STORE" \
   --cli-ms "$RESULTS/cli-ms.txt" --curl-ms "$RESULTS/curl-ms.txt" \
+  --e2e-rate "$E2E_RATE" --e2e-seconds "$E2E_SECONDS" \
+  --api-runs "$API_RUNS" --api-connections "$WRK_CONNECTIONS" --api-seconds "$WRK_SECONDS" \
   --out "$RESULTS/latest.json" | tee "$RESULTS/latest.txt"
 echo "== results: bench/results/latest.json (table: bench/results/latest.txt)"

@@ -66,7 +66,8 @@ import org.apache.camel.impl.DefaultCamelContext;
  * timing.
  *
  * <p>Arguments: {@code [--wrk-gateway FILE --wrk-bare FILE] [--out FILE] [--scenarios
- * webhook,local,kubernetes,fanout,output] [--local-steps N] [--output-bytes N]}.
+ * webhook,local,kubernetes,fanout,output,e2e,api] [--local-steps N] [--output-bytes N] [--e2e-rate
+ * N] [--e2e-seconds N] [--api-runs N] [--api-connections N] [--api-seconds N]}.
  */
 public final class BenchMain {
 
@@ -99,7 +100,9 @@ public final class BenchMain {
     }
     List<String> scenarios =
         Arrays.asList(
-            options.getOrDefault("scenarios", "webhook,local,kubernetes,fanout,output").split(","));
+            options
+                .getOrDefault("scenarios", "webhook,local,kubernetes,fanout,output,e2e,api")
+                .split(","));
     List<Row> rows = new ArrayList<>();
     if (scenarios.contains("webhook") && options.containsKey("wrk-gateway")) {
       rows.addAll(
@@ -133,6 +136,19 @@ public final class BenchMain {
       rows.addAll(
           largeOutput(10, Long.parseLong(options.getOrDefault("output-bytes", "100000000"))));
     }
+    if (scenarios.contains("e2e")) {
+      rows.addAll(
+          EndToEndRuns.measure(
+              Integer.parseInt(options.getOrDefault("e2e-rate", "160")),
+              Integer.parseInt(options.getOrDefault("e2e-seconds", "60"))));
+    }
+    if (scenarios.contains("api")) {
+      rows.addAll(
+          ApiUnderLoad.measure(
+              Integer.parseInt(options.getOrDefault("api-runs", "100000")),
+              Integer.parseInt(options.getOrDefault("api-connections", "16")),
+              Integer.parseInt(options.getOrDefault("api-seconds", "15"))));
+    }
     System.out.println(table(rows));
     if (options.containsKey("out")) {
       Map<String, Object> json = new LinkedHashMap<>();
@@ -165,8 +181,8 @@ public final class BenchMain {
             gateway.requestsPerSecond,
             bare.requestsPerSecond,
             ratio,
-            "gateway >= 50% of bare",
-            ratio >= 0.5));
+            "gateway >= 0.8 of bare",
+            ratio >= 0.8));
     rows.add(
         new Row(
             "webhook ingest",
@@ -330,6 +346,8 @@ public final class BenchMain {
     kjob.setExecutor("local");
     Path work = Files.createTempDirectory("caravan-bench-local");
     kjob.setLocalWorkDir(work.toString());
+    // the moment before each step and after the last: the steps' own times, one by one
+    List<Long> marks = new ArrayList<>();
     try (CamelContext camel = new DefaultCamelContext()) {
       camel.addComponent("kjob", kjob);
       camel.addRoutes(
@@ -338,8 +356,12 @@ public final class BenchMain {
             public void configure() {
               var route = from("direct:pipeline");
               for (int i = 0; i < steps; i++) {
-                route = route.to("kjob:step-" + i + "?script=true&timeout=30s");
+                route =
+                    route
+                        .process(exchange -> marks.add(System.nanoTime()))
+                        .to("kjob:step-" + i + "?script=true&timeout=30s");
               }
+              route.process(exchange -> marks.add(System.nanoTime()));
             }
           });
       camel.start();
@@ -350,26 +372,55 @@ public final class BenchMain {
       rawSpawns(Math.min(steps, 20));
       double caravan = Double.MAX_VALUE;
       double raw = Double.MAX_VALUE;
+      List<String> stepMillis = new ArrayList<>();
+      List<String> spawnMillis = new ArrayList<>();
       for (int r = 0; r < rounds; r++) {
+        marks.clear();
         long start = System.nanoTime();
         template.requestBody("direct:pipeline", "");
         caravan = Math.min(caravan, (System.nanoTime() - start) / 1e6 / steps);
+        for (int i = 1; i < marks.size(); i++) {
+          stepMillis.add(Double.toString((marks.get(i) - marks.get(i - 1)) / 1e6));
+        }
         raw = Math.min(raw, rawSpawns(steps));
+        for (int i = 0; i < steps; i++) {
+          spawnMillis.add(Double.toString(rawSpawns(1)));
+        }
       }
       double overhead = caravan - raw;
+      double stepMedian = median(stepMillis);
+      double spawnMedian = median(spawnMillis);
+      double medianOverhead = stepMedian - spawnMedian;
       return List.of(
           new Row(
               "local step overhead",
-              steps
-                  + " sequential `true` steps vs /bin/sh -c true spawns (per step, best of "
+              "median step of "
                   + rounds
-                  + ")",
+                  + " x "
+                  + steps
+                  + " sequential `true` steps vs median /bin/sh -c true spawn from Java",
+              "ms/step",
+              stepMedian,
+              spawnMedian,
+              stepMedian / spawnMedian,
+              "<= raw + 1 ms (overhead "
+                  + String.format(Locale.ROOT, "%.2f", medianOverhead)
+                  + " ms)",
+              medianOverhead <= 1.0),
+          new Row(
+              "local step overhead",
+              steps
+                  + " sequential `true` steps vs /bin/sh -c true spawns (mean per step, best of "
+                  + rounds
+                  + "; overhead "
+                  + String.format(Locale.ROOT, "%.2f", overhead)
+                  + " ms)",
               "ms/step",
               caravan,
               raw,
               caravan / raw,
-              "<= raw + 5 ms (overhead " + String.format(Locale.ROOT, "%.2f", overhead) + " ms)",
-              overhead <= 5.0));
+              "report only (the goal is on the median)",
+              null));
     } finally {
       deleteTree(work);
     }

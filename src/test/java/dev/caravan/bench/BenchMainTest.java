@@ -3,6 +3,8 @@ package dev.caravan.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -10,6 +12,19 @@ import org.junit.jupiter.api.Test;
  * output. No timing is asserted (bench/run.sh measures; see docs/performance.md).
  */
 class BenchMainTest {
+
+  /** The app of the end-to-end and API scenarios, shared by their tests. */
+  private static BenchApp app;
+
+  @BeforeAll
+  static void startTheApp() throws Exception {
+    app = BenchApp.start();
+  }
+
+  @AfterAll
+  static void stopTheApp() throws Exception {
+    app.close();
+  }
 
   private static final String WRK =
       """
@@ -34,15 +49,72 @@ class BenchMainTest {
     List<BenchMain.Row> rows = BenchMain.localSteps(5);
 
     assertThat(rows)
-        .singleElement()
-        .satisfies(
+        .hasSize(2)
+        .allSatisfy(
             row -> {
               assertThat(row.scenario()).isEqualTo("local step overhead");
               assertThat(row.caravan()).isPositive();
               assertThat(row.baseline()).isPositive();
+            });
+    assertThat(rows.get(0).metric()).startsWith("median step of 1 x 5 sequential");
+    assertThat(rows.get(0).goal()).startsWith("<= raw + 1 ms");
+    assertThat(rows.get(0).met()).isNotNull();
+    assertThat(BenchMain.table(rows)).contains("local step overhead").contains("ms/step");
+  }
+
+  @Test
+  void endToEndScenarioProducesItsRows() throws Exception {
+    List<BenchMain.Row> rows = EndToEndRuns.measure(app, 20, 2);
+
+    assertThat(rows)
+        .hasSize(4)
+        .allSatisfy(row -> assertThat(row.scenario()).isEqualTo("end-to-end runs"));
+    BenchMain.Row throughput = rows.get(0);
+    assertThat(throughput.unit()).isEqualTo("runs/s");
+    assertThat(throughput.metric()).contains("40 deliveries offered at 20/s for 2 s");
+    assertThat(throughput.caravan()).isPositive();
+    assertThat(throughput.baseline()).isPositive();
+    assertThat(throughput.ratio()).isPositive();
+    assertThat(throughput.goal()).isEqualTo(">= 150 runs/s with p99 < 1 s");
+    assertThat(throughput.met()).isNotNull();
+    assertThat(rows.get(1).unit()).isEqualTo("ms");
+    assertThat(rows.get(1).caravan()).isPositive();
+    assertThat(rows.get(2).caravan()).isGreaterThanOrEqualTo(rows.get(1).caravan());
+    assertThat(rows.get(2).met()).isNotNull();
+    // every delivery was accepted and its run succeeded
+    assertThat(rows.get(3).caravan()).isZero();
+  }
+
+  @Test
+  void apiUnderLoadScenarioProducesItsRows() throws Exception {
+    List<BenchMain.Row> rows = ApiUnderLoad.measure(app, 200, 2, 1);
+
+    assertThat(rows)
+        .hasSize(8)
+        .allSatisfy(
+            row -> {
+              assertThat(row.scenario()).isEqualTo("api under load");
+              assertThat(row.caravan()).isNotNegative();
+            });
+    assertThat(rows)
+        .filteredOn(row -> "< 50 ms".equals(row.goal()))
+        .extracting(BenchMain.Row::metric)
+        .hasSize(3)
+        .anySatisfy(metric -> assertThat(metric).startsWith("GET /api/runs (first page"))
+        .anySatisfy(metric -> assertThat(metric).startsWith("GET /api/runs?pipeline=bench-e2e"))
+        .anySatisfy(metric -> assertThat(metric).startsWith("GET /api/runs/{id}"));
+    assertThat(rows)
+        .filteredOn(row -> "< 50 ms".equals(row.goal()))
+        .allSatisfy(
+            row -> {
+              assertThat(row.caravan()).isPositive();
+              assertThat(row.baseline()).isPositive();
               assertThat(row.met()).isNotNull();
             });
-    assertThat(BenchMain.table(rows)).contains("local step overhead").contains("ms/step");
+    // every request was answered 200
+    assertThat(rows.get(6).metric()).startsWith("failed requests");
+    assertThat(rows.get(6).caravan()).isZero();
+    assertThat(rows.get(7).metric()).contains("countRuns");
   }
 
   @Test
@@ -62,6 +134,8 @@ class BenchMainTest {
     assertThat(rows).hasSize(4);
     assertThat(rows.get(0).caravan()).isEqualTo(3200.0);
     assertThat(rows.get(0).ratio()).isEqualTo(0.5);
+    assertThat(rows.get(0).goal()).isEqualTo("gateway >= 0.8 of bare");
+    assertThat(rows.get(0).met()).isFalse();
     assertThat(rows.get(1).caravan()).isEqualTo(0.85);
     assertThat(rows.get(2).caravan()).isEqualTo(1200.0);
     assertThat(rows.get(3).caravan()).isEqualTo(3.0);
