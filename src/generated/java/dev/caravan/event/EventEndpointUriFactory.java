@@ -23,15 +23,12 @@ public class EventEndpointUriFactory extends org.apache.camel.support.component.
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(11);
+        Set<String> props = new HashSet<>(8);
         props.add("bridgeErrorHandler");
         props.add("concurrency");
-        props.add("concurrencyKey");
-        props.add("concurrencyLimit");
         props.add("exceptionHandler");
         props.add("exchangePattern");
         props.add("lazyStartProducer");
-        props.add("onConflict");
         props.add("source");
         props.add("subject");
         props.add("types");

@@ -504,7 +504,8 @@ public class JdbcRunStore {
           StringBuilder sql =
               new StringBuilder("SELECT " + RUN_COLUMNS + RUNS_WITH_TRIGGER)
                   .append(where(filter, values))
-                  .append(" ORDER BY r.seq DESC LIMIT ? OFFSET ?");
+                  .append(pageOrder(filter.pipeline() != null))
+                  .append(" LIMIT ? OFFSET ?");
           values.add(limit);
           values.add(offset);
           try (PreparedStatement query = connection.prepareStatement(sql.toString())) {
@@ -518,6 +519,14 @@ public class JdbcRunStore {
             return found;
           }
         });
+  }
+
+  /**
+   * Newest first. One pipeline's page names the columns of its index (pipeline, seq), so that H2
+   * walks caravan_run_pipeline_seq backwards instead of sorting all of the pipeline's runs.
+   */
+  static String pageOrder(boolean onePipeline) {
+    return onePipeline ? " ORDER BY r.pipeline DESC, r.seq DESC" : " ORDER BY r.seq DESC";
   }
 
   /** How many runs {@link #runs} pages through with the same filters. */
