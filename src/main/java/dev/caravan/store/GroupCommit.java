@@ -43,6 +43,10 @@ final class GroupCommit {
   private final DataSource dataSource;
   private final Supplier<Commits> commits;
   private final ReentrantLock writer = new ReentrantLock();
+
+  /** Notified after each batch (see {@link #write}). */
+  private final Object batches = new Object();
+
   private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
 
   GroupCommit(DataSource dataSource, Supplier<Commits> commits) {
@@ -59,19 +63,54 @@ final class GroupCommit {
     return queue.size();
   }
 
-  /** Runs the work in a transaction shared with concurrent writes; returns once committed. */
+  /**
+   * Runs the work in a transaction shared with concurrent writes; returns once committed. A caller
+   * whose work another holder ran returns as soon as that batch is committed, without taking the
+   * lock in its turn: the callers of one batch wake together, not one after another.
+   */
   <T> T write(Jdbc.Work<T> work) throws SQLException {
     Pending<T> pending = new Pending<>(work);
     queue.add(pending);
-    writer.lock();
-    try {
-      while (!pending.done) {
-        runBatch();
+    while (!pending.done) {
+      if (writer.tryLock()) {
+        try {
+          while (!pending.done) {
+            runBatch();
+          }
+        } finally {
+          writer.unlock();
+          batchEnded();
+        }
+      } else {
+        awaitBatch(pending);
       }
-    } finally {
-      writer.unlock();
     }
     return pending.result();
+  }
+
+  /** Wakes the callers waiting for a batch: theirs may be done, or the lock free. */
+  private void batchEnded() {
+    synchronized (batches) {
+      batches.notifyAll();
+    }
+  }
+
+  /** Waits until the caller's work is done or the writer's lock is free to try. */
+  private void awaitBatch(Pending<?> pending) {
+    boolean interrupted = false;
+    synchronized (batches) {
+      while (!pending.done && writer.isLocked()) {
+        try {
+          batches.wait();
+        } catch (InterruptedException e) {
+          // the work is queued and will be committed: wait for it, then say so
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void runBatch() {
@@ -124,13 +163,15 @@ final class GroupCommit {
     }
   }
 
-  /** One caller's work, its result or failure; read and written under the writer's lock. */
+  /** One caller's work, its result or failure; written under the writer's lock. */
   private static final class Pending<T> {
 
     private final Jdbc.Work<T> work;
     private T result;
     private Throwable failure;
-    private boolean done;
+
+    /** Set last, after the result: a waiter that reads it true sees the result too. */
+    private volatile boolean done;
 
     Pending(Jdbc.Work<T> work) {
       this.work = work;
