@@ -88,16 +88,7 @@ public class JdbcEventStore implements EventStore {
   public Delivery enqueue(Connection connection, Event event, String subscriber)
       throws SQLException {
     String id = TimeOrderedIds.next();
-    try (PreparedStatement insert =
-        connection.prepareStatement(
-            "INSERT INTO caravan_delivery (id, event_id, subscriber, created_at) VALUES (?, ?, ?,"
-                + " ?)")) {
-      insert.setString(1, id);
-      insert.setString(2, event.id());
-      insert.setString(3, subscriber);
-      insert.setObject(4, utc(Instant.now()));
-      insert.executeUpdate();
-    }
+    requeue(connection, id, event.id(), subscriber);
     return new Delivery(id, event, subscriber);
   }
 
@@ -166,8 +157,8 @@ public class JdbcEventStore implements EventStore {
   }
 
   /**
-   * Queues a delivery again under its own id, in the caller's transaction, without telling the
-   * handler (the handler's layer hands back a run that waited).
+   * Queues a delivery under the given id (a new one, or again under its own: the handler's layer
+   * hands back a run that waited), in the caller's transaction, without telling the handler.
    */
   public static void requeue(
       Connection connection, String deliveryId, String eventId, String subscriber)

@@ -70,7 +70,7 @@ final class JdbcConcurrencyGroups {
       try {
         group = groups.groupOf(delivery);
       } catch (IllegalArgumentException e) {
-        end(connection, delivery.id(), null, RunStatus.FAILED, e.getMessage());
+        settle(connection, delivery.id(), null, RunStatus.FAILED, e.getMessage(), Instant.now());
         continue;
       }
       int[] counts = counts(connection, delivery.subscriber(), group);
@@ -87,11 +87,11 @@ final class JdbcConcurrencyGroups {
       switch (groups.onConflict()) {
         case QUEUE -> {
           hold(connection, delivery, group, groups.limit(), QUEUED);
-          mark(
+          settle(
               connection,
               delivery.id(),
-              RunStatus.QUEUED,
               group,
+              RunStatus.QUEUED,
               "Waiting in concurrency group "
                   + group
                   + ": "
@@ -99,10 +99,11 @@ final class JdbcConcurrencyGroups {
                   + " of "
                   + groups.limit()
                   + " runs in flight"
-                  + (waiting > 0 ? ", " + waiting + " waiting before it" : ""));
+                  + (waiting > 0 ? ", " + waiting + " waiting before it" : ""),
+              null);
         }
         case SKIP ->
-            end(
+            settle(
                 connection,
                 delivery.id(),
                 group,
@@ -113,7 +114,8 @@ final class JdbcConcurrencyGroups {
                     + holding
                     + " of "
                     + groups.limit()
-                    + " runs in flight (onConflict=skip)");
+                    + " runs in flight (onConflict=skip)",
+                Instant.now());
         case CANCEL_RUNNING -> {
           List<String> canceled =
               supersede(connection, delivery, group, holding - groups.limit() + 1);
@@ -276,28 +278,17 @@ final class JdbcConcurrencyGroups {
     }
   }
 
-  /** A PENDING run waits in its group. */
-  private static void mark(
-      Connection connection, String runId, RunStatus status, String group, String summary)
-      throws SQLException {
-    try (PreparedStatement update =
-        connection.prepareStatement(
-            "UPDATE caravan_run SET status = ?, concurrency_group = ?, summary = ? WHERE id = ?"
-                + " AND status = ?")) {
-      update.setString(1, status.name());
-      update.setString(2, group);
-      update.setString(3, summary);
-      update.setString(4, runId);
-      update.setString(5, RunStatus.PENDING.name());
-      if (update.executeUpdate() == 1) {
-        ChangeLog.runChanged(connection, runId);
-      }
-    }
-  }
-
-  /** A PENDING run ends before it started (SKIPPED, or FAILED when its group has no name). */
-  private static void end(
-      Connection connection, String runId, String group, RunStatus status, String summary)
+  /**
+   * A PENDING run waits in its group (QUEUED, {@code endedAt} null), or ends before it started
+   * (SKIPPED, or FAILED when its group has no name).
+   */
+  private static void settle(
+      Connection connection,
+      String runId,
+      String group,
+      RunStatus status,
+      String summary,
+      Instant endedAt)
       throws SQLException {
     try (PreparedStatement update =
         connection.prepareStatement(
@@ -305,7 +296,7 @@ final class JdbcConcurrencyGroups {
                 + " WHERE id = ? AND status = ?")) {
       update.setString(1, status.name());
       update.setString(2, group);
-      update.setObject(3, utc(Instant.now()));
+      update.setObject(3, endedAt == null ? null : utc(endedAt));
       update.setString(4, summary);
       update.setString(5, runId);
       update.setString(6, RunStatus.PENDING.name());
