@@ -222,11 +222,6 @@ public class KjobComponent extends DefaultComponent {
   /** Passes what the local executor learns on to the journal. */
   private final class JournalListener implements StepListener {
     @Override
-    public void started(StepRequest request, long pid) {
-      journal().started(request, ExecutorType.LOCAL.optionValue(), null, pid);
-    }
-
-    @Override
     public void output(StepRequest request, String newOutput) {
       journal().output(request, newOutput);
     }

@@ -55,10 +55,11 @@ public class KjobProducer extends DefaultAsyncProducer {
         }
         if (earlier.isPresent()) {
           // the step was running when Caravan stopped: the same attempt again (a Job is
-          // re-attached; a local process is killed first, then run again)
-          request = request.withAttempt(earlier.get().attempt());
-          if (earlier.get().pid() != null) {
-            executors.local().killOrphan(earlier.get().pid());
+          // re-attached; what is left of a local process is killed first, then it runs again)
+          StepRecord interrupted = earlier.get();
+          request = request.withAttempt(interrupted.attempt());
+          if (interrupted.executorType() == ExecutorType.LOCAL) {
+            executors.local().killLeftovers(interrupted.jobName());
           }
         }
       }
@@ -67,8 +68,7 @@ public class KjobProducer extends DefaultAsyncProducer {
         journal.started(
             request,
             request.spec().executor().optionValue(),
-            request.spec().options().getNamespace(),
-            null);
+            request.spec().options().getNamespace());
       }
     } catch (Exception e) {
       exchange.setException(e);

@@ -18,11 +18,8 @@ public interface StepJournal {
   /** Copies a step record from another run (a replay reusing a succeeded step). */
   void copy(String fromRunId, String toRunId, String stepName, String fanOutIndex);
 
-  /**
-   * The step (this attempt) starts, or starts again after a crash; called again with the pid once a
-   * local process runs.
-   */
-  void started(StepRequest request, String executor, String namespace, Long pid);
+  /** The step (this attempt) starts, or starts again after a crash. */
+  void started(StepRequest request, String executor, String namespace);
 
   /**
    * Output of a step that is still running: only what it printed since the previous call, to be
@@ -61,7 +58,7 @@ public interface StepJournal {
         public void copy(String fromRunId, String toRunId, String stepName, String fanOutIndex) {}
 
         @Override
-        public void started(StepRequest request, String executor, String namespace, Long pid) {}
+        public void started(StepRequest request, String executor, String namespace) {}
 
         @Override
         public void output(StepRequest request, String newOutput) {}

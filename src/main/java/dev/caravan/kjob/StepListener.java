@@ -3,9 +3,6 @@ package dev.caravan.kjob;
 /** Hears what an executor learns while a step runs. */
 public interface StepListener {
 
-  /** The local process started (it leads its own process group). */
-  void started(StepRequest request, long pid);
-
   /**
    * What the step printed since the previous call, at most once a second while it runs: the head of
    * its output (see {@link StepOutput#takeNew()}); the rest arrives with the step's result.
@@ -14,9 +11,6 @@ public interface StepListener {
 
   StepListener NONE =
       new StepListener() {
-        @Override
-        public void started(StepRequest request, long pid) {}
-
         @Override
         public void output(StepRequest request, String newOutput) {}
       };

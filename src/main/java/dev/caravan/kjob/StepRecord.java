@@ -7,7 +7,6 @@ import java.time.Instant;
  *
  * @param executor where the attempt ran: {@code local} or {@code kubernetes} (see {@link
  *     ExecutorType#optionValue()})
- * @param pid the local process (its process group leader) while it runs, else {@code null}
  * @param status {@code null} while the step is still running
  * @param output the stored log, or {@code null} where it was not read (lists of steps)
  */
@@ -16,7 +15,6 @@ public record StepRecord(
     String executor,
     String jobName,
     String namespace,
-    Long pid,
     StepStatus status,
     Integer exitCode,
     Instant started,

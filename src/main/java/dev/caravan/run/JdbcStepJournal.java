@@ -33,7 +33,7 @@ public class JdbcStepJournal implements StepJournal {
   public static final int CHUNK_CHARS = 16384;
 
   private static final String STEP_COLUMNS =
-      "attempt, executor, job_name, namespace, pid, status, exit_code, started_at, ended_at";
+      "attempt, executor, job_name, namespace, status, exit_code, started_at, ended_at";
   private static final String STEP_KEY =
       "run_id = ? AND step_name = ? AND fan_out_index = ? AND attempt = ?";
 
@@ -191,11 +191,11 @@ public class JdbcStepJournal implements StepJournal {
    * <p>A step that runs again as the same attempt (resumed after a crash) starts its log afresh.
    */
   @Override
-  public void started(StepRequest request, String executor, String namespace, Long pid) {
+  public void started(StepRequest request, String executor, String namespace) {
     StepKey key = StepKey.of(request);
     LogProgress log = progressOf(key);
     synchronized (log) {
-      if (!started(request, executor, namespace, pid, key)) {
+      if (!started(request, executor, namespace, key)) {
         // not a step of a recorded run: nothing to keep track of
         retire(key, log);
         return;
@@ -207,50 +207,38 @@ public class JdbcStepJournal implements StepJournal {
   }
 
   /** Whether the step is recorded (the step of a recorded run). */
-  private boolean started(
-      StepRequest request, String executor, String namespace, Long pid, StepKey key) {
+  private boolean started(StepRequest request, String executor, String namespace, StepKey key) {
     return jdbc.write(
         connection -> {
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE caravan_step SET pid = COALESCE(?, pid) WHERE " + STEP_KEY)) {
-            update.setObject(1, pid);
-            key.bind(update, 2);
-            if (update.executeUpdate() == 1) {
-              try (PreparedStatement delete =
-                  connection.prepareStatement("DELETE FROM caravan_step_log WHERE " + STEP_KEY)) {
-                key.bind(delete, 1);
-                delete.executeUpdate();
-              }
-              if (pid == null) {
-                // started again (resumed); the call that only adds a pid changes nothing shown
-                changed(connection, key);
-              }
-              return true;
-            }
-          }
           // only steps of recorded runs: the SELECT yields no row for an unknown run
           try (PreparedStatement insert =
               connection.prepareStatement(
                   "INSERT INTO caravan_step (run_id, step_name, fan_out_index, attempt, executor,"
-                      + " job_name, namespace, pid, status, started_at) SELECT id, ?, ?, ?, ?, ?,"
-                      + " ?, ?, ?, ? FROM caravan_run WHERE id = ?")) {
+                      + " job_name, namespace, status, started_at) SELECT id, ?, ?, ?, ?, ?,"
+                      + " ?, ?, ? FROM caravan_run WHERE id = ?")) {
             insert.setString(1, request.stepName());
             insert.setString(2, request.fanOutIndex());
             insert.setInt(3, request.attempt());
             insert.setString(4, executor);
             insert.setString(5, request.jobName());
             insert.setString(6, namespace);
-            insert.setObject(7, pid);
-            insert.setString(8, "RUNNING");
-            insert.setObject(9, utc(Instant.now()));
-            insert.setString(10, request.runId());
+            insert.setString(7, "RUNNING");
+            insert.setObject(8, utc(Instant.now()));
+            insert.setString(9, request.runId());
             int inserted = Jdbc.insertedRows(connection, insert);
-            if (inserted == 1) {
-              changed(connection, key);
+            if (inserted == 0) {
+              return false;
             }
-            // a duplicate: started at the same moment by another call
-            return inserted == 1 || inserted == Jdbc.DUPLICATE;
+            if (inserted == Jdbc.DUPLICATE) {
+              // started again (resumed after a crash): its log starts afresh
+              try (PreparedStatement delete =
+                  connection.prepareStatement("DELETE FROM caravan_step_log WHERE " + STEP_KEY)) {
+                key.bind(delete, 1);
+                delete.executeUpdate();
+              }
+            }
+            changed(connection, key);
+            return true;
           }
         });
   }
@@ -298,7 +286,7 @@ public class JdbcStepJournal implements StepJournal {
               try (PreparedStatement update =
                   connection.prepareStatement(
                       "UPDATE caravan_step SET status = ?, exit_code = ?, job_name = ?,"
-                          + " started_at = ?, ended_at = ?, pid = NULL WHERE "
+                          + " started_at = ?, ended_at = ? WHERE "
                           + STEP_KEY)) {
                 update.setString(1, result.status().name());
                 update.setObject(2, result.exitCode());
@@ -490,7 +478,6 @@ public class JdbcStepJournal implements StepJournal {
         record.executor(),
         record.jobName(),
         record.namespace(),
-        record.pid(),
         record.status(),
         record.exitCode(),
         record.started(),
@@ -525,21 +512,18 @@ public class JdbcStepJournal implements StepJournal {
   }
 
   private static StepRecord record(ResultSet rows, int first) throws SQLException {
-    String status = rows.getString(first + 5);
-    long pid = rows.getLong(first + 4);
-    Long pidOrNull = rows.wasNull() ? null : pid;
-    int exit = rows.getInt(first + 6);
+    String status = rows.getString(first + 4);
+    int exit = rows.getInt(first + 5);
     Integer exitCode = rows.wasNull() ? null : exit;
     return new StepRecord(
         rows.getInt(first),
         rows.getString(first + 1),
         rows.getString(first + 2),
         rows.getString(first + 3),
-        pidOrNull,
         "RUNNING".equals(status) ? null : StepStatus.valueOf(status),
         exitCode,
+        Jdbc.instant(rows.getObject(first + 6, OffsetDateTime.class)),
         Jdbc.instant(rows.getObject(first + 7, OffsetDateTime.class)),
-        Jdbc.instant(rows.getObject(first + 8, OffsetDateTime.class)),
         null);
   }
 }

@@ -39,11 +39,9 @@ final class RunsJournal implements StepJournal {
   }
 
   @Override
-  public void started(StepRequest request, String executor, String namespace, Long pid) {
-    journal().started(request, executor, namespace, pid);
-    if (pid == null) { // the call that adds a local process's pid is no new start
-      RunListeners.tell(runs.camel(), listener -> listener.stepStarted(request));
-    }
+  public void started(StepRequest request, String executor, String namespace) {
+    journal().started(request, executor, namespace);
+    RunListeners.tell(runs.camel(), listener -> listener.stepStarted(request));
   }
 
   @Override

@@ -117,7 +117,6 @@ class RunGraphTest {
                 "local",
                 step + "-" + index + "-" + attempt,
                 null,
-                null,
                 status,
                 exit,
                 T0,

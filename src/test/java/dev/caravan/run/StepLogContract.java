@@ -91,8 +91,7 @@ abstract class StepLogContract {
   @Test
   void liveOutputIsAppendedAndTheEndAppendsOnlyWhatWasNotThereYet() throws Exception {
     StepRequest step = StepRequests.local(run(), "build", "", 1);
-    runs.started(step, "local", null, null);
-    runs.started(step, "local", null, 4242L);
+    runs.started(step, "local", null);
 
     runs.output(step, "one\n");
     runs.output(step, "two\n");
@@ -115,7 +114,7 @@ abstract class StepLogContract {
   @Test
   void aLongOutputIsStoredInBoundedChunks() throws Exception {
     StepRequest step = StepRequests.local(run(), "long", "0", 1);
-    runs.started(step, "local", null, null);
+    runs.started(step, "local", null);
     String whole = "0123456789\uD83D\uDE80".repeat(10_000);
 
     runs.ended(step, result(step, whole));
@@ -134,11 +133,11 @@ abstract class StepLogContract {
   @Test
   void aStepRunAgainAsTheSameAttemptStartsItsLogAfresh() throws Exception {
     StepRequest step = StepRequests.local(run(), "again", "", 1);
-    runs.started(step, "local", null, 1L);
+    runs.started(step, "local", null);
     runs.output(step, "before the crash\n");
 
     JdbcStepJournal afterRestart = new JdbcStepJournal(dataSource);
-    afterRestart.started(step, "local", null, null);
+    afterRestart.started(step, "local", null);
     afterRestart.output(step, "second life\n");
     afterRestart.ended(step, result(step, "second life\nended\n"));
 
@@ -148,7 +147,7 @@ abstract class StepLogContract {
   @Test
   void outputOfAStepThatEndedIsNotAppended() throws Exception {
     StepRequest step = StepRequests.local(run(), "late", "", 1);
-    runs.started(step, "local", null, null);
+    runs.started(step, "local", null);
     runs.ended(step, result(step, "all\n"));
 
     runs.output(step, "late\n");
@@ -159,7 +158,7 @@ abstract class StepLogContract {
   @Test
   void stepsOfUnrecordedRunsLeaveNothing() throws Exception {
     StepRequest step = StepRequests.local("not-a-run", "adhoc", "", 1);
-    runs.started(step, "local", null, 7L);
+    runs.started(step, "local", null);
     runs.output(step, "text\n");
     runs.ended(step, result(step, "text\n"));
 
@@ -169,7 +168,7 @@ abstract class StepLogContract {
   @Test
   void aReplayThatReusesAStepCopiesItsLog() throws Exception {
     StepRequest first = StepRequests.local(run(), "build", "", 1);
-    runs.started(first, "local", null, null);
+    runs.started(first, "local", null);
     runs.ended(first, result(first, "built\n"));
     String replay = run();
 
@@ -182,7 +181,7 @@ abstract class StepLogContract {
   @Test
   void deletingAStepDeletesItsLog() throws Exception {
     StepRequest step = StepRequests.local(run(), "gone", "", 1);
-    runs.started(step, "local", null, null);
+    runs.started(step, "local", null);
     runs.ended(step, result(step, "x".repeat(50_000)));
     assertThat(chunks(step)).isNotEmpty();
 

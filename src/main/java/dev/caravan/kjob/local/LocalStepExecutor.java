@@ -68,7 +68,7 @@ public final class LocalStepExecutor implements StepExecutor {
    * @param timers fires timeouts
    * @param workRoot parent of the per-step directories
    * @param secretsDir holds one directory per Secret, one file per key
-   * @param listener hears each process's pid and, once a second, the output that is new
+   * @param listener hears, once a second, the output that is new
    */
   public LocalStepExecutor(
       ExecutorService ioThreads,
@@ -155,14 +155,14 @@ public final class LocalStepExecutor implements StepExecutor {
   }
 
   /**
-   * Kills what is left of a step's process group from before a crash, so that running the step
-   * again cannot race its orphaned earlier self.
+   * Kills what is left of a step that was running when an earlier Caravan was killed, so that
+   * running the step again cannot race its orphaned earlier self: the processes whose environment
+   * names its Job (see {@link OrphanReaper#killLeftoversOf}). Nothing while this executor runs the
+   * step itself.
    */
-  public void killOrphan(long pgid) {
-    if (running.values().stream()
-        .map(step -> step.process)
-        .noneMatch(process -> process != null && process.pid() == pgid)) {
-      ProcessTree.killGroup(pgid);
+  public void killLeftovers(String jobName) {
+    if (!running.containsKey(jobName)) {
+      orphans.killLeftoversOf(jobName);
     }
   }
 
@@ -304,7 +304,6 @@ public final class LocalStepExecutor implements StepExecutor {
       // canceled between the checkout and now
       step.kill();
     }
-    listener.started(request, process.pid());
 
     StepOutput output = new StepOutput(spec.options().getMaxOutputBytes());
     ScheduledFuture<?> progress =

@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +129,55 @@ final class OrphanReaper {
         recentlyEnded.remove(recentlyEnded.keySet().iterator().next());
       }
     }
+  }
+
+  /**
+   * Kills what is left of a step that an earlier Caravan ran and could not end (it was killed):
+   * every process, other than those this Caravan started, whose initial environment carries the
+   * job's {@code CARAVAN_JOB_NAME}, with everything in the sessions and process groups such
+   * processes lead. Steps run in a session of their own, so this reaches children that cleared
+   * their environment too, as long as their session's leader lives.
+   *
+   * @return how many processes were killed
+   */
+  synchronized int killLeftoversOf(String jobName) {
+    if (!enabled) {
+      return 0;
+    }
+    List<ProcFs.Stat> processes = ProcFs.all();
+    Set<Long> leaders = new HashSet<>();
+    Set<Long> marked = new HashSet<>();
+    for (ProcFs.Stat process : processes) {
+      if (isOwnOrDead(process)
+          || !jobName.equals(ProcFs.environment(process.pid(), JOB_MARKER).jobName())) {
+        continue;
+      }
+      marked.add(process.pid());
+      if (process.session() == process.pid() || process.pgrp() == process.pid()) {
+        leaders.add(process.pid());
+      }
+    }
+    int killed = 0;
+    for (ProcFs.Stat process : processes) {
+      if (!isOwnOrDead(process)
+          && (marked.contains(process.pid())
+              || leaders.contains(process.session())
+              || leaders.contains(process.pgrp()))) {
+        kill(process);
+        killed++;
+      }
+    }
+    if (killed > 0) {
+      LOG.info("Killed {} process(es) left running by job {} before a restart", killed, jobName);
+      followUps = FOLLOW_UPS;
+    }
+    return killed;
+  }
+
+  private boolean isOwnOrDead(ProcFs.Stat process) {
+    return process.pid() == self
+        || process.isZombie()
+        || ProcessTree.isStartedByCaravan(process.pid());
   }
 
   /**

@@ -46,6 +46,7 @@ class StepProcessTreeTest {
   @TempDir Path tmp;
 
   private CamelContext context;
+  private KjobComponent kjob;
   private ProducerTemplate template;
   private Long child;
 
@@ -53,7 +54,7 @@ class StepProcessTreeTest {
   void startCamel() {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")), "needs util-linux setsid");
     context = new DefaultCamelContext();
-    KjobComponent kjob = new KjobComponent();
+    kjob = new KjobComponent();
     kjob.setExecutor("local");
     kjob.setLocalWorkDir(tmp.resolve("work").toString());
     context.addComponent("kjob", kjob);
@@ -181,5 +182,45 @@ class StepProcessTreeTest {
 
     assertThat(result.getException()).isNull();
     assertChildIsGone();
+  }
+
+  @Test
+  void whatAStepOfAKilledCaravanLeftRunningDiesBeforeTheStepRunsAgain() throws Exception {
+    assumeTrue(OrphanReaper.shared().isEnabled(), "needs /proc and the JNA binding");
+    // as a SIGKILLed Caravan leaves a step: its shell in a session of its own, with a child that
+    // cleared its environment; and another job's step, which stays
+    Process leftover = leftoverStep("run-1-b-1", tmp.resolve("cleared"));
+    Process otherJob = leftoverStep("run-2-b-1", tmp.resolve("other"));
+    await().atMost(STEP_WAIT).until(() -> Files.size(tmp.resolve("cleared")) > 0);
+    child = Long.parseLong(Files.readString(tmp.resolve("cleared")).trim());
+    long otherChild = Long.parseLong(Files.readString(tmp.resolve("other")).trim());
+
+    kjob.executors().local().killLeftovers("run-1-b-1");
+
+    assertThat(leftover.waitFor(10, TimeUnit.SECONDS)).as("the job's shell died").isTrue();
+    assertChildIsGone();
+    assertThat(otherJob.isAlive()).as("another job's shell").isTrue();
+    assertThat(ProcessHandle.of(otherChild).map(ProcessHandle::isAlive))
+        .as("another job's child")
+        .contains(true);
+    ProcessHandle.of(otherChild).ifPresent(ProcessHandle::destroyForcibly);
+    otherJob.destroyForcibly();
+  }
+
+  /** A step's shell as Caravan starts it (in its own session, the job named), with a child. */
+  private static Process leftoverStep(String jobName, Path childPid) throws Exception {
+    Files.createFile(childPid);
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            "/usr/bin/setsid",
+            "sh",
+            "-c",
+            "env -i sleep 300 </dev/null >/dev/null 2>&1 & echo $! > \"$CHILD\"; exec sleep 300");
+    builder.environment().put("CARAVAN_JOB_NAME", jobName);
+    builder.environment().put("CHILD", childPid.toString());
+    return builder
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
   }
 }
