@@ -12,7 +12,6 @@ import dev.caravan.kjob.StepStartException;
 import dev.caravan.kjob.StepStatus;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -282,15 +281,10 @@ public final class LocalStepExecutor implements StepExecutor {
     Instant started;
     Process process;
     try {
-      ProcessBuilder builder =
-          new ProcessBuilder(ProcessTree.inOwnSession(commandLine(spec)))
-              .directory(dirs.workDir().toFile())
-              .redirectErrorStream(true);
-      builder.environment().clear();
-      builder.environment().putAll(environment(request, dirs));
+      Map<String, String> environment = environment(request, dirs);
       started = Instant.now();
       orphans.starting(request.jobName());
-      process = ProcessTree.start(builder);
+      process = ProcessTree.startStep(commandLine(spec), environment, dirs.workDir());
     } catch (IOException | RuntimeException e) {
       orphans.ended(request.jobName());
       running.remove(request.jobName());
@@ -306,11 +300,19 @@ public final class LocalStepExecutor implements StepExecutor {
     }
 
     StepOutput output = new StepOutput(spec.options().getMaxOutputBytes());
+    OutputWatch watch = new OutputWatch(process);
     ScheduledFuture<?> progress =
-        timers.scheduleWithFixedDelay(() -> progress(request, output), 1, 1, TimeUnit.SECONDS);
-    CompletableFuture<Void> drained =
-        CompletableFuture.runAsync(() -> drain(process, output), ioThreads);
-    feedInput(process, request.input());
+        timers.scheduleWithFixedDelay(
+            () -> {
+              progress(request, output);
+              if (watch.heldOpenTooLong()) {
+                ProcessTree.killGroup(process.pid());
+                stepEnded(request.jobName());
+              }
+            },
+            1,
+            1,
+            TimeUnit.SECONDS);
     ScheduledFuture<?> timeout =
         spec.timeout().isZero()
             ? null
@@ -322,45 +324,73 @@ public final class LocalStepExecutor implements StepExecutor {
                 },
                 spec.timeout().toMillis(),
                 TimeUnit.MILLISECONDS);
-    process
-        .onExit()
-        .thenRun(
-            () ->
-                timers.schedule(
-                    () -> {
-                      if (!drained.isDone()) {
-                        ProcessTree.killGroup(process.pid());
-                        stepEnded(request.jobName());
-                      }
-                    },
-                    ORPHAN_GRACE_MILLIS,
-                    TimeUnit.MILLISECONDS));
+    CompletableFuture<StepResult> ended = new CompletableFuture<>();
+    ioThreads.execute(
+        () -> {
+          // one thread reads the output to its end, then takes the exit status: the step ends on
+          // the thread that saw the last of it, with no hand-off in between
+          IOException readFailed = drain(process, output);
+          watch.drained();
+          int exitCode = ProcessTree.awaitExit(process);
+          stepEnded(request.jobName());
+          progress.cancel(false);
+          if (timeout != null) {
+            timeout.cancel(false);
+          }
+          running.remove(request.jobName());
+          if (step.interrupted.get()) {
+            ended.completeExceptionally(interrupted(request));
+          } else if (readFailed != null) {
+            ended.completeExceptionally(
+                new IllegalStateException(
+                    "Reading the output of " + request.jobName(), readFailed));
+          } else {
+            ended.complete(
+                new StepResult(
+                    request.jobName(),
+                    statusOf(step, exitCode),
+                    exitCode,
+                    output.text(),
+                    started,
+                    Instant.now()));
+          }
+          // after the step has been handed on: nothing waits for its directory to go
+          FileUtil.removeDir(stepDir.toFile());
+        });
+    feedInput(process, request.input());
+    return ended;
+  }
 
-    return CompletableFuture.allOf(process.onExit(), drained)
-        .handle(
-            (ignored, error) -> {
-              stepEnded(request.jobName());
-              progress.cancel(false);
-              if (timeout != null) {
-                timeout.cancel(false);
-              }
-              running.remove(request.jobName());
-              FileUtil.removeDir(stepDir.toFile());
-              if (step.interrupted.get()) {
-                throw interrupted(request);
-              }
-              if (error != null) {
-                throw new IllegalStateException(
-                    "Reading the output of " + request.jobName(), error);
-              }
-              return new StepResult(
-                  request.jobName(),
-                  statusOf(step, process.exitValue()),
-                  process.exitValue(),
-                  output.text(),
-                  started,
-                  Instant.now());
-            });
+  /**
+   * Whether a step's process exited while its output stays open (an orphan holds it): after {@link
+   * #ORPHAN_GRACE_MILLIS} its group is killed, once. Asked once a second.
+   */
+  private static final class OutputWatch {
+    private final Process process;
+    private volatile boolean drained;
+    private long exitSeenNanos;
+    private boolean killed;
+
+    OutputWatch(Process process) {
+      this.process = process;
+    }
+
+    void drained() {
+      drained = true;
+    }
+
+    synchronized boolean heldOpenTooLong() {
+      if (drained || killed || process.isAlive()) {
+        return false;
+      }
+      long now = System.nanoTime();
+      if (exitSeenNanos == 0) {
+        exitSeenNanos = now;
+        return false;
+      }
+      killed = now - exitSeenNanos >= TimeUnit.MILLISECONDS.toNanos(ORPHAN_GRACE_MILLIS);
+      return killed;
+    }
   }
 
   /** The step's process has ended or was killed: what it left behind goes too, and is reaped. */
@@ -493,11 +523,13 @@ public final class LocalStepExecutor implements StepExecutor {
     }
   }
 
-  private static void drain(Process process, StepOutput output) {
+  /** Reads the output to its end; what failed reading it, if anything. */
+  private static IOException drain(Process process, StepOutput output) {
     try {
       output.drain(process.getInputStream());
+      return null;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return e;
     }
   }
 

@@ -219,6 +219,7 @@ final class OrphanReaper {
     ended.clear();
     long tooOld = System.currentTimeMillis() - RECENTLY_ENDED_MILLIS;
     recentlyEnded.values().removeIf(endedAt -> endedAt < tooOld);
+    long spawns = ProcessTree.spawnMark();
     List<ProcFs.Stat> processes = ProcFs.all();
     Map<String, Step> sessions = sessionsToKill(endedNow, processes);
     List<ProcFs.Stat> toKill = new ArrayList<>();
@@ -238,7 +239,10 @@ final class OrphanReaper {
       }
       if (inSessionOrGroupOf(process, sessions)) {
         toKill.add(process);
-      } else if (process.ppid() == self && belongsToNoRunningStep(process, endedNow)) {
+      } else if (process.ppid() == self
+          && ProcessTree.noStartSince(spawns)
+          && belongsToNoRunningStep(process, endedNow)) {
+        // (a child that a start under way made is not in isStartedByCaravan yet)
         toKill.add(process);
       }
     }

@@ -89,6 +89,51 @@ class LocalExecutorTest {
   }
 
   @Test
+  void aStepLeadsItsOwnSessionWithOnlyItsThreeDescriptorsAndNoSignalBlockedOrIgnored()
+      throws Exception {
+    // the shell's pid, session, process group; its open descriptors; its blocked and ignored
+    // signals, read by what it execs (the shell blocks every signal around each fork, and keeps
+    // pipes and saved descriptors open around pipelines and redirections: a child could see them)
+    route(
+        "direct:a",
+        "kjob:self?script=RAW(set -- $(sed 's/.*) //' /proc/$$/stat); echo \"$$ $4 $3\";"
+            + " ls /proc/$$/fd;"
+            + " exec grep -E '^Sig(Blk|Ign)' /proc/self/status)");
+
+    List<String> lines = template.requestBody("direct:a", "", String.class).lines().toList();
+
+    String[] ids = lines.get(0).split(" ");
+    assertThat(ids[1]).as("session of %s", ids[0]).isEqualTo(ids[0]);
+    assertThat(ids[2]).as("process group of %s", ids[0]).isEqualTo(ids[0]);
+    int signals = lines.size() - 2;
+    assertThat(lines.subList(1, signals))
+        .as("open descriptors")
+        .containsExactlyInAnyOrder("0", "1", "2");
+    assertThat(signalMask(lines.get(signals), "SigBlk")).as("blocked signals").isZero();
+    // 32 and 33 are the C library's own (below SIGRTMIN): every JVM child has them ignored
+    assertThat(signalMask(lines.get(signals + 1), "SigIgn") & STANDARD_SIGNALS)
+        .as("ignored signals")
+        .isZero();
+  }
+
+  /** Signals 1 to 31, as bits of a /proc status mask. */
+  private static final long STANDARD_SIGNALS = 0x7fffffffL;
+
+  private static long signalMask(String line, String name) {
+    assertThat(line).startsWith(name + ":");
+    return Long.parseUnsignedLong(line.substring(name.length() + 1).trim(), 16);
+  }
+
+  @Test
+  void aStepKilledByASignalHasTheExitCodeJavaGives() throws Exception {
+    route("direct:a", "kjob:killed?script=kill -TERM $$");
+
+    Exchange result = template.request("direct:a", e -> {});
+
+    assertThat(result.getMessage().getHeader(KjobConstants.EXIT_CODE)).isEqualTo(128 + 15);
+  }
+
+  @Test
   void commandAndArgsRunWithoutShell() throws Exception {
     route("direct:a", "kjob:printf?command=printf&args=[%s],a b,c");
 
@@ -401,7 +446,10 @@ class LocalExecutorTest {
     List<String> lines = output.lines().toList();
     assertThat(lines.subList(0, 2)).containsExactly("first", first);
     assertThat(Path.of(lines.get(2))).startsWithRaw(tmp.resolve("work"));
-    assertThat(Path.of(lines.get(2))).doesNotExist();
+    // removed right after the step's result was handed on
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(Path.of(lines.get(2))).doesNotExist());
   }
 
   @Test
