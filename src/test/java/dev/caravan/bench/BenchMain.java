@@ -353,20 +353,7 @@ public final class BenchMain {
     List<Long> marks = new ArrayList<>();
     try (CamelContext camel = new DefaultCamelContext()) {
       camel.addComponent("kjob", kjob);
-      camel.addRoutes(
-          new RouteBuilder() {
-            @Override
-            public void configure() {
-              var route = from("direct:pipeline");
-              for (int i = 0; i < steps; i++) {
-                route =
-                    route
-                        .process(exchange -> marks.add(System.nanoTime()))
-                        .to("kjob:step-" + i + "?script=true&timeout=30s");
-              }
-              route.process(exchange -> marks.add(System.nanoTime()));
-            }
-          });
+      camel.addRoutes(sequentialSteps("direct:pipeline", "pipeline", steps, marks));
       camel.start();
       var template = camel.createProducerTemplate();
       int rounds = steps >= 50 ? 3 : 1;
@@ -470,6 +457,27 @@ public final class BenchMain {
   }
 
   /**
+   * A route (a pipeline: its id names the runs) from {@code from} through {@code steps} sequential
+   * {@code true} steps that notes the time before each step and after the last in {@code marks}.
+   */
+  private static RouteBuilder sequentialSteps(
+      String from, String routeId, int steps, List<Long> marks) {
+    return new RouteBuilder() {
+      @Override
+      public void configure() {
+        var route = from(from).routeId(routeId);
+        for (int i = 0; i < steps; i++) {
+          route =
+              route
+                  .process(exchange -> marks.add(System.nanoTime()))
+                  .to("kjob:step-" + i + "?script=true&timeout=30s");
+        }
+        route.process(exchange -> marks.add(System.nanoTime()));
+      }
+    };
+  }
+
+  /**
    * The median step of {@code rounds} runs of {@code steps} sequential {@code true} steps whose
    * pipeline an event starts, so that every step is recorded in the store's journal (an H2 file).
    */
@@ -482,20 +490,7 @@ public final class BenchMain {
       kjob.setExecutor("local");
       kjob.setLocalWorkDir(work.resolve("steps").toString());
       camel.addComponent("kjob", kjob);
-      camel.addRoutes(
-          new RouteBuilder() {
-            @Override
-            public void configure() {
-              var route = from("event:bench?types=steps").routeId("steps");
-              for (int i = 0; i < steps; i++) {
-                route =
-                    route
-                        .process(exchange -> marks.add(System.nanoTime()))
-                        .to("kjob:step-" + i + "?script=true&timeout=30s");
-              }
-              route.process(exchange -> marks.add(System.nanoTime()));
-            }
-          });
+      camel.addRoutes(sequentialSteps("event:bench?types=steps", "steps", steps, marks));
       camel.start();
       JdbcRunStore runs = Runs.of(camel).store();
       List<String> stepMillis = new ArrayList<>();

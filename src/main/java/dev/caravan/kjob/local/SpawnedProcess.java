@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
@@ -184,26 +183,6 @@ final class SpawnedProcess extends Process {
 
   private Optional<ProcessHandle> handle() {
     return exitCode != null ? Optional.empty() : ProcessHandle.of(pid);
-  }
-
-  @Override
-  public CompletableFuture<Process> onExit() {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          boolean interrupted = false;
-          while (true) {
-            try {
-              waitFor();
-              break;
-            } catch (InterruptedException e) {
-              interrupted = true;
-            }
-          }
-          if (interrupted) {
-            Thread.currentThread().interrupt();
-          }
-          return this;
-        });
   }
 
   /** As Java reports it: the exit code, or 128 plus the signal that killed the process. */
