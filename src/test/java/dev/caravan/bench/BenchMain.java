@@ -374,9 +374,7 @@ public final class BenchMain {
         long start = System.nanoTime();
         template.requestBody("direct:pipeline", "");
         caravan = Math.min(caravan, (System.nanoTime() - start) / 1e6 / steps);
-        for (int i = 1; i < marks.size(); i++) {
-          stepMillis.add(Double.toString((marks.get(i) - marks.get(i - 1)) / 1e6));
-        }
+        stepMillis.addAll(millisBetween(marks));
         raw = Math.min(raw, rawSpawns(steps));
         for (int i = 0; i < steps; i++) {
           spawnMillis.add(Double.toString(rawSpawns(1)));
@@ -498,14 +496,23 @@ public final class BenchMain {
         marks.clear();
         runAll(camel, runs, "steps", "recorded-" + r, 1);
         // the first half warms up, as above
-        for (int i = 1; r >= rounds && i < marks.size(); i++) {
-          stepMillis.add(Double.toString((marks.get(i) - marks.get(i - 1)) / 1e6));
+        if (r >= rounds) {
+          stepMillis.addAll(millisBetween(marks));
         }
       }
       return median(stepMillis);
     } finally {
       deleteTree(work);
     }
+  }
+
+  /** The milliseconds between consecutive marks: each step's own time. */
+  private static List<String> millisBetween(List<Long> marks) {
+    List<String> millis = new ArrayList<>();
+    for (int i = 1; i < marks.size(); i++) {
+      millis.add(Double.toString((marks.get(i) - marks.get(i - 1)) / 1e6));
+    }
+    return millis;
   }
 
   /** Milliseconds of each of {@code count} session spawns; none where the executor uses setsid. */

@@ -221,6 +221,8 @@ final class OrphanReaper {
     recentlyEnded.values().removeIf(endedAt -> endedAt < tooOld);
     long spawns = ProcessTree.spawnMark();
     List<ProcFs.Stat> processes = ProcFs.all();
+    // a child that a start under way made is not in isStartedByCaravan yet
+    boolean noStartDuringLook = ProcessTree.noStartSince(spawns);
     Map<String, Step> sessions = sessionsToKill(endedNow, processes);
     List<ProcFs.Stat> toKill = new ArrayList<>();
     Map<Long, ProcFs.Stat> zombies = new HashMap<>();
@@ -240,9 +242,8 @@ final class OrphanReaper {
       if (inSessionOrGroupOf(process, sessions)) {
         toKill.add(process);
       } else if (process.ppid() == self
-          && ProcessTree.noStartSince(spawns)
+          && noStartDuringLook
           && belongsToNoRunningStep(process, endedNow)) {
-        // (a child that a start under way made is not in isStartedByCaravan yet)
         toKill.add(process);
       }
     }

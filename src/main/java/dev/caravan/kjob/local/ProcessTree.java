@@ -90,7 +90,7 @@ final class ProcessTree {
             .redirectErrorStream(true);
     builder.environment().clear();
     builder.environment().putAll(environment);
-    return startAwaited(builder);
+    return tracked(builder::start);
   }
 
   /** Whether steps lead a process group of their own here (else group kills do nothing). */
@@ -115,11 +115,6 @@ final class ProcessTree {
     long pid = process.pid();
     process.onExit().whenComplete((ended, error) -> STARTED.remove(pid));
     return process;
-  }
-
-  /** Starts the process and remembers it as Caravan's own until {@link #awaitExit} saw it exit. */
-  private static Process startAwaited(ProcessBuilder builder) throws IOException {
-    return tracked(builder::start);
   }
 
   /** Waits until a process from {@link #startStep} has exited (and was reaped). */
@@ -149,9 +144,7 @@ final class ProcessTree {
   /** SIGKILLs the process, its process group and every descendant still known to the JVM. */
   static void kill(Process process) {
     List<ProcessHandle> descendants = process.descendants().toList();
-    if (stepsLeadTheirGroups()) {
-      killGroup(process.pid());
-    }
+    killGroup(process.pid());
     process.destroyForcibly();
     descendants.forEach(ProcessHandle::destroyForcibly);
   }

@@ -11,7 +11,6 @@ import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -93,9 +92,6 @@ final class SessionSpawn {
   }
 
   private static Optional<SessionSpawn> load() {
-    if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
-      return Optional.empty();
-    }
     try {
       if (!Platform.isLinux()) {
         return Optional.empty();
