@@ -70,7 +70,8 @@ import org.apache.camel.impl.DefaultCamelContext;
  *
  * <p>Arguments: {@code [--wrk-gateway FILE --wrk-bare FILE] [--out FILE] [--scenarios
  * webhook,local,kubernetes,fanout,output,e2e,api] [--local-steps N] [--output-bytes N] [--e2e-rate
- * N] [--e2e-seconds N] [--api-runs N] [--api-connections N] [--api-seconds N]}.
+ * N] [--e2e-seconds N] [--e2e-warm-seconds N] [--api-runs N] [--api-connections N] [--api-seconds
+ * N]}.
  */
 public final class BenchMain {
 
@@ -143,7 +144,8 @@ public final class BenchMain {
       rows.addAll(
           EndToEndRuns.measure(
               Integer.parseInt(options.getOrDefault("e2e-rate", "160")),
-              Integer.parseInt(options.getOrDefault("e2e-seconds", "60"))));
+              Integer.parseInt(options.getOrDefault("e2e-seconds", "60")),
+              Integer.parseInt(options.getOrDefault("e2e-warm-seconds", "20"))));
     }
     if (scenarios.contains("api")) {
       rows.addAll(

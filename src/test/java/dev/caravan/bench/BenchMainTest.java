@@ -65,10 +65,10 @@ class BenchMainTest {
 
   @Test
   void endToEndScenarioProducesItsRows() throws Exception {
-    List<BenchMain.Row> rows = EndToEndRuns.measure(app, 20, 2);
+    List<BenchMain.Row> rows = EndToEndRuns.measure(app, 20, 2, 1);
 
     assertThat(rows)
-        .hasSize(4)
+        .hasSize(5)
         .allSatisfy(row -> assertThat(row.scenario()).isEqualTo("end-to-end runs"));
     BenchMain.Row throughput = rows.get(0);
     assertThat(throughput.unit()).isEqualTo("runs/s");
@@ -84,6 +84,8 @@ class BenchMainTest {
     assertThat(rows.get(2).met()).isNotNull();
     // every delivery was accepted and its run succeeded
     assertThat(rows.get(3).caravan()).isZero();
+    assertThat(rows.get(4).metric()).startsWith("the warm-up: the same load for the 1 s before");
+    assertThat(rows.get(4).caravan()).isPositive();
   }
 
   @Test
