@@ -46,8 +46,9 @@ public class EventComponent extends DefaultComponent {
   private String jdbcPassword = "";
 
   /**
-   * Milliseconds between looks for deliveries that another replica stored (local ones are delivered
-   * at once).
+   * Milliseconds between looks for deliveries that another replica stored and for runs to resume
+   * (local deliveries start at once; on PostgreSQL so do other replicas', woken by NOTIFY, and the
+   * look is the fallback).
    */
   @Metadata(defaultValue = "5000")
   private long pollInterval = 5000;
@@ -69,6 +70,7 @@ public class EventComponent extends DefaultComponent {
   private final List<EventConsumer> consumers = new CopyOnWriteArrayList<>();
   private Database ownedDatabase;
   private RemovedRoutes removedRoutes;
+  private DeliveryNotifications notifications;
 
   @Override
   protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters)
@@ -93,6 +95,10 @@ public class EventComponent extends DefaultComponent {
     }
     if (store == null) {
       store = new JdbcEventStore(database(), deliveryHandler);
+    }
+    if (store instanceof JdbcEventStore jdbcStore && jdbcStore.notifies()) {
+      notifications = new DeliveryNotifications(this, jdbcStore.dataSource(), jdbcStore.origin());
+      notifications.start(getCamelContext().getExecutorServiceManager());
     }
     removedRoutes = new RemovedRoutes(this);
     getCamelContext().getManagementStrategy().addEventNotifier(removedRoutes);
@@ -135,6 +141,10 @@ public class EventComponent extends DefaultComponent {
   @Override
   protected void doStop() throws Exception {
     deliveryHandler.stopping();
+    if (notifications != null) {
+      notifications.stop(getCamelContext().getExecutorServiceManager());
+      notifications = null;
+    }
     if (removedRoutes != null) {
       getCamelContext().getManagementStrategy().removeEventNotifier(removedRoutes);
       ServiceHelper.stopService(removedRoutes);

@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
 
 /** {@link EventStore} in Caravan's database (tables caravan_event, _subscription, _delivery). */
 public class JdbcEventStore implements EventStore {
@@ -29,6 +31,9 @@ public class JdbcEventStore implements EventStore {
 
   private final Jdbc jdbc;
   private final DeliveryHandler handler;
+
+  /** Names this store in the notifications it sends ({@link DeliveryNotifications}). */
+  private final String origin = UUID.randomUUID().toString();
 
   /**
    * @param handler hears, inside the store's transactions, what is queued and taken
@@ -89,7 +94,21 @@ public class JdbcEventStore implements EventStore {
       throws SQLException {
     String id = TimeOrderedIds.next();
     requeue(connection, id, event.id(), subscriber);
+    DeliveryNotifications.send(connection, origin, subscriber);
     return new Delivery(id, event, subscriber);
+  }
+
+  String origin() {
+    return origin;
+  }
+
+  /** Whether other replicas hear of this store's new deliveries at once (PostgreSQL). */
+  boolean notifies() {
+    return jdbc.inTransaction(Jdbc::isPostgres);
+  }
+
+  DataSource dataSource() {
+    return jdbc.dataSource();
   }
 
   /** Drops a waiting delivery, in the caller's transaction (its run was canceled). */
@@ -119,7 +138,7 @@ public class JdbcEventStore implements EventStore {
           // pipeline to one batch per poll
           for (int round = 0; round < MAX_TAKE_ROUNDS && dispatch.size() < limit; round++) {
             List<Delivery> taken = new ArrayList<>();
-            for (Delivery delivery : waiting(connection, subscriber, limit - dispatch.size())) {
+            for (Delivery delivery : claimable(connection, subscriber, limit - dispatch.size())) {
               // the delete is the claim: another replica that took the row first deleted it
               if (discard(connection, delivery.id())) {
                 taken.add(delivery);
@@ -182,12 +201,33 @@ public class JdbcEventStore implements EventStore {
 
   private static List<Delivery> waiting(Connection connection, String subscriber, int limit)
       throws SQLException {
+    return waiting(connection, subscriber, limit, "");
+  }
+
+  /**
+   * The oldest waiting deliveries of the subscriber that the caller's transaction may take. On
+   * PostgreSQL their rows are locked for it and rows that another replica's take holds are skipped
+   * ({@code FOR UPDATE SKIP LOCKED}), so replicas taking at once share the queue instead of waiting
+   * for each other's commits; on H2 a take is a write of the store's single writer anyway.
+   */
+  private static List<Delivery> claimable(Connection connection, String subscriber, int limit)
+      throws SQLException {
+    return waiting(
+        connection,
+        subscriber,
+        limit,
+        Jdbc.isPostgres(connection) ? " FOR UPDATE OF d SKIP LOCKED" : "");
+  }
+
+  private static List<Delivery> waiting(
+      Connection connection, String subscriber, int limit, String locking) throws SQLException {
     try (PreparedStatement query =
         connection.prepareStatement(
             "SELECT d.id, d.subscriber, "
                 + EVENT_COLUMNS
                 + " FROM caravan_delivery d JOIN caravan_event e ON e.id = d.event_id"
-                + " WHERE d.subscriber = ? ORDER BY d.subscriber, d.seq LIMIT ?")) {
+                + " WHERE d.subscriber = ? ORDER BY d.subscriber, d.seq LIMIT ?"
+                + locking)) {
       // the ORDER BY names the queue index's columns, or H2 sorts the whole queue of the
       // subscriber on every take instead of reading the first rows of the index
       query.setString(1, subscriber);

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
 
 /** Transactions on a DataSource, shared by Caravan's JDBC stores. */
 public final class Jdbc {
@@ -49,6 +50,14 @@ public final class Jdbc {
   public static boolean insertIfAbsent(Connection connection, PreparedStatement insert)
       throws SQLException {
     return insertedRows(connection, insert) != DUPLICATE;
+  }
+
+  /**
+   * Whether the connection is PostgreSQL's (through a pool's proxy too): what only PostgreSQL has,
+   * {@code SKIP LOCKED} claims and {@code NOTIFY}, is used there alone.
+   */
+  public static boolean isPostgres(Connection connection) throws SQLException {
+    return connection.isWrapperFor(PGConnection.class);
   }
 
   /** Returned by {@link #insertedRows} when a row with the same key was there already. */

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -195,6 +196,112 @@ class PostgresEventStoreIT {
 
     assertThat(results).containsOnlyOnce(true).hasSize(20);
     assertThat(store.waiting("pushes", 10)).isEmpty();
+  }
+
+  @Test
+  void aTakeSkipsTheDeliveriesAnotherReplicasTakeHoldsInsteadOfWaitingForThem() throws Exception {
+    store.subscribe(new Subscription("pushes", "github", List.of("push"), null));
+    store.append(push("held"));
+    store.append(push("free"));
+    ExecutorService taker = Executors.newSingleThreadExecutor();
+    try (Connection otherReplica = dataSource.getConnection()) {
+      otherReplica.setAutoCommit(false);
+      try (Statement lock = otherReplica.createStatement()) {
+        // what another replica's take holds until it commits: the oldest delivery's row
+        lock.executeQuery(
+                "SELECT id FROM caravan_delivery WHERE subscriber = 'pushes' ORDER BY seq LIMIT 1"
+                    + " FOR UPDATE")
+            .close();
+      }
+
+      Future<List<Delivery>> taken = taker.submit(() -> store.take("pushes", 2));
+
+      assertThat(ids(taken.get(10, TimeUnit.SECONDS))).containsExactly("free");
+      otherReplica.rollback();
+    } finally {
+      taker.shutdownNow();
+    }
+    // the other replica's take was undone: the delivery it held is there to take
+    assertThat(ids(store.take("pushes", 2))).containsExactly("held");
+  }
+
+  @Test
+  void aDeliveryQueuedByOneReplicaWakesTheConsumerOfAnotherAtOnce() throws Exception {
+    List<String> received = new CopyOnWriteArrayList<>();
+    Database database = Database.on(dataSource, new StoreHealth());
+    TakesSeen takes = new TakesSeen(database);
+    // a poll far longer than the waits below: only a notification can make the consumer look again
+    CamelContext consuming = replica(60_000);
+    consuming.getComponent("event", EventComponent.class).setDatabase(database);
+    consuming.getComponent("event", EventComponent.class).setStore(takes);
+    consuming.addRoutes(
+        new RouteBuilder() {
+          @Override
+          public void configure() {
+            from("event:github?types=push")
+                .routeId("pushes")
+                .process(
+                    e ->
+                        received.add(
+                            e.getMessage().getHeader(EventConstants.EVENT_ID, String.class)));
+          }
+        });
+    CamelContext publishing = replica(60_000);
+    consuming.start();
+    publishing.start();
+    try {
+      // the consumer looks at the store when it starts, and again after each delivery
+      await().atMost(Duration.ofSeconds(10)).until(() -> takes.emptyTakes() > 0);
+
+      publish(publishing, "woken");
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("woken"));
+    } finally {
+      publishing.stop();
+      consuming.stop();
+    }
+  }
+
+  private static void publish(CamelContext replica, String eventId) {
+    replica
+        .createProducerTemplate()
+        .sendBodyAndHeaders(
+            "event:github",
+            "{}",
+            Map.of(EventConstants.EVENT_ID, eventId, EventConstants.EVENT_TYPE, "push"));
+  }
+
+  /** The store of a replica, counting the takes that found nothing. */
+  private static final class TakesSeen extends JdbcEventStore {
+
+    private final AtomicInteger empty = new AtomicInteger();
+
+    TakesSeen(Database database) {
+      super(database, DeliveryHandler.NONE);
+    }
+
+    @Override
+    public List<Delivery> take(String subscriber, int limit, ConcurrencyGroups groups) {
+      List<Delivery> taken = super.take(subscriber, limit, groups);
+      if (taken.isEmpty()) {
+        empty.incrementAndGet();
+      }
+      return taken;
+    }
+
+    int emptyTakes() {
+      return empty.get();
+    }
+  }
+
+  /** A Caravan of its own on this test's database (as another replica would be). */
+  private CamelContext replica(long pollInterval) {
+    CamelContext context = new DefaultCamelContext();
+    EventComponent events = new EventComponent();
+    events.setDataSource(dataSource);
+    events.setPollInterval(pollInterval);
+    context.addComponent("event", events);
+    return context;
   }
 
   @Test
