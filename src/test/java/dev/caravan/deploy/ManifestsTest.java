@@ -132,7 +132,11 @@ class ManifestsTest {
 
   @Test
   void deploymentRunsCaravanLockedDownWithProbesOnTheHealthGroups() {
-    checkServer(find(objects(BASE), "Deployment", "caravan"));
+    Map<String, Object> deployment = find(objects(BASE), "Deployment", "caravan");
+    checkServer(deployment);
+    assertThat(at(deployment, "spec", "replicas"))
+        .as("the embedded H2 on an emptyDir is one replica's")
+        .isEqualTo(1);
   }
 
   @Test
@@ -246,9 +250,19 @@ class ManifestsTest {
     checkPostgres(overlay);
     Map<String, Object> patch = map(documents(POSTGRES.resolve("caravan-database.yaml")).get(0));
     assertThat(strings(kustomization(POSTGRES).get("patchesStrategicMerge")))
-        .containsExactly("caravan-database.yaml");
+        .containsExactly("caravan-database.yaml", "replicas.yaml");
     checkDatabaseEnv(env(named(maps(patch, "spec", "template", "spec", "containers"), "caravan")));
     checkDatabaseFiles(maps(patch, "spec", "template", "spec", "volumes"));
+  }
+
+  @Test
+  void postgresOverlayRunsTwoSpreadReplicasThatADisruptionKeepsOneOf() {
+    Map<String, Object> patch = map(documents(POSTGRES.resolve("replicas.yaml")).get(0));
+    Map<String, Object> budget = map(documents(POSTGRES.resolve("disruption-budget.yaml")).get(0));
+    assertThat(string(budget, "kind")).isEqualTo("PodDisruptionBudget");
+    assertThat(strings(kustomization(POSTGRES).get("resources")))
+        .contains("disruption-budget.yaml");
+    checkReplicas(patch, budget, objects(POSTGRES));
   }
 
   @Test
@@ -322,6 +336,9 @@ class ManifestsTest {
             "NetworkPolicy",
             "NetworkPolicy");
     checkRendered(base);
+    assertThat(at(find(base, "Deployment", "caravan"), "spec", "replicas"))
+        .as("the embedded H2 on an emptyDir is one replica's")
+        .isEqualTo(1);
     assertThat(find(base, "Role", "caravan"))
         .as("the Role as rendered and as written")
         .isEqualTo(find(objects(BASE), "Role", "caravan"));
@@ -338,10 +355,15 @@ class ManifestsTest {
             "Service",
             "Service",
             "StatefulSet",
+            "PodDisruptionBudget",
             "NetworkPolicy",
             "NetworkPolicy");
     checkRendered(overlay);
     checkPostgres(overlay);
+    checkReplicas(
+        find(overlay, "Deployment", "caravan"),
+        find(overlay, "PodDisruptionBudget", "caravan"),
+        overlay);
     Map<String, Object> server = find(overlay, "Deployment", "caravan");
     checkDatabaseEnv(env(named(maps(server, "spec", "template", "spec", "containers"), "caravan")));
     checkDatabaseFiles(maps(server, "spec", "template", "spec", "volumes"));
@@ -447,7 +469,7 @@ class ManifestsTest {
   }
 
   private static void checkServer(Map<String, Object> deployment) {
-    assertThat(at(deployment, "spec", "replicas")).isEqualTo(1);
+    assertThat((Integer) at(deployment, "spec", "replicas")).isPositive();
     Map<String, Object> template = map(deployment, "spec", "template");
     Map<String, Object> pod = map(template, "spec");
     assertThat(map(template, "metadata", "labels"))
@@ -581,6 +603,45 @@ class ManifestsTest {
               // without a namespace the subject is the ServiceAccount of the binding's namespace
               assertThat(subject).doesNotContainKey("namespace");
             });
+  }
+
+  /**
+   * Several server replicas that a rollout never takes below their number, spread over nodes and
+   * zones, and a disruption budget over the server pods alone that keeps one of them.
+   */
+  private static void checkReplicas(
+      Map<String, Object> deployment,
+      Map<String, Object> budget,
+      List<Map<String, Object>> objects) {
+    Map<String, String> server = labels(SERVER_SELECTOR);
+    int replicas = (Integer) at(deployment, "spec", "replicas");
+    assertThat(replicas).isEqualTo(2);
+    assertThat(map(deployment, "spec", "strategy", "rollingUpdate"))
+        .containsEntry("maxUnavailable", 0)
+        .containsEntry("maxSurge", 1);
+    List<Map<String, Object>> spread =
+        maps(deployment, "spec", "template", "spec", "topologySpreadConstraints");
+    assertThat(spread)
+        .extracting(c -> (String) c.get("topologyKey"))
+        .containsExactly("kubernetes.io/hostname", "topology.kubernetes.io/zone");
+    for (Map<String, Object> constraint : spread) {
+      assertThat(constraint).containsEntry("maxSkew", 1);
+      // a cluster of one node still runs both
+      assertThat(constraint).containsEntry("whenUnsatisfiable", "ScheduleAnyway");
+      assertThat(map(constraint, "labelSelector", "matchLabels")).isEqualTo(server);
+    }
+
+    assertThat(string(budget, "apiVersion")).isEqualTo("policy/v1");
+    assertThat(map(budget, "spec", "selector", "matchLabels")).isEqualTo(server);
+    assertThat((Integer) at(budget, "spec", "minAvailable")).isPositive().isLessThan(replicas);
+    Map<String, Object> postgres =
+        map(
+            find(objects, "StatefulSet", "caravan-postgres"),
+            "spec",
+            "template",
+            "metadata",
+            "labels");
+    assertThat(matches(server, postgres)).as("the budget covers PostgreSQL's pod").isFalse();
   }
 
   private static void checkPostgres(List<Map<String, Object>> objects) {
