@@ -18,6 +18,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class PostgresServer implements BeforeAllCallback, AfterAllCallback {
 
+  /** The server's superuser, whom it trusts without a password. */
+  public static final String USER = "postgres";
+
   private final String prefix;
   private final AtomicInteger databases = new AtomicInteger();
   private EmbeddedPostgres postgres;
@@ -41,11 +44,23 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
 
   /** A new, empty database on the server. */
   public DataSource freshDatabase() throws SQLException {
+    return postgres.getDatabase(USER, createDatabase());
+  }
+
+  /**
+   * The JDBC URL of a new, empty database on the server, for another JVM (user {@value #USER}, no
+   * password).
+   */
+  public String freshDatabaseUrl() throws SQLException {
+    return postgres.getJdbcUrl(USER, createDatabase());
+  }
+
+  private String createDatabase() throws SQLException {
     String name = prefix + "_" + databases.incrementAndGet();
     try (Connection connection = postgres.getPostgresDatabase().getConnection();
         Statement statement = connection.createStatement()) {
       statement.execute("CREATE DATABASE " + name);
     }
-    return postgres.getDatabase("postgres", name);
+    return name;
   }
 }

@@ -16,15 +16,8 @@ import dev.caravan.run.RunView;
 import dev.caravan.run.StepView;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -33,12 +26,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -61,17 +52,15 @@ class CrashRecoveryIT {
   /** Long enough for a child JVM on a busy 2-core machine; a passing run waits far less. */
   private static final Duration WAIT = Duration.ofSeconds(60);
 
-  private static final String JOBS_PATH =
-      "/apis/batch/v1/namespaces/" + CrashChildMain.NAMESPACE + "/jobs";
-
   @TempDir Path dir;
 
   /** The Job creations the mock API server answered, in the order it answered them. */
-  private final List<JobPost> jobPosts = new CopyOnWriteArrayList<>();
+  private final List<JobPostRecorder.JobPost> jobPosts = new CopyOnWriteArrayList<>();
 
   @RegisterExtension
   final MockCluster cluster =
-      new MockCluster(expectations -> new JobPostRecorder(expectations, jobPosts));
+      new MockCluster(
+          expectations -> new JobPostRecorder(expectations, CrashChildMain.NAMESPACE, jobPosts));
 
   private final List<ChildJvm> children = new ArrayList<>();
   private final List<ProcessHandle> orphans = new ArrayList<>();
@@ -192,12 +181,11 @@ class CrashRecoveryIT {
     releaseB.complete(null);
     awaitAllSucceeded(runs, accepted, second);
 
-    assertThat(jobPosts).extracting(JobPost::code).as("answers to Job POSTs").containsOnly(201);
-    Map<String, Long> postsPerRunAndStep =
-        jobPosts.stream()
-            .collect(
-                Collectors.groupingBy(
-                    post -> post.run() + "/" + post.step(), TreeMap::new, Collectors.counting()));
+    assertThat(jobPosts)
+        .extracting(JobPostRecorder.JobPost::code)
+        .as("answers to Job POSTs")
+        .containsOnly(201);
+    Map<String, Long> postsPerRunAndStep = JobPostRecorder.perRunAndStep(jobPosts);
     Map<String, Long> expected = new TreeMap<>();
     for (String id : accepted) {
       String runId = runsOf(runs, id).get(0).id();
@@ -233,35 +221,6 @@ class CrashRecoveryIT {
   }
 
   // helpers
-
-  /** A Job creation the mock API server answered. */
-  private record JobPost(String run, String step, int code) {}
-
-  /** The mock API server's dispatcher (CRUD), recording each Job POST and its answer. */
-  private static final class JobPostRecorder extends KubernetesMixedDispatcher {
-
-    private final List<JobPost> jobPosts;
-
-    JobPostRecorder(Map<ServerRequest, Queue<ServerResponse>> expectations, List<JobPost> posts) {
-      super(expectations);
-      this.jobPosts = posts;
-    }
-
-    @Override
-    public MockResponse dispatch(RecordedRequest request) {
-      // the CRUD dispatcher consumes the body it reads, so keep a copy first
-      boolean jobPost = "POST".equals(request.getMethod()) && JOBS_PATH.equals(request.getPath());
-      byte[] body = jobPost ? request.getBody().getBytes() : null;
-      MockResponse response = super.dispatch(request);
-      if (jobPost) {
-        Job job = Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), Job.class);
-        Map<String, String> labels = job.getMetadata().getLabels();
-        jobPosts.add(
-            new JobPost(labels.get(JobLabels.RUN), labels.get(JobLabels.STEP), response.code()));
-      }
-      return response;
-    }
-  }
 
   private static List<Job> jobsOfStep(KubernetesClient client, String step) {
     return client
