@@ -40,6 +40,8 @@ public class EventComponentConfigurer extends PropertyConfigurerSupport implemen
         case "jdbcUsername": target.setJdbcUsername(property(camelContext, java.lang.String.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "notifyreplicas":
+        case "notifyReplicas": target.setNotifyReplicas(property(camelContext, boolean.class, value)); return true;
         case "pollinterval":
         case "pollInterval": target.setPollInterval(property(camelContext, long.class, value)); return true;
         case "store": target.setStore(property(camelContext, dev.caravan.event.EventStore.class, value)); return true;
@@ -74,6 +76,8 @@ public class EventComponentConfigurer extends PropertyConfigurerSupport implemen
         case "jdbcUsername": return java.lang.String.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "notifyreplicas":
+        case "notifyReplicas": return boolean.class;
         case "pollinterval":
         case "pollInterval": return long.class;
         case "store": return dev.caravan.event.EventStore.class;
@@ -104,6 +108,8 @@ public class EventComponentConfigurer extends PropertyConfigurerSupport implemen
         case "jdbcUsername": return target.getJdbcUsername();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "notifyreplicas":
+        case "notifyReplicas": return target.isNotifyReplicas();
         case "pollinterval":
         case "pollInterval": return target.getPollInterval();
         case "store": return target.getStore();

@@ -54,6 +54,14 @@ public class EventComponent extends DefaultComponent {
   private long pollInterval = 5000;
 
   /**
+   * On PostgreSQL, whether a queued delivery wakes the other replicas at once (NOTIFY, and one
+   * listening connection per Caravan). False behind a connection pooler that does not keep LISTEN
+   * (PgBouncer in transaction mode): the poll alone finds other replicas' deliveries then.
+   */
+  @Metadata(defaultValue = "true", label = "advanced")
+  private boolean notifyReplicas = true;
+
+  /**
    * Whether the store takes writes, fed by the store's writes. Defaults to the single StoreHealth
    * in the registry, else a new one bound there (health checks read it).
    */
@@ -96,7 +104,10 @@ public class EventComponent extends DefaultComponent {
     if (store == null) {
       store = new JdbcEventStore(database(), deliveryHandler);
     }
-    if (store instanceof JdbcEventStore jdbcStore && jdbcStore.notifies()) {
+    if (store instanceof JdbcEventStore jdbcStore) {
+      jdbcStore.setNotifying(notifyReplicas);
+    }
+    if (notifyReplicas && store instanceof JdbcEventStore jdbcStore && jdbcStore.notifies()) {
       notifications = new DeliveryNotifications(this, jdbcStore.dataSource(), jdbcStore.origin());
       notifications.start(getCamelContext().getExecutorServiceManager());
     }
@@ -256,5 +267,13 @@ public class EventComponent extends DefaultComponent {
 
   public void setPollInterval(long pollInterval) {
     this.pollInterval = pollInterval;
+  }
+
+  public boolean isNotifyReplicas() {
+    return notifyReplicas;
+  }
+
+  public void setNotifyReplicas(boolean notifyReplicas) {
+    this.notifyReplicas = notifyReplicas;
   }
 }

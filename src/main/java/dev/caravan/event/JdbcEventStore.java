@@ -35,6 +35,8 @@ public class JdbcEventStore implements EventStore {
   /** Names this store in the notifications it sends ({@link DeliveryNotifications}). */
   private final String origin = UUID.randomUUID().toString();
 
+  private volatile boolean notifying = true;
+
   /**
    * @param handler hears, inside the store's transactions, what is queued and taken
    */
@@ -94,12 +96,19 @@ public class JdbcEventStore implements EventStore {
       throws SQLException {
     String id = TimeOrderedIds.next();
     requeue(connection, id, event.id(), subscriber);
-    DeliveryNotifications.send(connection, origin, subscriber);
+    if (notifying) {
+      DeliveryNotifications.send(connection, origin, subscriber);
+    }
     return new Delivery(id, event, subscriber);
   }
 
   String origin() {
     return origin;
+  }
+
+  /** Whether new deliveries send a notification to the other replicas (PostgreSQL only). */
+  void setNotifying(boolean notifying) {
+    this.notifying = notifying;
   }
 
   /** Whether other replicas hear of this store's new deliveries at once (PostgreSQL). */

@@ -69,9 +69,9 @@ import org.apache.camel.impl.DefaultCamelContext;
  * timing.
  *
  * <p>Arguments: {@code [--wrk-gateway FILE --wrk-bare FILE] [--out FILE] [--scenarios
- * webhook,local,kubernetes,fanout,output,e2e,api] [--local-steps N] [--output-bytes N] [--e2e-rate
- * N] [--e2e-seconds N] [--e2e-warm-seconds N] [--api-runs N] [--api-connections N] [--api-seconds
- * N]}.
+ * webhook,local,kubernetes,fanout,output,e2e,api,replicas] [--local-steps N] [--output-bytes N]
+ * [--e2e-rate N] [--e2e-seconds N] [--e2e-warm-seconds N] [--replica-events N] [--replica-rate N]
+ * [--replica-poll-ms N] [--api-runs N] [--api-connections N] [--api-seconds N]}.
  */
 public final class BenchMain {
 
@@ -105,7 +105,8 @@ public final class BenchMain {
     List<String> scenarios =
         Arrays.asList(
             options
-                .getOrDefault("scenarios", "webhook,local,kubernetes,fanout,output,e2e,api")
+                .getOrDefault(
+                    "scenarios", "webhook,local,kubernetes,fanout,output,e2e,api,replicas")
                 .split(","));
     List<Row> rows = new ArrayList<>();
     if (scenarios.contains("webhook") && options.containsKey("wrk-gateway")) {
@@ -146,6 +147,13 @@ public final class BenchMain {
               Integer.parseInt(options.getOrDefault("e2e-rate", "160")),
               Integer.parseInt(options.getOrDefault("e2e-seconds", "60")),
               Integer.parseInt(options.getOrDefault("e2e-warm-seconds", "20"))));
+    }
+    if (scenarios.contains("replicas")) {
+      rows.addAll(
+          ReplicaDispatch.measure(
+              Integer.parseInt(options.getOrDefault("replica-events", "200")),
+              Integer.parseInt(options.getOrDefault("replica-rate", "20")),
+              Long.parseLong(options.getOrDefault("replica-poll-ms", "1000"))));
     }
     if (scenarios.contains("api")) {
       rows.addAll(
