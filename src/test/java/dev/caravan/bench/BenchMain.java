@@ -47,6 +47,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -69,9 +70,9 @@ import org.apache.camel.impl.DefaultCamelContext;
  * timing.
  *
  * <p>Arguments: {@code [--wrk-gateway FILE --wrk-bare FILE] [--out FILE] [--scenarios
- * webhook,local,kubernetes,fanout,output,e2e,api,replicas] [--local-steps N] [--output-bytes N]
- * [--e2e-rate N] [--e2e-seconds N] [--e2e-warm-seconds N] [--replica-events N] [--replica-rate N]
- * [--replica-poll-ms N] [--api-runs N] [--api-connections N] [--api-seconds N]}.
+ * webhook,local,kubernetes,fanout,output,e2e,api,replicas,statements] [--local-steps N]
+ * [--output-bytes N] [--e2e-rate N] [--e2e-seconds N] [--e2e-warm-seconds N] [--replica-events N]
+ * [--replica-rate N] [--replica-poll-ms N] [--api-runs N] [--api-connections N] [--api-seconds N]}.
  */
 public final class BenchMain {
 
@@ -96,6 +97,14 @@ public final class BenchMain {
 
   private BenchMain() {}
 
+  /** Waits until {@code System.nanoTime()} reaches {@code due}: an open-loop load's pacing. */
+  static void waitUntil(long due) {
+    long wait;
+    while ((wait = due - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(wait);
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     MOCK_SERVER_LOG.setLevel(Level.WARNING);
     Map<String, String> options = new LinkedHashMap<>();
@@ -106,7 +115,8 @@ public final class BenchMain {
         Arrays.asList(
             options
                 .getOrDefault(
-                    "scenarios", "webhook,local,kubernetes,fanout,output,e2e,api,replicas")
+                    "scenarios",
+                    "webhook,local,kubernetes,fanout,output,e2e,api,replicas,statements")
                 .split(","));
     List<Row> rows = new ArrayList<>();
     if (scenarios.contains("webhook") && options.containsKey("wrk-gateway")) {
@@ -154,6 +164,9 @@ public final class BenchMain {
               Integer.parseInt(options.getOrDefault("replica-events", "200")),
               Integer.parseInt(options.getOrDefault("replica-rate", "20")),
               Long.parseLong(options.getOrDefault("replica-poll-ms", "1000"))));
+    }
+    if (scenarios.contains("statements")) {
+      rows.addAll(StoreStatements.measure(200));
     }
     if (scenarios.contains("api")) {
       rows.addAll(

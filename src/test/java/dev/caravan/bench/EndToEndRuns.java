@@ -22,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * (8) End-to-end runs: signed GitHub deliveries through {@code /events/github} at a fixed rate
@@ -221,11 +220,7 @@ final class EndToEndRuns {
     long period = 1_000_000_000L / rate;
     long start = System.nanoTime();
     for (int i = 0; i < total; i++) {
-      long due = start + i * period;
-      long wait;
-      while ((wait = due - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(wait);
-      }
+      BenchMain.waitUntil(start + i * period);
       String id = prefix + "-" + i;
       if (!unanswered.tryAcquire()) {
         notSent.incrementAndGet();

@@ -108,11 +108,7 @@ final class ReplicaDispatch {
       long period = TimeUnit.SECONDS.toNanos(1) / rate;
       long start = System.nanoTime();
       for (int i = 0; i < events; i++) {
-        long due = start + i * period;
-        long wait;
-        while ((wait = due - System.nanoTime()) > 0) {
-          LockSupport.parkNanos(wait);
-        }
+        BenchMain.waitUntil(start + i * period);
         String id = database + "-" + i;
         producer.sendBodyAndHeaders(
             "event:bench",
