@@ -153,6 +153,59 @@ class ReplicasIT {
     assertThat(cluster.kubelet().errors()).as("the stand-in kubelet's own API calls").isEmpty();
   }
 
+  @Test
+  void whatOneReplicaRunsEveryReplicaShowsAndStreams() throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    cluster.kubelet().on("build", succeed("built on a Job\n").after(release));
+    startReplicas();
+    Replica watching = replicas.get(2);
+    List<String> changes = new CopyOnWriteArrayList<>();
+    http.sendAsync(
+            HttpRequest.newBuilder(uri(watching, "/api/stream?pipeline=" + PIPELINE))
+                .header("Accept", "text/event-stream")
+                .build(),
+            HttpResponse.BodyHandlers.ofLines())
+        .thenAccept(answer -> answer.body().forEach(changes::add));
+
+    assertThat(deliver(replicas.get(0), "watched")).isEqualTo(202);
+    await().atMost(WAIT).until(() -> jobPosts.size() == 1);
+    String runId = runIds().get(0);
+    List<CompletableFuture<HttpResponse<String>>> follows = new ArrayList<>();
+    for (Replica replica : replicas) {
+      assertThat(get(replica, "/api/runs/" + runId))
+          .as("the run as replica on port %d shows it", replica.port())
+          .contains("\"status\":\"RUNNING\"")
+          .contains("\"name\":\"build\"");
+      follows.add(
+          http.sendAsync(
+              HttpRequest.newBuilder(
+                      uri(replica, "/api/runs/" + runId + "/steps/build/logs?follow=true"))
+                  .timeout(WAIT)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+
+    release.complete(null);
+    for (CompletableFuture<HttpResponse<String>> follow : follows) {
+      // each follower ends with the step, whichever replica it follows through
+      assertThat(follow.get(WAIT.toSeconds(), TimeUnit.SECONDS).body()).contains("built on a Job");
+    }
+    for (Replica replica : replicas) {
+      assertThat(get(replica, "/api/runs/" + runId)).contains("\"status\":\"SUCCEEDED\"");
+    }
+    await()
+        .atMost(WAIT)
+        .alias("replica 2's change stream shows the run's end")
+        .until(
+            () ->
+                changes.stream()
+                    .anyMatch(
+                        line ->
+                            line.startsWith("data:")
+                                && line.contains("\"id\":\"" + runId + "\"")
+                                && line.contains("\"status\":\"SUCCEEDED\"")));
+  }
+
   /**
    * The deliveries reach the three gateways at once, and each replica admits the runs it takes
    * under the group's lock in the shared store: a group counted per replica would start runs on two
@@ -400,6 +453,15 @@ class ReplicasIT {
                 .build(),
             HttpResponse.BodyHandlers.discarding())
         .statusCode();
+  }
+
+  private String get(Replica replica, String path) throws Exception {
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(uri(replica, path)).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).as("GET %s on port %d", path, replica.port()).isEqualTo(200);
+    return answer.body();
   }
 
   private static URI uri(Replica replica, String path) {
