@@ -95,7 +95,8 @@ final class DeliveryNotifications {
         } finally {
           unlisten(connection);
         }
-      } catch (SQLException e) {
+      } catch (SQLException | RuntimeException e) {
+        // a connection lost, or a consumer that failed to wake: listen again after a pause
         if (listening) {
           if (!lost) {
             LOG.warn(
