@@ -9,6 +9,10 @@ import dev.caravan.event.PostgresServer;
 import dev.caravan.gateway.Signatures;
 import dev.caravan.kjob.kubernetes.MockCluster;
 import dev.caravan.reliability.JobPostRecorder.JobPost;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -62,6 +66,9 @@ class ReplicasIT {
 
   private static final int REPLICAS = 3;
 
+  private static final String CRON_POD_LABEL = "app";
+  private static final String CRON_POD_VALUE = "caravan-replica";
+
   /** Leases short enough for the test; the first look of the others comes within a poll. */
   private static final Duration LEASE = Duration.ofSeconds(3);
 
@@ -83,6 +90,10 @@ class ReplicasIT {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final List<Replica> replicas = new ArrayList<>();
+
+  /** Whether the replicas started next run the cron gateway, each as the pod of its name. */
+  private boolean cron;
+
   private String jdbcUrl;
   private PGSimpleDataSource database;
 
@@ -204,6 +215,112 @@ class ReplicasIT {
                             line.startsWith("data:")
                                 && line.contains("\"id\":\"" + runId + "\"")
                                 && line.contains("\"status\":\"SUCCEEDED\"")));
+  }
+
+  @Test
+  void cronFiresEachTickOnTheLeaseHolderOnlyAndAnotherReplicaTakesOver() throws Exception {
+    for (int n = 0; n < REPLICAS; n++) {
+      runningPod(podName(n));
+    }
+    cron = true;
+    startReplicas();
+    await().atMost(WAIT).until(() -> ticks().size() >= 5);
+
+    String holder = leaseHolder();
+    assertThat(holder).isIn(podName(0), podName(1), podName(2));
+    assertThat(leaders())
+        .as("replicas whose cron consumer started (the Lease holder's only)")
+        .containsExactly(holder);
+    List<Long> firstTicks = ticks();
+    assertThat(firstTicks.get(firstTicks.size() - 1) - firstTicks.get(0))
+        .as("one event per second, none missing, none twice: %s", firstTicks)
+        .isEqualTo(firstTicks.size() - 1L);
+
+    int leader = Integer.parseInt(holder.substring(holder.lastIndexOf('-') + 1));
+    replicas.get(leader).jvm().process().destroyForcibly(); // SIGKILL
+    assertThat(replicas.get(leader).jvm().process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+    // the node notices: the pod is gone, and with it its claim on the Lease
+    cluster.client().pods().inNamespace(NAMESPACE).withName(holder).delete();
+    long killedAt = System.currentTimeMillis() / 1000;
+
+    await().atMost(WAIT).until(() -> !holder.equals(leaseHolder()) && leaseHolder() != null);
+    await().atMost(WAIT).until(() -> ticks().stream().filter(t -> t > killedAt + 1).count() >= 3);
+    String next = leaseHolder();
+    assertThat(leaders()).as("the replicas that led, the killed one first").contains(holder, next);
+    List<Long> after = ticks().stream().filter(t -> t > killedAt + 1).toList();
+    assertThat(after.get(after.size() - 1) - after.get(0))
+        .as("the new leader fires every tick: %s", after)
+        .isEqualTo(after.size() - 1L);
+  }
+
+  private static String podName(int n) {
+    return "replica-" + n;
+  }
+
+  /** A running, ready pod: camel-kubernetes' leader election counts only those as members. */
+  private void runningPod(String name) {
+    Pod pod =
+        cluster
+            .client()
+            .pods()
+            .inNamespace(NAMESPACE)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .addToLabels(CRON_POD_LABEL, CRON_POD_VALUE)
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName("caravan")
+                    .withImage("caravan")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    pod.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .endCondition()
+            .build());
+    cluster.client().pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
+  }
+
+  private String leaseHolder() {
+    Lease lease = cluster.client().leases().inNamespace(NAMESPACE).withName("caravan-cron").get();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  /** The pods of the replicas whose cron consumer took the leadership, in the order they did. */
+  private List<String> leaders() {
+    List<String> leaders = new ArrayList<>();
+    for (int n = 0; n < replicas.size(); n++) {
+      if (replicas.get(n).jvm().lines().stream()
+          .anyMatch(
+              line -> line.contains("Leadership taken") && line.contains("Consumer started"))) {
+        leaders.add(podName(n));
+      }
+    }
+    return leaders;
+  }
+
+  /** The seconds the cron ticks stored were scheduled for, in order. */
+  private List<Long> ticks() throws SQLException {
+    List<Long> ticks = new ArrayList<>();
+    try (Connection connection = database.getConnection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT event_time FROM caravan_event WHERE type = 'cron:tick' ORDER BY event_time")) {
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          ticks.add(rows.getObject(1, OffsetDateTime.class).toEpochSecond());
+        }
+      }
+    }
+    return ticks;
   }
 
   /**
@@ -380,24 +497,36 @@ class ReplicasIT {
             "-Dkubernetes.auth.tryKubeConfig=false",
             "-Dkubernetes.auth.tryServiceAccount=false");
     List<String> args =
-        List.of(
-            "--server.address=127.0.0.1",
-            "--server.port=" + port,
-            "--spring.main.banner-mode=off",
-            "--spring.datasource.url=" + jdbcUrl,
-            "--spring.datasource.username=" + PostgresServer.USER,
-            "--caravan.data-dir=" + dir.resolve("replica-" + n),
-            "--caravan.github.webhook-secret=" + SECRET,
-            "--caravan.retention.enabled=false",
-            "--caravan.runs.lease-timeout=" + LEASE.toSeconds() + "s",
-            "--camel.component.event.poll-interval=1000",
-            "--camel.component.kjob.executor=kubernetes",
-            "--camel.component.kjob.namespace=" + NAMESPACE,
-            "--camel.main.routes-include-pattern=classpath:routes/common/*.yaml,"
-                + "classpath:routes/gateways/github.yaml,file:"
-                + routes,
-            "--logging.level.root=WARN",
-            "--logging.level.dev.caravan=INFO");
+        new ArrayList<>(
+            List.of(
+                "--server.address=127.0.0.1",
+                "--server.port=" + port,
+                "--spring.main.banner-mode=off",
+                "--spring.datasource.url=" + jdbcUrl,
+                "--spring.datasource.username=" + PostgresServer.USER,
+                "--caravan.data-dir=" + dir.resolve("replica-" + n),
+                "--caravan.github.webhook-secret=" + SECRET,
+                "--caravan.retention.enabled=false",
+                "--caravan.runs.lease-timeout=" + LEASE.toSeconds() + "s",
+                "--camel.component.event.poll-interval=1000",
+                "--camel.component.kjob.executor=kubernetes",
+                "--camel.component.kjob.namespace=" + NAMESPACE,
+                "--camel.main.routes-include-pattern=classpath:routes/common/*.yaml,"
+                    + "classpath:routes/gateways/github.yaml,classpath:routes/gateways/cron.yaml,file:"
+                    + routes,
+                "--logging.level.root=WARN",
+                "--logging.level.dev.caravan=INFO",
+                "--logging.level.org.apache.camel.component.master=INFO"));
+    if (cron) {
+      // every second, on the leader of the Lease only; each replica is the pod of its name
+      args.addAll(
+          List.of(
+              "--caravan.cron.schedules.tick=0/1 * * * * ?",
+              "--caravan.cron.leader-election=true",
+              "--caravan.cron.lease-namespace=" + NAMESPACE,
+              "--caravan.cron.pod-name=" + podName(n),
+              "--caravan.cron.pod-selector=" + CRON_POD_LABEL + "=" + CRON_POD_VALUE));
+    }
     ChildJvm child =
         ChildJvm.start(
             dir.resolve("replica-" + n + ".log"),
