@@ -32,9 +32,6 @@ import dev.caravan.run.RunStatus;
 import dev.caravan.run.RunView;
 import dev.caravan.run.Runs;
 import dev.caravan.run.StepView;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -409,8 +406,10 @@ class RbacTest {
   // (c) the cron leader election
 
   private void cronLeaderElectionCreatesRenewsAndTakesOverItsLease() throws Exception {
-    runningPod("replica-a");
-    runningPod("replica-b");
+    Map<String, String> server =
+        Map.of("app.kubernetes.io/name", "caravan", "app.kubernetes.io/component", "server");
+    MockCluster.runningPod(harness(), NAMESPACE, "replica-a", server);
+    MockCluster.runningPod(harness(), NAMESPACE, "replica-b", server);
     Replica a = replica("replica-a");
     Replica b = replica("replica-b");
     a.context().start();
@@ -466,38 +465,6 @@ class RbacTest {
         .parameter("schedule", "0/1 * * * * ?")
         .add();
     return new Replica(podName, camel, received);
-  }
-
-  /** A Running, Ready pod with the labels of k8s/base/deployment.yaml (set up by the test). */
-  private void runningPod(String name) {
-    Pod pod =
-        harness()
-            .pods()
-            .inNamespace(NAMESPACE)
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(name)
-                    .addToLabels("app.kubernetes.io/name", "caravan")
-                    .addToLabels("app.kubernetes.io/component", "server")
-                    .endMetadata()
-                    .withNewSpec()
-                    .addNewContainer()
-                    .withName("caravan")
-                    .withImage("caravan:0.1.0")
-                    .endContainer()
-                    .endSpec()
-                    .build())
-            .create();
-    pod.setStatus(
-        new PodStatusBuilder()
-            .withPhase("Running")
-            .addNewCondition()
-            .withType("Ready")
-            .withStatus("True")
-            .endCondition()
-            .build());
-    harness().pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
   }
 
   // plumbing

@@ -8,9 +8,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caravan.event.EventConstants;
 import dev.caravan.kjob.kubernetes.MockCluster;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
@@ -44,37 +41,6 @@ class CronLeaderElectionTest {
   @AfterEach
   void stop() {
     replicas.forEach(CamelContext::stop);
-  }
-
-  /** A running, ready pod: the cluster service only counts those as members. */
-  private void runningPod(String name) {
-    KubernetesClient client = cluster.client();
-    Pod pod =
-        client
-            .pods()
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(name)
-                    .addToLabels("app", "caravan")
-                    .endMetadata()
-                    .withNewSpec()
-                    .addNewContainer()
-                    .withName("caravan")
-                    .withImage("caravan")
-                    .endContainer()
-                    .endSpec()
-                    .build())
-            .create();
-    pod.setStatus(
-        new PodStatusBuilder()
-            .withPhase("Running")
-            .addNewCondition()
-            .withType("Ready")
-            .withStatus("True")
-            .endCondition()
-            .build());
-    client.pods().resource(pod).updateStatus();
   }
 
   /** One replica: its own Camel context, event store and Kubernetes client, named as its pod. */
@@ -111,8 +77,8 @@ class CronLeaderElectionTest {
   @Test
   void onlyTheReplicaHoldingTheLeaseFiresAndTheOtherTakesOverWhenItsPodIsGone() throws Exception {
     KubernetesClient client = cluster.client();
-    runningPod("replica-a");
-    runningPod("replica-b");
+    MockCluster.runningPod(client, client.getNamespace(), "replica-a", Map.of("app", "caravan"));
+    MockCluster.runningPod(client, client.getNamespace(), "replica-b", Map.of("app", "caravan"));
     Replica a = replica("replica-a");
     Replica b = replica("replica-b");
 

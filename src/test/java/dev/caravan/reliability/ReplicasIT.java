@@ -9,9 +9,6 @@ import dev.caravan.event.PostgresServer;
 import dev.caravan.gateway.Signatures;
 import dev.caravan.kjob.kubernetes.MockCluster;
 import dev.caravan.reliability.JobPostRecorder.JobPost;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -220,7 +217,8 @@ class ReplicasIT {
   @Test
   void cronFiresEachTickOnTheLeaseHolderOnlyAndAnotherReplicaTakesOver() throws Exception {
     for (int n = 0; n < REPLICAS; n++) {
-      runningPod(podName(n));
+      MockCluster.runningPod(
+          cluster.client(), NAMESPACE, podName(n), Map.of(CRON_POD_LABEL, CRON_POD_VALUE));
     }
     cron = true;
     startReplicas();
@@ -255,38 +253,6 @@ class ReplicasIT {
 
   private static String podName(int n) {
     return "replica-" + n;
-  }
-
-  /** A running, ready pod: camel-kubernetes' leader election counts only those as members. */
-  private void runningPod(String name) {
-    Pod pod =
-        cluster
-            .client()
-            .pods()
-            .inNamespace(NAMESPACE)
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(name)
-                    .addToLabels(CRON_POD_LABEL, CRON_POD_VALUE)
-                    .endMetadata()
-                    .withNewSpec()
-                    .addNewContainer()
-                    .withName("caravan")
-                    .withImage("caravan")
-                    .endContainer()
-                    .endSpec()
-                    .build())
-            .create();
-    pod.setStatus(
-        new PodStatusBuilder()
-            .withPhase("Running")
-            .addNewCondition()
-            .withType("Ready")
-            .withStatus("True")
-            .endCondition()
-            .build());
-    cluster.client().pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
   }
 
   private String leaseHolder() {

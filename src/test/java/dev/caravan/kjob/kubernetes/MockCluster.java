@@ -2,6 +2,9 @@ package dev.caravan.kjob.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -128,6 +131,41 @@ public final class MockCluster implements BeforeEachCallback, AfterEachCallback 
       changed = config.apply(new ConfigBuilder(plain.getConfiguration())).build();
     }
     return new KubernetesClientBuilder().withConfig(changed).build();
+  }
+
+  /**
+   * Creates a running, ready pod (what camel-kubernetes' leader election counts as a member) with
+   * the labels, through the client given.
+   */
+  public static void runningPod(
+      KubernetesClient client, String namespace, String name, Map<String, String> labels) {
+    Pod pod =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .addToLabels(labels)
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName("caravan")
+                    .withImage("caravan")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    pod.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .endCondition()
+            .build());
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
   }
 
   private static <T> T started(T part) {
