@@ -48,6 +48,13 @@ final class BenchApp implements AutoCloseable {
   }
 
   static BenchApp start() throws Exception {
+    return start(List.of());
+  }
+
+  /**
+   * @param settings more arguments of the app, such as another {@code spring.datasource.url}
+   */
+  static BenchApp start(List<String> settings) throws Exception {
     Path dataDir = Files.createTempDirectory("caravan-bench-app");
     Path routes = Path.of(ROUTE_FILE).toAbsolutePath();
     if (!Files.isRegularFile(routes)) {
@@ -66,6 +73,7 @@ final class BenchApp implements AutoCloseable {
             + routes);
     arguments.add("--logging.level.root=WARN");
     arguments.add("--spring.main.banner-mode=off");
+    arguments.addAll(settings);
     ConfigurableApplicationContext context =
         new SpringApplicationBuilder(CaravanApplication.class)
             .logStartupInfo(false)

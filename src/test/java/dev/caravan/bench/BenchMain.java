@@ -70,9 +70,10 @@ import org.apache.camel.impl.DefaultCamelContext;
  * timing.
  *
  * <p>Arguments: {@code [--wrk-gateway FILE --wrk-bare FILE] [--out FILE] [--scenarios
- * webhook,local,kubernetes,fanout,output,e2e,api,replicas,statements] [--local-steps N]
- * [--output-bytes N] [--e2e-rate N] [--e2e-seconds N] [--e2e-warm-seconds N] [--replica-events N]
- * [--replica-rate N] [--replica-poll-ms N] [--api-runs N] [--api-connections N] [--api-seconds N]}.
+ * webhook,local,kubernetes,fanout,output,e2e,e2e-postgres,api,replicas,statements] [--local-steps
+ * N] [--output-bytes N] [--e2e-rate N] [--e2e-seconds N] [--e2e-warm-seconds N] [--replica-events
+ * N] [--replica-rate N] [--replica-poll-ms N] [--api-runs N] [--api-connections N] [--api-seconds
+ * N]}.
  */
 public final class BenchMain {
 
@@ -85,7 +86,12 @@ public final class BenchMain {
       Double baseline,
       Double ratio,
       String goal,
-      Boolean met) {}
+      Boolean met) {
+
+    Row withScenario(String other) {
+      return new Row(other, metric, unit, caravan, baseline, ratio, goal, met);
+    }
+  }
 
   private static final String NAMESPACE = "bench";
   private static final String KUBERNETES = "executor=kubernetes&image=busybox:1.36";
@@ -154,6 +160,13 @@ public final class BenchMain {
     if (scenarios.contains("e2e")) {
       rows.addAll(
           EndToEndRuns.measure(
+              Integer.parseInt(options.getOrDefault("e2e-rate", "160")),
+              Integer.parseInt(options.getOrDefault("e2e-seconds", "60")),
+              Integer.parseInt(options.getOrDefault("e2e-warm-seconds", "20"))));
+    }
+    if (scenarios.contains("e2e-postgres")) {
+      rows.addAll(
+          EndToEndRuns.measureOnPostgres(
               Integer.parseInt(options.getOrDefault("e2e-rate", "160")),
               Integer.parseInt(options.getOrDefault("e2e-seconds", "60")),
               Integer.parseInt(options.getOrDefault("e2e-warm-seconds", "20"))));

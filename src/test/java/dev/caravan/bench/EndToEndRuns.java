@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.bench.BenchMain.Row;
 import dev.caravan.gateway.Signatures;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,20 @@ final class EndToEndRuns {
   static List<Row> measure(int rate, int seconds, int warmSeconds) throws Exception {
     try (BenchApp app = BenchApp.start()) {
       return measure(app, rate, seconds, warmSeconds);
+    }
+  }
+
+  /** The same with the app's store in an embedded PostgreSQL (a server process of its own). */
+  static List<Row> measureOnPostgres(int rate, int seconds, int warmSeconds) throws Exception {
+    try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+        BenchApp app =
+            BenchApp.start(
+                List.of(
+                    "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
+                    "--spring.datasource.username=postgres"))) {
+      return measure(app, rate, seconds, warmSeconds).stream()
+          .map(row -> row.withScenario("end-to-end runs, PostgreSQL"))
+          .toList();
     }
   }
 
