@@ -2,6 +2,10 @@ package dev.caravan.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.CamelContextHelper;
@@ -28,6 +32,9 @@ public final class Database implements AutoCloseable {
   /** The default database: an H2 file that survives a SIGKILL right after a commit. */
   public static final String DEFAULT_JDBC_URL =
       "jdbc:h2:file:./caravan-data/caravan" + H2_FILE_SETTINGS;
+
+  /** The key of the advisory lock of migrations: "caravan" in ASCII. */
+  private static final long MIGRATION_LOCK = 0x63617261_76616EL;
 
   private final Jdbc jdbc;
   private final HikariDataSource owned;
@@ -64,15 +71,44 @@ public final class Database implements AutoCloseable {
   }
 
   private Database migrate() {
-    Flyway.configure()
-        .dataSource(jdbc.dataSource())
-        .locations("classpath:db/caravan")
-        .table("caravan_schema_history")
-        .baselineOnMigrate(true)
-        .baselineVersion("0")
-        .load()
-        .migrate();
+    try (Connection lock = jdbc.dataSource().getConnection()) {
+      boolean postgres = Jdbc.isPostgres(lock);
+      if (postgres) {
+        advisoryLock(lock, "pg_advisory_lock");
+      }
+      try {
+        Flyway.configure()
+            .dataSource(jdbc.dataSource())
+            .locations("classpath:db/caravan")
+            .table("caravan_schema_history")
+            .baselineOnMigrate(true)
+            .baselineVersion("0")
+            .load()
+            .migrate();
+      } finally {
+        if (postgres) {
+          advisoryLock(lock, "pg_advisory_unlock");
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("Could not migrate the store: " + e.getMessage(), e);
+    }
     return this;
+  }
+
+  /**
+   * Takes or gives back, on PostgreSQL, the session lock under which one Caravan at a time migrates
+   * the schema: replicas starting together on an empty database would otherwise race to create
+   * Flyway's history table, and the losers' Flyway fails ("Unable to baseline schema history table
+   * ... as it already exists, and is empty") before its own lock is taken.
+   */
+  private static void advisoryLock(Connection connection, String function) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement("SELECT " + function + "(?)")) {
+      statement.setLong(1, MIGRATION_LOCK);
+      try (ResultSet ignored = statement.executeQuery()) {
+        // one row: void, or whether the lock was held
+      }
+    }
   }
 
   public Jdbc jdbc() {

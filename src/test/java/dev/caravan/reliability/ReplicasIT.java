@@ -505,7 +505,12 @@ class ReplicasIT {
 
   private boolean healthy(Replica replica) {
     if (!replica.jvm().process().isAlive()) {
-      throw new AssertionError("replica exited; log:\n" + replica.jvm().tail());
+      List<String> out = replica.jvm().lines();
+      throw new AssertionError(
+          "replica exited; its output:\n"
+              + String.join("\n", out.subList(Math.max(0, out.size() - 60), out.size()))
+              + "\nits error log:\n"
+              + replica.jvm().tail());
     }
     try {
       return http.send(
