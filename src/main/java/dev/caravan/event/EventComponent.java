@@ -106,10 +106,10 @@ public class EventComponent extends DefaultComponent {
     }
     if (store instanceof JdbcEventStore jdbcStore) {
       jdbcStore.setNotifying(notifyReplicas);
-    }
-    if (notifyReplicas && store instanceof JdbcEventStore jdbcStore && jdbcStore.notifies()) {
-      notifications = new DeliveryNotifications(this, jdbcStore.dataSource(), jdbcStore.origin());
-      notifications.start(getCamelContext().getExecutorServiceManager());
+      if (notifyReplicas && jdbcStore.notifies()) {
+        notifications = new DeliveryNotifications(this, jdbcStore.dataSource(), jdbcStore.origin());
+        notifications.start(getCamelContext().getExecutorServiceManager());
+      }
     }
     removedRoutes = new RemovedRoutes(this);
     getCamelContext().getManagementStrategy().addEventNotifier(removedRoutes);

@@ -157,19 +157,14 @@ public final class BenchMain {
       rows.addAll(
           largeOutput(10, Long.parseLong(options.getOrDefault("output-bytes", "100000000"))));
     }
+    int e2eRate = Integer.parseInt(options.getOrDefault("e2e-rate", "160"));
+    int e2eSeconds = Integer.parseInt(options.getOrDefault("e2e-seconds", "60"));
+    int e2eWarmSeconds = Integer.parseInt(options.getOrDefault("e2e-warm-seconds", "20"));
     if (scenarios.contains("e2e")) {
-      rows.addAll(
-          EndToEndRuns.measure(
-              Integer.parseInt(options.getOrDefault("e2e-rate", "160")),
-              Integer.parseInt(options.getOrDefault("e2e-seconds", "60")),
-              Integer.parseInt(options.getOrDefault("e2e-warm-seconds", "20"))));
+      rows.addAll(EndToEndRuns.measure(e2eRate, e2eSeconds, e2eWarmSeconds));
     }
     if (scenarios.contains("e2e-postgres")) {
-      rows.addAll(
-          EndToEndRuns.measureOnPostgres(
-              Integer.parseInt(options.getOrDefault("e2e-rate", "160")),
-              Integer.parseInt(options.getOrDefault("e2e-seconds", "60")),
-              Integer.parseInt(options.getOrDefault("e2e-warm-seconds", "20"))));
+      rows.addAll(EndToEndRuns.measureOnPostgres(e2eRate, e2eSeconds, e2eWarmSeconds));
     }
     if (scenarios.contains("replicas")) {
       rows.addAll(

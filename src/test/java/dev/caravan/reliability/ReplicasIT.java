@@ -9,6 +9,10 @@ import dev.caravan.event.PostgresServer;
 import dev.caravan.gateway.Signatures;
 import dev.caravan.kjob.kubernetes.MockCluster;
 import dev.caravan.reliability.JobPostRecorder.JobPost;
+import dev.caravan.run.JdbcRunStore;
+import dev.caravan.run.RunFilter;
+import dev.caravan.run.RunStatus;
+import dev.caravan.run.RunView;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -24,10 +28,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +40,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,6 +97,7 @@ class ReplicasIT {
 
   private String jdbcUrl;
   private PGSimpleDataSource database;
+  private JdbcRunStore runStore;
 
   /** One Caravan JVM and the port its gateways answer on. */
   private record Replica(ChildJvm jvm, int port) {}
@@ -102,6 +107,7 @@ class ReplicasIT {
     jdbcUrl = postgres.freshDatabaseUrl();
     database = new PGSimpleDataSource();
     database.setURL(jdbcUrl);
+    runStore = new JdbcRunStore(database);
   }
 
   @AfterEach
@@ -128,7 +134,7 @@ class ReplicasIT {
       }
     }
 
-    awaitSucceeded(ids, WAIT);
+    awaitSucceeded(PIPELINE, ids.size(), WAIT);
     assertThat(runsPerEvent()).as("runs per event").hasSize(events).containsOnlyKeys(ids);
     assertThat(runsPerEvent().values()).as("runs per event").containsOnly(1L);
     assertOneJobPerRun(events);
@@ -155,7 +161,7 @@ class ReplicasIT {
     assertThat(killed.jvm().process().waitFor(10, TimeUnit.SECONDS)).isTrue();
     release.complete(null);
 
-    awaitSucceeded(ids, LEASE.plusSeconds(10));
+    awaitSucceeded(PIPELINE, ids.size(), LEASE.plusSeconds(10));
     assertThat(takenOver()).as("runs resumed by another replica").isPositive();
     assertOneJobPerRun(ids.size());
     assertThat(cluster.kubelet().errors()).as("the stand-in kubelet's own API calls").isEmpty();
@@ -312,23 +318,14 @@ class ReplicasIT {
           .isEqualTo(202);
     }
 
-    await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(250))
-        .alias("every run of " + GROUPED + " SUCCEEDED; logs:\n" + tails())
-        .until(
-            () ->
-                count(
-                        "SELECT COUNT(*) FROM caravan_run WHERE pipeline = '"
-                            + GROUPED
-                            + "' AND status = 'SUCCEEDED'")
-                    == events);
-    List<long[]> spans = runSpans(GROUPED);
+    awaitSucceeded(GROUPED, events, WAIT);
+    List<RunView> spans =
+        runsOf(GROUPED).stream().sorted(Comparator.comparing(RunView::started)).toList();
     assertThat(spans).hasSize(events);
     for (int i = 1; i < spans.size(); i++) {
-      assertThat(spans.get(i)[0])
+      assertThat(spans.get(i).started())
           .as("run %d of the group started after the one before ended", i)
-          .isGreaterThanOrEqualTo(spans.get(i - 1)[1]);
+          .isAfterOrEqualTo(spans.get(i - 1).ended());
     }
   }
 
@@ -367,7 +364,7 @@ class ReplicasIT {
     sender.get(60, TimeUnit.SECONDS);
 
     assertThat(accepted).hasSizeGreaterThan(REPLICAS * 10);
-    awaitSucceeded(accepted, WAIT);
+    awaitSucceeded(PIPELINE, accepted.size(), WAIT);
     assertThat(runsPerEvent()).as("runs per accepted event").containsOnlyKeys(accepted);
     assertThat(runsPerEvent().values()).as("runs per event").containsOnly(1L);
     assertOneJobPerRun(accepted.size());
@@ -576,18 +573,20 @@ class ReplicasIT {
 
   // what the shared store holds
 
-  private void awaitSucceeded(List<String> ids, Duration atMost) {
+  private void awaitSucceeded(String pipeline, int runs, Duration atMost) {
     await()
         .atMost(atMost)
         .pollInterval(Duration.ofMillis(250))
-        .alias("every run SUCCEEDED; logs:\n" + tails())
+        .alias("every run of " + pipeline + " SUCCEEDED; logs:\n" + tails())
         .until(
             () ->
-                count(
-                        "SELECT COUNT(*) FROM caravan_run WHERE pipeline = '"
-                            + PIPELINE
-                            + "' AND status = 'SUCCEEDED'")
-                    >= ids.size());
+                runStore.countRuns(new RunFilter(pipeline, RunStatus.SUCCEEDED, null, null, null))
+                    >= runs);
+  }
+
+  /** Every run of the pipeline, as the runs API reads them. */
+  private List<RunView> runsOf(String pipeline) {
+    return runStore.runs(pipeline, null, null, Integer.MAX_VALUE, 0);
   }
 
   private String tails() {
@@ -600,7 +599,7 @@ class ReplicasIT {
   }
 
   /** One Job POST per run, each answered 201, and each run's Job for its step. */
-  private void assertOneJobPerRun(int runs) throws SQLException {
+  private void assertOneJobPerRun(int runs) {
     assertThat(jobPosts).extracting(JobPost::code).as("answers to Job POSTs").containsOnly(201);
     Map<String, Long> expected = new TreeMap<>();
     for (String runId : runIds()) {
@@ -612,40 +611,13 @@ class ReplicasIT {
         .isEqualTo(expected);
   }
 
-  private Map<String, Long> runsPerEvent() throws SQLException {
-    return grouped(
-        "SELECT event_id, COUNT(*) FROM caravan_run WHERE pipeline = ? GROUP BY event_id",
-        PIPELINE);
+  private Map<String, Long> runsPerEvent() {
+    return runsOf(PIPELINE).stream()
+        .collect(Collectors.groupingBy(RunView::eventId, TreeMap::new, Collectors.counting()));
   }
 
   private Map<String, Long> owners() throws SQLException {
     return ownersOf(PIPELINE);
-  }
-
-  /** Each run's start and end (epoch microseconds), in the order they started. */
-  private List<long[]> runSpans(String pipeline) throws SQLException {
-    List<long[]> spans = new ArrayList<>();
-    try (Connection connection = database.getConnection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT started_at, ended_at FROM caravan_run WHERE pipeline = ? ORDER BY"
-                    + " started_at")) {
-      query.setString(1, pipeline);
-      try (ResultSet rows = query.executeQuery()) {
-        while (rows.next()) {
-          spans.add(
-              new long[] {
-                micros(rows.getObject(1, OffsetDateTime.class)),
-                micros(rows.getObject(2, OffsetDateTime.class))
-              });
-        }
-      }
-    }
-    return spans;
-  }
-
-  private static long micros(OffsetDateTime time) {
-    return ChronoUnit.MICROS.between(Instant.EPOCH, time.toInstant());
   }
 
   /** How many runs of the pipeline each Caravan instance owns (or owned when they ended). */
@@ -659,19 +631,8 @@ class ReplicasIT {
     return count("SELECT COUNT(*) FROM caravan_run WHERE attempts > 1");
   }
 
-  private List<String> runIds() throws SQLException {
-    List<String> ids = new ArrayList<>();
-    try (Connection connection = database.getConnection();
-        PreparedStatement query =
-            connection.prepareStatement("SELECT id FROM caravan_run WHERE pipeline = ?")) {
-      query.setString(1, PIPELINE);
-      try (ResultSet rows = query.executeQuery()) {
-        while (rows.next()) {
-          ids.add(rows.getString(1));
-        }
-      }
-    }
-    return ids;
+  private List<String> runIds() {
+    return runsOf(PIPELINE).stream().map(RunView::id).toList();
   }
 
   private Map<String, Long> grouped(String sql, String pipeline) throws SQLException {
