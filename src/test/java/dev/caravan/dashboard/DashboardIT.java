@@ -165,14 +165,15 @@ class DashboardIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> status(run).equals("FAILED"));
 
     browser.open(url("/runs/" + run));
-    WebElement split =
-        browser.waitFor(By.cssSelector("svg.graph g.kind-split[data-state='FAILED']"));
-    assertThat(split.getText()).contains("2 ✓", "1 ✗");
+    By failedSplit = By.cssSelector("svg.graph g.kind-split[data-state='FAILED']");
+    browser.waitFor(failedSplit);
+    // looked up again at each use: the page draws the graph anew when the run changes
+    assertThat(browser.waitFor(failedSplit).getText()).contains("2 ✓", "1 ✗");
     assertThat(browser.all(By.cssSelector("svg.graph g.item"))).isEmpty();
     assertThat(browser.waitFor(By.cssSelector("#reason span.ansi-fg-2")).getText())
         .isEqualTo("built b");
 
-    split.findElement(By.cssSelector("text.frame-label")).click();
+    browser.waitFor(failedSplit).findElement(By.cssSelector("text.frame-label")).click();
 
     browser.waitFor(d -> d.findElements(By.cssSelector("svg.graph g.item")).size() == 3);
     assertThat(browser.all(By.cssSelector("svg.graph g.item")))
