@@ -24,6 +24,9 @@ import org.apache.camel.support.DefaultConsumer;
  */
 public class EventConsumer extends DefaultConsumer {
 
+  /** How long a stop waits for a look at the store in progress. */
+  private static final long STOP_WAIT_MILLIS = 10_000;
+
   private final EventEndpoint endpoint;
   private final ConcurrencyGroups groups;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -76,7 +79,9 @@ public class EventConsumer extends DefaultConsumer {
     endpoint.getComponent().unregister(this);
     ExecutorServiceManager threads = getEndpoint().getCamelContext().getExecutorServiceManager();
     if (dispatcher != null) {
-      threads.shutdown(dispatcher);
+      // a look at the store in progress ends before the stop returns: a delivery stored after
+      // the stop must wait in the store, not be taken and handed back as a resumable run
+      threads.shutdownGraceful(dispatcher, STOP_WAIT_MILLIS);
       dispatcher = null;
     }
     if (starter != null) {

@@ -10,6 +10,8 @@ import dev.caravan.kjob.KjobConstants;
 import dev.caravan.kjob.local.LocalStepExecutor;
 import dev.caravan.run.JdbcRunStore;
 import dev.caravan.run.Runs;
+import dev.caravan.store.Database;
+import dev.caravan.store.StoreHealth;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -226,6 +228,64 @@ class EventComponentTest {
         .containsExactlyInAnyOrder(
             "kept while-stopped", "kept after-removal", "gone while-stopped");
     assertThat(store.subscriptions()).allMatch(Subscription::active);
+  }
+
+  @Test
+  void aStopWaitsForTheLookAtTheStoreInProgressSoALaterEventWaitsInTheStore() throws Exception {
+    List<String> order = new CopyOnWriteArrayList<>();
+    CountDownLatch looking = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Database database =
+        Database.open(H2EventComponents.fileUrl(dir, "db"), "sa", "", new StoreHealth());
+    JdbcEventStore held =
+        new JdbcEventStore(database, DeliveryHandler.NONE) {
+          @Override
+          public List<Delivery> take(String subscriber, int limit, ConcurrencyGroups groups) {
+            looking.countDown();
+            try {
+              release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            List<Delivery> taken = super.take(subscriber, limit, groups);
+            order.add("look ended");
+            return taken;
+          }
+        };
+    CamelContext context = new DefaultCamelContext();
+    contexts.add(context);
+    EventComponent events = H2EventComponents.onFile(dir, "db");
+    events.setDatabase(database);
+    events.setStore(held);
+    context.addComponent("event", events);
+    context.addRoutes(pipeline("checks", "event:github"));
+    context.start();
+    assertThat(looking.await(10, TimeUnit.SECONDS)).isTrue();
+
+    Thread stopping =
+        new Thread(
+            () -> {
+              try {
+                context.getRouteController().stopRoute("checks");
+                order.add("stop returned");
+              } catch (Exception e) {
+                order.add("stop failed: " + e);
+              }
+            });
+    stopping.start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !((StatefulService) context.getRoute("checks").getConsumer()).isStarted());
+    release.countDown();
+    stopping.join(Duration.ofSeconds(20).toMillis());
+    publish(context, "github", pr("after-stop"));
+
+    assertThat(order).containsExactly("look ended", "stop returned");
+    assertThat(held.waiting("checks", 10))
+        .extracting(delivery -> delivery.event().id())
+        .containsExactly("after-stop");
+    context.stop();
+    database.close();
   }
 
   @Test
