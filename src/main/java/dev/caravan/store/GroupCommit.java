@@ -3,27 +3,37 @@ package dev.caravan.store;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
  * Writes that arrive together share one transaction and one commit, without a thread of its own:
- * each caller queues its work and takes the writer's lock; whoever holds it runs every work queued
- * so far (up to {@value #MAX_BATCH}), each under a savepoint so that a failing work is undone
- * alone, commits once and hands every caller its own result. A caller whose work was run by an
- * earlier holder finds it done when it gets the lock. On an embedded database, where each commit
- * writes the changed pages to the file ({@link Commits}), this turns many small commits into a few
- * larger ones; a caller still returns only after its work was committed.
+ * each caller queues its work and takes the writer's lock; whoever holds it waits a little for more
+ * under a steady load ({@link #gather}), runs every work queued so far (up to {@value #MAX_BATCH}),
+ * each under a savepoint so that a failing work is undone alone, commits once and hands every
+ * caller its own result. A caller whose work was run by an earlier holder finds it done when it
+ * gets the lock. On an embedded database, where each commit writes the changed pages to the file
+ * ({@link Commits}), this turns many small commits into a few larger ones; a caller still returns
+ * only after its work was committed.
  */
 final class GroupCommit {
 
   static final int MAX_BATCH = 64;
+
+  /** How long a batch waits at most for more writers (see {@link #gather}). */
+  static final Duration GATHER_WINDOW = Duration.ofMillis(1);
+
+  /** A batch stops waiting when no writer came for this long. */
+  static final Duration GATHER_GAP = Duration.ofNanos(200_000);
 
   /**
    * Whether writes to the database at this JDBC URL gain from sharing commits: an embedded H2 (a
@@ -48,10 +58,32 @@ final class GroupCommit {
   private final Object batches = new Object();
 
   private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+
+  /** The size of the last batch: how many writers the next one waits for (see {@link #gather}). */
+  private int lastBatch;
+
+  /** The holder while it waits for more writers, to be woken when enough are queued. */
+  private volatile Thread gathering;
+
+  private volatile int gatherTarget;
+
+  private final long windowNanos;
+  private final long gapNanos;
 
   GroupCommit(DataSource dataSource, Supplier<Commits> commits) {
+    this(dataSource, commits, GATHER_WINDOW, GATHER_GAP);
+  }
+
+  /**
+   * @param window how long a batch waits at most for more writers
+   * @param gap how long a batch waits for the next writer before it stops waiting
+   */
+  GroupCommit(DataSource dataSource, Supplier<Commits> commits, Duration window, Duration gap) {
     this.dataSource = dataSource;
     this.commits = commits;
+    this.windowNanos = window.toNanos();
+    this.gapNanos = gap.toNanos();
   }
 
   /** Whether the calling thread is running a batch (a write from inside a work). */
@@ -60,7 +92,7 @@ final class GroupCommit {
   }
 
   int queued() {
-    return queue.size();
+    return queued.get();
   }
 
   /**
@@ -71,10 +103,16 @@ final class GroupCommit {
   <T> T write(Jdbc.Work<T> work) throws SQLException {
     Pending<T> pending = new Pending<>(work);
     queue.add(pending);
+    int waiting = queued.incrementAndGet();
+    Thread holder = gathering;
+    if (holder != null && waiting >= gatherTarget) {
+      LockSupport.unpark(holder);
+    }
     while (!pending.done) {
       if (writer.tryLock()) {
         try {
           while (!pending.done) {
+            gather();
             runBatch();
           }
         } finally {
@@ -113,14 +151,49 @@ final class GroupCommit {
     }
   }
 
+  /**
+   * Waits a little for more writers before a batch, as PostgreSQL's {@code commit_delay} does: a
+   * commit on an embedded H2 costs about the same for one write as for ten (it rewrites the pages
+   * each tree's change touched, up to the root), so under a steady load of concurrent writers each
+   * commit should carry many. The batch waits until as many writers are queued as the last batch
+   * had, at most the window, and stops as soon as no writer came for a gap. A writer alone (the
+   * last batch had one) does not wait, nor does a writer whose siblings stopped coming.
+   */
+  private void gather() {
+    int target = Math.min(lastBatch, MAX_BATCH);
+    if (target <= 1 || queued.get() >= target) {
+      return;
+    }
+    gatherTarget = target;
+    gathering = Thread.currentThread();
+    try {
+      long deadline = System.nanoTime() + windowNanos;
+      for (long left = windowNanos; left > 0; left = deadline - System.nanoTime()) {
+        int seen = queued.get();
+        if (seen >= target || Thread.currentThread().isInterrupted()) {
+          return;
+        }
+        LockSupport.parkNanos(this, Math.min(left, gapNanos));
+        if (queued.get() == seen && System.nanoTime() - deadline < 0) {
+          // woken by the gap's end (or spuriously) with nobody new: the siblings stopped coming
+          return;
+        }
+      }
+    } finally {
+      gathering = null;
+    }
+  }
+
   private void runBatch() {
     List<Pending<?>> batch = new ArrayList<>();
     for (Pending<?> next = queue.poll(); next != null; next = queue.poll()) {
+      queued.decrementAndGet();
       batch.add(next);
       if (batch.size() == MAX_BATCH) {
         break;
       }
     }
+    lastBatch = batch.size();
     try (Connection connection = dataSource.getConnection()) {
       boolean autoCommit = connection.getAutoCommit();
       connection.setAutoCommit(false);

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -29,9 +30,14 @@ public final class Jdbc {
    * @param health hears whether each {@link #write} worked
    */
   public Jdbc(DataSource dataSource, StoreHealth health) {
+    this(dataSource, health, GroupCommit.GATHER_WINDOW, GroupCommit.GATHER_GAP);
+  }
+
+  /** With how long shared commits wait for more writers (see {@link GroupCommit}). */
+  Jdbc(DataSource dataSource, StoreHealth health, Duration gatherWindow, Duration gatherGap) {
     this.dataSource = dataSource;
     this.health = health;
-    this.groupCommit = new GroupCommit(dataSource, this::commits);
+    this.groupCommit = new GroupCommit(dataSource, this::commits, gatherWindow, gatherGap);
   }
 
   public DataSource dataSource() {

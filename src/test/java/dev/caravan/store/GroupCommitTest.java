@@ -78,6 +78,48 @@ class GroupCommitTest {
   }
 
   @Test
+  void underASteadyLoadACommitWaitsForAsManyWritersAsTheLastOneCarried() throws Exception {
+    jdbc = gathering(Duration.ofSeconds(30), Duration.ofSeconds(30));
+    commitABatchOfThree();
+
+    List<Future<Boolean>> next = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String name = "next-" + i;
+      next.add(callers.submit(() -> jdbc.write(connection -> insert(connection, name))));
+    }
+
+    for (Future<Boolean> write : next) {
+      assertThat(write.get(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(commits)
+        .as("the first, the batch of three, then one for the next three")
+        .hasValue(3);
+    assertThat(names()).hasSize(7);
+  }
+
+  @Test
+  void aWriteWhoseSiblingsStoppedComingWaitsOnlyTheGap() throws Exception {
+    jdbc = gathering(Duration.ofMinutes(5), Duration.ofMillis(50));
+    commitABatchOfThree();
+
+    Future<Boolean> alone = callers.submit(() -> jdbc.write(c -> insert(c, "alone")));
+
+    assertThat(alone.get(10, TimeUnit.SECONDS)).as("well before the window's end").isTrue();
+    assertThat(commits).hasValue(3);
+  }
+
+  @Test
+  void aWriterAloneDoesNotWait() throws Exception {
+    jdbc = gathering(Duration.ofMinutes(5), Duration.ofMinutes(5));
+    for (int i = 0; i < 5; i++) {
+      String name = "sequential-" + i;
+      Future<Boolean> write = callers.submit(() -> jdbc.write(c -> insert(c, name)));
+      assertThat(write.get(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(commits).hasValue(5);
+  }
+
+  @Test
   void aFailingWorkIsUndoneAloneAndItsCallerGetsItsError() throws Exception {
     CountDownLatch othersQueued = new CountDownLatch(1);
     Future<Boolean> first = firstWriteHeldUntil(othersQueued);
@@ -156,6 +198,29 @@ class GroupCommitTest {
 
     jdbc.write(connection -> insert(connection, "same"));
     assertThat(health.failing()).isEmpty();
+  }
+
+  /** A store whose shared commits wait for more writers as given. */
+  private Jdbc gathering(Duration window, Duration gap) {
+    return new Jdbc(countingCommits(dataSource), health, window, gap);
+  }
+
+  /** Commits "first" alone, then three writes queued behind it in one batch. */
+  private void commitABatchOfThree() throws Exception {
+    CountDownLatch othersQueued = new CountDownLatch(1);
+    Future<Boolean> first = firstWriteHeldUntil(othersQueued);
+    List<Future<Boolean>> others = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String name = "batch-" + i;
+      others.add(callers.submit(() -> jdbc.write(connection -> insert(connection, name))));
+    }
+    awaitQueued(3);
+    othersQueued.countDown();
+    assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+    for (Future<Boolean> other : others) {
+      assertThat(other.get(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(commits).hasValue(2);
   }
 
   /** Starts a write that inserts "first" once released, and returns when it holds the writer. */
