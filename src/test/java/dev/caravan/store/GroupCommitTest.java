@@ -58,29 +58,15 @@ class GroupCommitTest {
 
   @Test
   void writesThatArriveWhileAnotherCommitsShareOneCommit() throws Exception {
-    CountDownLatch othersQueued = new CountDownLatch(1);
-    Future<Boolean> first = firstWriteHeldUntil(othersQueued);
-    List<Future<Boolean>> others = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      String name = "other-" + i;
-      others.add(callers.submit(() -> jdbc.write(connection -> insert(connection, name))));
-    }
-    // the five are queued behind the first write's lock (not yet run: the first holds it)
-    awaitQueued(5);
-    othersQueued.countDown();
+    commitFirstThenQueuedBehindIt(5);
 
-    assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
-    for (Future<Boolean> other : others) {
-      assertThat(other.get(10, TimeUnit.SECONDS)).isTrue();
-    }
-    assertThat(commits).as("the first commit, then one for the five queued behind it").hasValue(2);
     assertThat(names()).hasSize(6);
   }
 
   @Test
   void underASteadyLoadACommitWaitsForAsManyWritersAsTheLastOneCarried() throws Exception {
     jdbc = gathering(Duration.ofSeconds(30), Duration.ofSeconds(30));
-    commitABatchOfThree();
+    commitFirstThenQueuedBehindIt(3);
 
     List<Future<Boolean>> next = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -100,7 +86,7 @@ class GroupCommitTest {
   @Test
   void aWriteWhoseSiblingsStoppedComingWaitsOnlyTheGap() throws Exception {
     jdbc = gathering(Duration.ofMinutes(5), Duration.ofMillis(50));
-    commitABatchOfThree();
+    commitFirstThenQueuedBehindIt(3);
 
     Future<Boolean> alone = callers.submit(() -> jdbc.write(c -> insert(c, "alone")));
 
@@ -205,22 +191,25 @@ class GroupCommitTest {
     return new Jdbc(countingCommits(dataSource), health, window, gap);
   }
 
-  /** Commits "first" alone, then three writes queued behind it in one batch. */
-  private void commitABatchOfThree() throws Exception {
+  /**
+   * Commits "first" alone, then the given number of writes, queued behind it (not yet run: the
+   * first holds the writer's lock), in one commit.
+   */
+  private void commitFirstThenQueuedBehindIt(int count) throws Exception {
     CountDownLatch othersQueued = new CountDownLatch(1);
     Future<Boolean> first = firstWriteHeldUntil(othersQueued);
     List<Future<Boolean>> others = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < count; i++) {
       String name = "batch-" + i;
       others.add(callers.submit(() -> jdbc.write(connection -> insert(connection, name))));
     }
-    awaitQueued(3);
+    awaitQueued(count);
     othersQueued.countDown();
     assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
     for (Future<Boolean> other : others) {
       assertThat(other.get(10, TimeUnit.SECONDS)).isTrue();
     }
-    assertThat(commits).hasValue(2);
+    assertThat(commits).as("the first commit, then one for those queued behind it").hasValue(2);
   }
 
   /** Starts a write that inserts "first" once released, and returns when it holds the writer. */
