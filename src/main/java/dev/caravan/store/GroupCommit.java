@@ -71,10 +71,6 @@ final class GroupCommit {
   private final long windowNanos;
   private final long gapNanos;
 
-  GroupCommit(DataSource dataSource, Supplier<Commits> commits) {
-    this(dataSource, commits, GATHER_WINDOW, GATHER_GAP);
-  }
-
   /**
    * @param window how long a batch waits at most for more writers
    * @param gap how long a batch waits for the next writer before it stops waiting
@@ -160,7 +156,8 @@ final class GroupCommit {
    * last batch had one) does not wait, nor does a writer whose siblings stopped coming.
    */
   private void gather() {
-    int target = Math.min(lastBatch, MAX_BATCH);
+    // a batch holds at most MAX_BATCH, so the target never exceeds it
+    int target = lastBatch;
     if (target <= 1 || queued.get() >= target) {
       return;
     }
